@@ -20,6 +20,9 @@ Every error answer is an ``ErrorBody`` with a stable ``code`` (see ``ErrorCode``
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
@@ -240,7 +243,19 @@ class ErrorBody(_Model):
     details: Any = None
 
 
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    """The one byte form of a record's fields that both sides hash: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(fields: Mapping[str, Any]) -> str:
+    """SHA-256 hex of ``canonical_json(fields)``: what a receipt proves was shared."""
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
 __all__ = [
+    "canonical_json",
+    "content_hash",
     "API_PREFIX",
     "APPEND_ONLY_TYPES",
     "ATTACHMENT_CHUNK_BYTES",
