@@ -254,8 +254,6 @@ def content_hash(fields: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "canonical_json",
-    "content_hash",
     "API_PREFIX",
     "APPEND_ONLY_TYPES",
     "ATTACHMENT_CHUNK_BYTES",
@@ -292,4 +290,6 @@ __all__ = [
     "SyncRequest",
     "SyncResponse",
     "UserInfo",
+    "canonical_json",
+    "content_hash",
 ]
