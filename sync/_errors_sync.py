@@ -1,0 +1,89 @@
+"""The sync client's exceptions: one tree, rooted at ``SyncError``.
+
+    SyncError
+    ├── InsecureHubURL          the hub URL is not https and its host is not loopback
+    ├── NotEnrolled             no credentials in the vault yet
+    ├── HubUnreachable          connection refused, reset, dropped: the device is offline
+    │   └── HubTimeout          the request or its answer took longer than the timeout
+    ├── BadAnswer               garbage, truncated, wrong-schema or oversized answer
+    └── HubRefused              the hub answered with an error (``code``, ``status``, ``retry_after``)
+        ├── HubBusy             429 / 5xx: try again later (honours Retry-After)
+        ├── TokenExpired        the access token ran out: refresh once, then retry
+        ├── AccessEnded         refresh_reused / device_revoked / user_disabled / token_invalid: no retry helps
+        └── TooLarge            the hub refused a request as too large
+
+Only ``AccessEnded`` with ``erase`` set makes the engine erase the vault key.
+"""
+
+from __future__ import annotations
+
+from sync.protocol import ErrorCode
+
+
+class SyncError(Exception):
+    """Base of every error the sync client raises."""
+
+
+class InsecureHubURL(SyncError):
+    """The hub URL must be https, except on a loopback host."""
+
+
+class NotEnrolled(SyncError):
+    """The device holds no credentials: enrol with a one-time code first."""
+
+
+class HubUnreachable(SyncError):
+    """The hub could not be reached (refused, reset, dropped connection)."""
+
+
+class HubTimeout(HubUnreachable):
+    """The hub did not answer in time."""
+
+
+class BadAnswer(SyncError):
+    """The hub's answer could not be read: not JSON, truncated, wrong schema or too large."""
+
+
+class HubRefused(SyncError):
+    """The hub answered with an error body."""
+
+    def __init__(self, message: str, *, status: int, code: ErrorCode | None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+class HubBusy(HubRefused):
+    """Rate limited or a server error: try again later."""
+
+
+class TokenExpired(HubRefused):
+    """The access token expired: refresh it once, then retry."""
+
+
+class TooLarge(HubRefused):
+    """The hub refused the request as too large."""
+
+
+class AccessEnded(HubRefused):
+    """The hub will not serve this device any more; ``erase`` says whether the vault key must go now."""
+
+    @property
+    def erase(self) -> bool:
+        return self.code in (ErrorCode.DEVICE_REVOKED, ErrorCode.REFRESH_REUSED)
+
+
+__all__ = [
+    "AccessEnded",
+    "BadAnswer",
+    "HubBusy",
+    "HubRefused",
+    "HubTimeout",
+    "HubUnreachable",
+    "InsecureHubURL",
+    "NotEnrolled",
+    "SyncError",
+    "TokenExpired",
+    "TooLarge",
+]
