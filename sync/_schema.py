@@ -122,6 +122,11 @@ CREATE TABLE audit (
     hash      TEXT NOT NULL
 );
 
+CREATE TABLE search_map (                 -- which row of `search` indexes which record
+    record_id TEXT PRIMARY KEY,
+    doc       INTEGER NOT NULL                -- rowid in `search`
+) WITHOUT ROWID;
+
 CREATE VIRTUAL TABLE search USING fts5 (
     record_id UNINDEXED,
     case_id UNINDEXED,

@@ -1,0 +1,115 @@
+"""Full-text search over notes and case details, inside the encrypted database (SQLite FTS5).
+
+``index_record`` is called in the same transaction that writes a record (by the repository, and by the sync engine
+when it stores pulled records). The ``search_map`` table remembers which FTS row belongs to which record, so
+re-indexing is a keyed delete and insert, not a scan.
+
+User input never reaches FTS5's query syntax: the query is split into words, each quoted as a prefix term, and all
+must match. Spaced digit runs (``943 476 5919``) are also indexed joined up, so an NHS number is found either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from sync._vault import DbConnection
+
+_WORD: Final = re.compile(r"\w+", re.UNICODE)
+_SPACED_DIGITS: Final = re.compile(r"\d[\d \-]{4,}\d")
+MAX_QUERY_TERMS: Final = 16
+SNIPPET_OPEN: Final = "["
+SNIPPET_CLOSE: Final = "]"
+_SELECT_HITS: Final = (
+    "SELECT record_id, case_id, kind, snippet(search, 3, '[', ']', '…', 12), rank FROM search WHERE search MATCH ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    record_id: UUID
+    case_id: UUID
+    kind: str  # the record type
+    snippet: str  # matched words wrapped in SNIPPET_OPEN / SNIPPET_CLOSE
+    rank: float  # bm25: lower is better
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [str(value)]
+    return []
+
+
+def document_text(fields: Mapping[str, Any]) -> str:
+    """The searchable text of a record: every string (and number) in its fields, plus joined-up digit runs."""
+    parts = _strings(fields)
+    joined = [re.sub(r"[ \-]", "", m) for p in parts for m in _SPACED_DIGITS.findall(p)]
+    return "\n".join(parts + joined)
+
+
+def index_record(
+    conn: DbConnection, record_id: UUID | str, case_id: UUID | str, kind: str, fields: Mapping[str, Any]
+) -> None:
+    """(Re)index one record inside the caller's transaction. Empty text removes it from the index."""
+    rid = str(record_id)
+    row = conn.execute("SELECT doc FROM search_map WHERE record_id = ?", (rid,)).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+    text = document_text(fields)
+    if not text:
+        if row is not None:
+            conn.execute("DELETE FROM search_map WHERE record_id = ?", (rid,))
+        return
+    cur = conn.execute(
+        "INSERT INTO search (record_id, case_id, kind, text) VALUES (?, ?, ?, ?)", (rid, str(case_id), kind, text)
+    )
+    conn.execute(
+        "INSERT INTO search_map (record_id, doc) VALUES (?, ?) "
+        "ON CONFLICT (record_id) DO UPDATE SET doc = excluded.doc",
+        (rid, cur.lastrowid),
+    )
+
+
+def unindex_record(conn: DbConnection, record_id: UUID | str) -> None:
+    row = conn.execute("SELECT doc FROM search_map WHERE record_id = ?", (str(record_id),)).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+        conn.execute("DELETE FROM search_map WHERE record_id = ?", (str(record_id),))
+
+
+def match_expression(query: str) -> str | None:
+    """A safe FTS5 MATCH string for free text: each word quoted as a prefix term. None when there are no words."""
+    words = _WORD.findall(query)[:MAX_QUERY_TERMS]
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' for w in words)  # \w+ holds no quote, so nothing escapes the string
+
+
+def search(conn: DbConnection, query: str, *, limit: int = 50, kinds: tuple[str, ...] = ()) -> list[SearchHit]:
+    expr = match_expression(query)
+    if expr is None or limit <= 0:
+        return []
+    sql = _SELECT_HITS
+    params: list[object] = [expr]
+    if kinds:
+        sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+        params.extend(kinds)
+    sql += " ORDER BY rank LIMIT ?"
+    params.append(limit)
+    return [
+        SearchHit(record_id=UUID(r[0]), case_id=UUID(r[1]), kind=str(r[2]), snippet=str(r[3]), rank=float(r[4]))
+        for r in conn.execute(sql, params)
+    ]
+
+
+__all__ = ["SearchHit", "document_text", "index_record", "match_expression", "search", "unindex_record"]

@@ -1,0 +1,611 @@
+"""The device's encrypted vault: a SQLCipher database whose key is wrapped under the user's passphrase.
+
+This is the ONLY module of the project that imports ``sqlcipher3``. Everything else talks to the database through
+``Vault.transaction()`` / ``Vault.read()``, which yield a ``DbConnection`` (a small Protocol).
+
+Files in the data folder (see ``_paths``): ``vault.db`` (+ ``-wal``/``-shm`` while open), ``vault.header`` (the wrapped
+key, see ``_keys``) and ``vault.lockout`` (the failed-unlock counter, see ``_lockout``).
+
+Life cycle::
+
+    Vault.create(dir, passphrase)  -> unlocked
+    Vault.open(dir)                -> locked (header read and checked)
+    vault.unlock(passphrase)       -> unlocked, schema migrated, quick_check passed
+    vault.lock()                   -> connection closed, key material wiped (best effort)
+    vault.erase()                  -> wrapped key destroyed at once, database files removed
+
+Threads: one connection, guarded by a re-entrant lock; a ``transaction()`` opened inside another on the same thread
+becomes a SAVEPOINT of the outer one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from sqlcipher3 import dbapi2
+
+from sync import _audit, _migrate
+from sync._errors import (
+    UnlockThrottled,
+    VaultCorrupt,
+    VaultErased,
+    VaultError,
+    VaultExists,
+    VaultInsecure,
+    VaultLocked,
+    VaultNotFound,
+    WeakPassphrase,
+    WrongPassphrase,
+)
+from sync._keys import (
+    Header,
+    KdfParams,
+    derive_kek,
+    new_key,
+    new_salt,
+    read_header,
+    unwrap_key,
+    wipe,
+    wrap_key,
+    write_header,
+)
+from sync._lockout import LockoutPolicy, LockoutState, read_lockout, write_lockout
+from sync._passphrase import check_passphrase
+from sync._paths import DB_NAME, HEADER_NAME, LOCKOUT_NAME, ensure_private_dir, fsync_dir
+
+_SQLITE_NOTADB: Final = 26
+_HEX_KEY: Final = re.compile(r"[0-9a-f]{64}")
+_PLAIN_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+_PAGE_SIZE: Final = 4096  # SQLCipher 4 default; the file is always a whole number of pages
+
+
+class DbCursor(Protocol):
+    """The part of a DB-API cursor the other modules use. Rows support ``row["column"]`` and ``row[0]``."""
+
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def lastrowid(self) -> int | None: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class DbConnection(Protocol):
+    """The part of a DB-API connection the other modules use (so they never import sqlcipher3)."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ..., /) -> DbCursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> DbCursor: ...
+    def executescript(self, script: str, /) -> DbCursor: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VaultSettings:
+    """Tunables. Production defaults; tests use ``VaultSettings.for_tests()`` (cheap Argon2id, no delays)."""
+
+    max_failed_unlocks: int = 10
+    idle_lock_seconds: float = 300.0
+    kdf: KdfParams = field(default_factory=KdfParams)
+    min_passphrase_score: int = 3
+    min_passphrase_length: int = 10
+    free_failures: int = 3
+    unlock_delay_base_s: float = 1.0
+    unlock_delay_cap_s: float = 300.0
+
+    @classmethod
+    def for_tests(cls, **overrides: Any) -> VaultSettings:
+        fast = cls(kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1), unlock_delay_base_s=0.0)
+        return replace(fast, **overrides)
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(
+            max_failures=self.max_failed_unlocks,
+            free_failures=self.free_failures,
+            delay_base_s=self.unlock_delay_base_s,
+            delay_cap_s=self.unlock_delay_cap_s,
+        )
+
+
+class _WrongKey(Exception):
+    """The database did not decrypt with the key tried (internal)."""
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Vault:
+    """See the module docstring. Build with ``create`` or ``open``, never directly."""
+
+    def __init__(self, data_dir: Path, header: Header, settings: VaultSettings, clock: Callable[[], float]) -> None:
+        self._dir = data_dir
+        self._header = header
+        self._settings = settings
+        self._clock = clock
+        self._mutex = threading.RLock()
+        self._conn: dbapi2.Connection | None = None
+        self._key: bytearray | None = None
+        self._kek: bytearray | None = None
+        self._depth = 0
+        self._schema_version = 0
+        self._last_activity = time.monotonic()
+
+    # --- paths -------------------------------------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self._dir
+
+    @property
+    def _db_path(self) -> Path:
+        return self._dir / DB_NAME
+
+    @property
+    def _header_path(self) -> Path:
+        return self._dir / HEADER_NAME
+
+    @property
+    def _lockout_path(self) -> Path:
+        return self._dir / LOCKOUT_NAME
+
+    # --- construction ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(data_dir: Path) -> bool:
+        """True when a vault (or the tombstone of an erased one) is in ``data_dir``."""
+        return (Path(data_dir) / HEADER_NAME).exists() or (Path(data_dir) / DB_NAME).exists()
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path,
+        passphrase: str,
+        *,
+        settings: VaultSettings | None = None,
+        device_label: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> Vault:
+        """Make a new vault and return it unlocked. Raises WeakPassphrase, VaultExists or VaultCorrupt."""
+        settings = settings or VaultSettings()
+        data_dir = Path(data_dir)
+        check = check_passphrase(
+            passphrase, min_score=settings.min_passphrase_score, min_length=settings.min_passphrase_length
+        )
+        if not check.ok:
+            raise WeakPassphrase(check.message, check.suggestions)
+        ensure_private_dir(data_dir)
+        header_path, db_path = data_dir / HEADER_NAME, data_dir / DB_NAME
+        if header_path.exists():
+            old = read_header(header_path)
+            if old.state != "erased":
+                raise VaultExists()
+            _remove_db_files(db_path)  # an erased vault's files are unreadable ciphertext
+        elif db_path.exists():
+            raise VaultCorrupt("a database is here without its key header")
+
+        device_id = str(uuid.uuid4())
+        salt = new_salt()
+        kek = derive_kek(passphrase, salt, settings.kdf)
+        key = new_key()
+        header = Header(device_id=device_id, state="active", salt=salt, kdf=settings.kdf, key=None)
+        header = replace(header, key=wrap_key(kek, key, device_id))
+        vault = cls(data_dir, header, settings, clock)
+        # Database first, header last: a header always points at a database that exists.
+        conn = vault._connect(key)
+        try:
+            vault._schema_version = _migrate.migrate(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            for k, v in (("device_id", device_id), ("device_label", device_label), ("created_at", _now_iso())):
+                Vault.meta_set(conn, k, v)
+            _audit.append_audit(conn, "create_vault", None, "")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        write_header(header_path, header)
+        write_lockout(data_dir / LOCKOUT_NAME, LockoutState())
+        vault._conn, vault._key, vault._kek = conn, key, kek
+        vault.touch()
+        return vault
+
+    @classmethod
+    def open(
+        cls, data_dir: Path, *, settings: VaultSettings | None = None, clock: Callable[[], float] = time.time
+    ) -> Vault:
+        """The vault in ``data_dir``, locked. Reads and checks the header and the database file's shape.
+
+        Raises VaultNotFound, VaultCorrupt (damaged, truncated, foreign or tampered files), VaultTooNew.
+        An erased vault opens (``is_erased``); unlocking it raises VaultErased.
+        """
+        settings = settings or VaultSettings()
+        data_dir = Path(data_dir)
+        header_path, db_path = data_dir / HEADER_NAME, data_dir / DB_NAME
+        if not header_path.exists():
+            if db_path.exists():
+                raise VaultCorrupt("the key header is missing")
+            raise VaultNotFound()
+        header = read_header(header_path)
+        if header.state == "active":
+            _check_db_file(db_path)
+        return cls(data_dir, header, settings, clock)
+
+    # --- state -------------------------------------------------------------------------------------------------------
+
+    @property
+    def device_id(self) -> str:
+        return self._header.device_id
+
+    @property
+    def is_unlocked(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self._header.state == "erased"
+
+    @property
+    def schema_version(self) -> int:
+        return self._schema_version
+
+    @property
+    def settings(self) -> VaultSettings:
+        return self._settings
+
+    @property
+    def failed_attempts(self) -> int:
+        return read_lockout(self._lockout_path).failures
+
+    @property
+    def tries_left(self) -> int:
+        return max(0, self._settings.max_failed_unlocks - self.failed_attempts)
+
+    def unlock_wait_s(self) -> float:
+        """Seconds before the next unlock may be tried (0 when it may be tried now)."""
+        return max(0.0, read_lockout(self._lockout_path).not_before - self._clock())
+
+    # --- unlock / lock -----------------------------------------------------------------------------------------------
+
+    def unlock(self, passphrase: str) -> None:
+        """Open the database with the passphrase.
+
+        Raises WrongPassphrase (with tries left and the delay before the next try), UnlockThrottled (too soon; not
+        counted), VaultErased (erased now or before), VaultCorrupt, VaultTooNew, VaultInsecure.
+        """
+        with self._mutex:
+            if self._conn is not None:
+                return
+            header = read_header(self._header_path)
+            self._header = header
+            if header.state == "erased" or header.key is None:
+                raise VaultErased()
+            policy = self._settings.lockout
+            state = read_lockout(self._lockout_path)
+            if state.failures >= policy.max_failures:
+                self._destroy()  # counted earlier, killed before the erase: finish it now
+                raise VaultErased()
+            now = self._clock()
+            if now < state.not_before:
+                raise UnlockThrottled(state.not_before - now)
+            failures = state.failures + 1
+            delay = policy.delay_after(failures)
+            # Durable before the check: killing the app mid-check does not give a free guess.
+            write_lockout(self._lockout_path, LockoutState(failures=failures, not_before=now + delay))
+            kek = derive_kek(passphrase, header.salt, header.kdf)
+            key = unwrap_key(kek, header.key, header.device_id, header.format)
+            if key is None:
+                wipe(kek)
+                if failures >= policy.max_failures:
+                    self._destroy()
+                    raise VaultErased()
+                raise WrongPassphrase(tries_left=policy.max_failures - failures, delay_s=delay)
+            write_lockout(self._lockout_path, LockoutState())
+            try:
+                conn, key = self._open_with(header, kek, key)
+                self._schema_version = _migrate.migrate(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                _audit.append_audit(conn, "unlock", None, "")
+                conn.execute("COMMIT")
+            except BaseException:
+                wipe(kek)
+                wipe(key)
+                with contextlib.suppress(UnboundLocalError, dbapi2.Error):
+                    conn.close()
+                raise
+            self._conn, self._key, self._kek = conn, key, kek
+            self.touch()
+
+    def lock(self) -> None:
+        """Close the connection and drop key material (best effort: Python may keep copies)."""
+        with self._mutex:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                with contextlib.suppress(dbapi2.Error):
+                    conn.close()
+            wipe(self._key)
+            wipe(self._kek)
+            self._key = self._kek = None
+            self._depth = 0
+
+    close = lock
+
+    def touch(self) -> None:
+        """Note user activity (the idle timer restarts)."""
+        self._last_activity = time.monotonic()
+
+    def lock_if_idle(self, now: float | None = None) -> bool:
+        """Lock after ``idle_lock_seconds`` without ``touch()`` (``now``: ``time.monotonic()``). True if locked."""
+        now = time.monotonic() if now is None else now
+        with self._mutex:
+            if self._conn is None or now - self._last_activity < self._settings.idle_lock_seconds:
+                return False
+            self.lock()
+            return True
+
+    # --- key management ----------------------------------------------------------------------------------------------
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the database key under a new passphrase (the database itself is untouched). Needs unlocked.
+
+        Raises WrongPassphrase when ``old`` is wrong (not counted: the user is already in), WeakPassphrase.
+        """
+        with self._mutex:
+            key = self._require_key()
+            header = read_header(self._header_path)
+            old_kek = derive_kek(old, header.salt, header.kdf)
+            assert header.key is not None  # an unlocked vault's header holds its key
+            check_key = unwrap_key(old_kek, header.key, header.device_id, header.format)
+            wipe(old_kek)
+            if check_key is None or check_key != key:
+                raise WrongPassphrase(tries_left=self.tries_left, delay_s=0.0)
+            wipe(check_key)
+            check = check_passphrase(
+                new, min_score=self._settings.min_passphrase_score, min_length=self._settings.min_passphrase_length
+            )
+            if not check.ok:
+                raise WeakPassphrase(check.message, check.suggestions)
+            salt = new_salt()
+            kek = derive_kek(new, salt, self._settings.kdf)
+            new_header = replace(
+                header, salt=salt, kdf=self._settings.kdf, key=wrap_key(kek, key, header.device_id), pending=None
+            )
+            write_header(self._header_path, new_header)  # the one atomic step: old or new, never a mix
+            wipe(self._kek)
+            self._kek, self._header = kek, new_header
+            self._audit_now("change_passphrase")
+
+    def rotate_key(self) -> None:
+        """Re-encrypt the database under a fresh key with ``PRAGMA rekey``. Crash-safe, in two phases:
+
+        1. header gets the new key in ``pending`` beside the current one (atomic write);
+        2. ``PRAGMA rekey`` in rollback-journal mode (one transaction: a crash rolls back to the old key);
+        3. header gets the new key as current, no pending (atomic write).
+
+        A kill at any point leaves a header whose current or pending key opens the database; unlock tries the
+        current key, then the pending one, and finishes or abandons the rotation.
+        """
+        with self._mutex:
+            old_key = self._require_key()
+            conn = self._require_conn()
+            if self._depth:
+                raise VaultError("rotate_key cannot run inside a transaction")
+            assert self._kek is not None
+            header = read_header(self._header_path)
+            fresh = new_key()
+            phase1 = replace(header, pending=wrap_key(self._kek, fresh, header.device_id))
+            write_header(self._header_path, phase1)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            _expect(conn, "PRAGMA journal_mode = DELETE", "delete")
+            conn.execute(f"PRAGMA rekey = \"x'{_hex_key(fresh)}'\"").fetchall()
+            _expect(conn, "PRAGMA journal_mode = WAL", "wal")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            phase2 = replace(phase1, key=phase1.pending, pending=None)
+            write_header(self._header_path, phase2)
+            self._header, self._key = phase2, fresh
+            wipe(old_key)
+            self._audit_now("rotate_key")
+
+    def erase(self) -> None:
+        """Destroy the wrapped key at once, then remove the database files. Works locked or unlocked.
+
+        Used after too many failed unlocks and when the hub says this device is revoked. Unsynced work is lost
+        with the key (see docs/threat-model.md).
+        """
+        with self._mutex:
+            self._destroy()
+
+    def _destroy(self) -> None:
+        self.lock()
+        try:
+            header = read_header(self._header_path)
+        except VaultCorrupt:
+            header = self._header
+        erased = header.erased()
+        write_header(self._header_path, erased)  # the key is gone from here on
+        self._header = erased
+        _remove_db_files(self._db_path)
+        write_lockout(self._lockout_path, LockoutState())
+
+    # --- database access ---------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[DbConnection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises. Nested calls become savepoints."""
+        with self._mutex:
+            conn = self._require_conn()
+            if self._depth:
+                name = f"sp{self._depth}"
+                conn.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._depth = 0
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[DbConnection]:
+        """The connection for reading (no other thread writes meanwhile)."""
+        with self._mutex:
+            yield self._require_conn()
+
+    def meta_get(self, key: str) -> str | None:
+        with self.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def meta_set(conn: DbConnection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- internals ---------------------------------------------------------------------------------------------------
+
+    def _require_conn(self) -> dbapi2.Connection:
+        if self._conn is None:
+            raise VaultLocked()
+        return self._conn
+
+    def _require_key(self) -> bytearray:
+        self._require_conn()
+        assert self._key is not None
+        return self._key
+
+    def _audit_now(self, action: str) -> None:
+        with self.transaction() as conn:
+            _audit.append_audit(conn, action, None, "")
+
+    def _open_with(self, header: Header, kek: bytearray, key: bytearray) -> tuple[dbapi2.Connection, bytearray]:
+        """Connect with the current key, or finish a rotation that a crash interrupted."""
+        _check_db_file(self._db_path)
+        try:
+            conn = self._connect(key)
+        except _WrongKey:
+            if header.pending is None:
+                raise VaultCorrupt("the database does not decrypt with its key") from None
+            pending = unwrap_key(kek, header.pending, header.device_id, header.format)
+            if pending is None:
+                raise VaultCorrupt("the pending key in the header does not unwrap") from None
+            try:
+                conn = self._connect(pending)
+            except _WrongKey:
+                raise VaultCorrupt("the database decrypts with neither the current nor the pending key") from None
+            # The rekey committed before the crash: finish phase 3.
+            write_header(self._header_path, replace(header, key=header.pending, pending=None))
+            wipe(key)
+            key = pending
+        else:
+            if header.pending is not None:
+                # The rekey never committed (or rolled back): abandon the rotation.
+                write_header(self._header_path, replace(header, pending=None))
+        self._header = read_header(self._header_path)
+        return conn, key
+
+    def _connect(self, key: bytearray) -> dbapi2.Connection:
+        """A configured connection. Raises _WrongKey, VaultCorrupt, VaultInsecure."""
+        conn = dbapi2.connect(str(self._db_path), isolation_level=None, check_same_thread=False, timeout=10.0)
+        try:
+            conn.row_factory = dbapi2.Row
+            conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+            conn.execute(f"PRAGMA key = \"x'{_hex_key(key)}'\"").fetchall()
+            version = conn.execute("PRAGMA cipher_version").fetchone()
+            if version is None or not version[0]:
+                raise VaultInsecure()
+            conn.execute("PRAGMA cipher_memory_security = ON").fetchall()
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except dbapi2.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+                    raise _WrongKey() from None
+                raise VaultCorrupt("the database cannot be read") from None
+            conn.execute("PRAGMA secure_delete = ON").fetchall()
+            _expect(conn, "PRAGMA journal_mode = WAL", "wal")
+            conn.execute("PRAGMA synchronous = FULL").fetchall()
+            conn.execute("PRAGMA temp_store = MEMORY").fetchall()
+            try:
+                result = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+            except dbapi2.DatabaseError:
+                raise VaultCorrupt("the database fails its integrity check") from None
+            if result != ["ok"]:
+                raise VaultCorrupt("the database fails its integrity check")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+def _hex_key(key: bytearray) -> str:
+    """The key as 64 hex digits, validated: PRAGMAs take no bound parameters, so this string goes into SQL."""
+    text = key.hex()
+    if not _HEX_KEY.fullmatch(text):
+        raise ValueError("a database key must be 32 bytes")
+    return text
+
+
+def _expect(conn: dbapi2.Connection, pragma: str, answer: str) -> None:
+    row = conn.execute(pragma).fetchone()
+    if row is None or str(row[0]).lower() != answer:
+        raise VaultError(f"{pragma} was refused")
+
+
+def _check_db_file(db_path: Path) -> None:
+    """Cheap shape checks before any key is tried: missing, empty, truncated or plain-SQLite files."""
+    try:
+        size = db_path.stat().st_size
+    except FileNotFoundError:
+        raise VaultCorrupt("the database file is missing") from None
+    if size == 0:
+        raise VaultCorrupt("the database file is empty")
+    if size % _PAGE_SIZE:
+        raise VaultCorrupt("the database file is truncated")
+    with db_path.open("rb") as fh:
+        head = fh.read(len(_PLAIN_SQLITE_MAGIC))
+    if head == _PLAIN_SQLITE_MAGIC:
+        raise VaultCorrupt("the database file is not encrypted")
+
+
+def _remove_db_files(db_path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            db_path.with_name(db_path.name + suffix).unlink()
+    fsync_dir(db_path.parent)
+
+
+__all__ = ["DbConnection", "DbCursor", "Vault", "VaultSettings"]

@@ -1,0 +1,106 @@
+"""Create, open, unlock, lock, transactions and the meta table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sync._errors import VaultExists, VaultLocked, VaultNotFound, WeakPassphrase
+from sync._vault import Vault, VaultSettings
+
+PASS = "correct horse battery staple"
+FAST = VaultSettings.for_tests()
+
+
+def test_create_returns_an_unlocked_vault_with_the_latest_schema(tmp_path: Path) -> None:
+    from sync._schema import LATEST_VERSION
+
+    vault = Vault.create(tmp_path / "v", PASS, settings=FAST, device_label="laptop 7")
+    assert vault.is_unlocked
+    assert vault.schema_version == LATEST_VERSION
+    assert vault.meta_get("device_id") == vault.device_id
+    assert vault.meta_get("device_label") == "laptop 7"
+    assert Vault.exists(tmp_path / "v")
+    vault.lock()
+
+
+def test_weak_passphrase_is_refused_with_a_message_and_suggestions(tmp_path: Path) -> None:
+    with pytest.raises(WeakPassphrase) as err:
+        Vault.create(tmp_path / "v", "password123", settings=FAST)
+    assert "guess" in err.value.message or "characters" in err.value.message
+    assert err.value.suggestions
+    assert not Vault.exists(tmp_path / "v")
+
+
+def test_create_refuses_to_overwrite(tmp_path: Path) -> None:
+    Vault.create(tmp_path, PASS, settings=FAST).lock()
+    with pytest.raises(VaultExists):
+        Vault.create(tmp_path, PASS, settings=FAST)
+
+
+def test_open_missing_vault(tmp_path: Path) -> None:
+    assert not Vault.exists(tmp_path)
+    with pytest.raises(VaultNotFound):
+        Vault.open(tmp_path, settings=FAST)
+
+
+def test_open_is_locked_and_unlock_gives_back_the_data(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+    with vault.transaction() as conn:
+        Vault.meta_set(conn, "hub_url", "https://hub.example")
+    vault.lock()
+    assert not vault.is_unlocked
+    with pytest.raises(VaultLocked):
+        vault.meta_get("hub_url")
+    again = Vault.open(tmp_path, settings=FAST)
+    assert not again.is_unlocked
+    again.unlock(PASS)
+    assert again.meta_get("hub_url") == "https://hub.example"
+    assert again.device_id == vault.device_id
+    again.lock()
+
+
+def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+
+    def write_then_fail() -> None:
+        with vault.transaction() as conn:
+            Vault.meta_set(conn, "k", "v")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert vault.meta_get("k") is None
+    vault.lock()
+
+
+def test_nested_transaction_is_a_savepoint(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+
+    def inner_fails() -> None:
+        with vault.transaction() as inner:
+            Vault.meta_set(inner, "inner", "1")
+            raise RuntimeError("inner fails")
+
+    with vault.transaction() as outer:
+        Vault.meta_set(outer, "outer", "1")
+        with pytest.raises(RuntimeError):
+            inner_fails()
+    assert vault.meta_get("outer") == "1"
+    assert vault.meta_get("inner") is None
+    vault.lock()
+
+
+def test_lock_if_idle(tmp_path: Path) -> None:
+    import time
+
+    vault = Vault.create(tmp_path, PASS, settings=VaultSettings.for_tests(idle_lock_seconds=300))
+    vault.touch()
+    now = time.monotonic()
+    assert not vault.lock_if_idle(now + 299)
+    assert vault.is_unlocked
+    assert vault.lock_if_idle(now + 301)
+    assert not vault.is_unlocked
+    with pytest.raises(VaultLocked), vault.transaction():
+        pass
