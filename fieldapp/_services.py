@@ -1,0 +1,212 @@
+"""The one place where the vault, the repository, the sync engine and the forms engine meet.
+
+One ``Services`` per app process (one device). Every browser session or window of the process shares it and
+subscribes to its events; screens get what they need from here and never build these objects themselves.
+
+Threads: Flet handlers run on the event loop or a worker thread; the idle watcher and the sync engine run on their
+own threads. Listeners are called on the publishing thread; views hop back to their page's loop themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fieldapp._config import DEFAULT_IDLE_S, AppConfig
+from sync._errors import (
+    UnlockThrottled,
+    VaultCorrupt,
+    VaultErased,
+    VaultError,
+    VaultInsecure,
+    VaultTooNew,
+    WeakPassphrase,
+    WrongPassphrase,
+)
+from sync._vault import Vault, VaultSettings
+
+
+class VaultStatus(StrEnum):
+    MISSING = "missing"
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    ERASED = "erased"
+
+
+class Event(StrEnum):
+    """What listeners hear about."""
+
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    ERASED = "erased"
+    SYNC_STATUS = "sync_status"
+    DATA_CHANGED = "data_changed"
+
+
+Listener = Callable[[Event, Any], None]
+
+
+@dataclass(frozen=True)
+class UnlockOutcome:
+    ok: bool
+    message: str = ""
+    tries_left: int | None = None
+    delay_s: float = 0.0
+    erased: bool = False
+
+
+class Services:
+    """Owns the device's vault and everything built on it while it is unlocked."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        self.settings = VaultSettings.for_tests() if config.fast_kdf else VaultSettings()
+        self.vault: Vault | None = None
+        self._last_activity = time.monotonic()
+        self._idle_override: float | None = None
+        self._listeners: list[Listener] = []
+        self._lock = threading.RLock()
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- events ---------------------------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish(self, event: Event, payload: Any = None) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(event, payload)
+
+    # -- vault ----------------------------------------------------------------------------------------------------
+    def _open_vault(self) -> Vault | None:
+        """The vault object (locked or not), opened lazily; None when no vault exists yet."""
+        if self.vault is None and Vault.exists(self.config.data_dir):
+            self.vault = Vault.open(self.config.data_dir, settings=self.settings)
+        return self.vault
+
+    def vault_status(self) -> VaultStatus:
+        try:
+            vault = self._open_vault()
+        except VaultError:
+            return VaultStatus.LOCKED  # the unlock screen shows the reason when the user tries
+        if vault is None:
+            return VaultStatus.MISSING
+        if vault.is_unlocked:
+            return VaultStatus.UNLOCKED
+        if vault.is_erased:
+            return VaultStatus.ERASED
+        return VaultStatus.LOCKED
+
+    @property
+    def idle_timeout_s(self) -> float:
+        if self.config.idle_timeout_s is not None:
+            return self.config.idle_timeout_s
+        if self._idle_override is not None:
+            return self._idle_override
+        return DEFAULT_IDLE_S
+
+    def set_idle_timeout(self, seconds: float) -> None:
+        self._idle_override = seconds
+
+    def create_vault(self, passphrase: str) -> str:
+        """Create and unlock the vault. Returns "" on success, else a message for the user."""
+        try:
+            if self.vault is not None and self.vault.is_erased:
+                self.vault = None  # create() reuses the erased vault's folder
+            self.vault = Vault.create(self.config.data_dir, passphrase, settings=self.settings)
+        except WeakPassphrase as exc:
+            tips = " ".join(exc.suggestions)
+            return f"{exc.message} {tips}".strip()
+        except VaultError as exc:
+            return str(exc)
+        self._after_unlock()
+        return ""
+
+    def unlock(self, passphrase: str) -> UnlockOutcome:
+        try:
+            vault = self._open_vault()
+            if vault is None:
+                return UnlockOutcome(False, "No vault has been set up on this device yet.")
+            vault.unlock(passphrase)
+        except WrongPassphrase as exc:
+            return UnlockOutcome(False, str(exc), exc.tries_left, exc.delay_s)
+        except UnlockThrottled as exc:
+            return UnlockOutcome(False, str(exc), None, exc.wait_s)
+        except VaultErased as exc:
+            self.publish(Event.ERASED)
+            return UnlockOutcome(False, str(exc), 0, 0.0, erased=True)
+        except (VaultCorrupt, VaultTooNew, VaultInsecure, VaultError) as exc:
+            return UnlockOutcome(False, str(exc))
+        self._after_unlock()
+        return UnlockOutcome(True)
+
+    def reset_erased(self) -> None:
+        """After an erase the next screen is "set up": forget the old vault object."""
+        if self.vault is not None and self.vault.is_erased:
+            self.vault = None
+
+    def _after_unlock(self) -> None:
+        self.touch()
+        self._start_watcher()
+        self._on_unlocked()
+        self.publish(Event.UNLOCKED)
+
+    def _on_unlocked(self) -> None:
+        """Hook: build what lives only while unlocked (repository, sync engine)."""
+
+    def _on_locking(self) -> None:
+        """Hook: stop what lives only while unlocked."""
+
+    def lock(self) -> None:
+        self._on_locking()
+        if self.vault is not None and self.vault.is_unlocked:
+            self.vault.lock()
+        self.publish(Event.LOCKED)
+
+    def erase(self) -> None:
+        self._on_locking()
+        if self.vault is not None:
+            self.vault.erase()
+        self.publish(Event.ERASED)
+
+    def touch(self) -> None:
+        """The user did something: push the idle lock back."""
+        self._last_activity = time.monotonic()
+        if self.vault is not None and self.vault.is_unlocked:
+            self.vault.touch()
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self._last_activity
+
+    def _start_watcher(self) -> None:
+        if self._watcher is not None and self._watcher.is_alive():
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(target=self._watch_idle, name="idle-lock", daemon=True)
+        self._watcher.start()
+
+    def _watch_idle(self) -> None:
+        while not self._stop.wait(0.25):
+            vault = self.vault
+            if vault is not None and vault.is_unlocked and self.idle_for() >= self.idle_timeout_s:
+                self.lock()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._on_locking()
+        if self.vault is not None and self.vault.is_unlocked:
+            self.vault.lock()

@@ -1,0 +1,117 @@
+"""One browser session or desktop window: routes to screens, guards, the lock, and events from the services.
+
+The shell is the only code that changes ``page.views``. Screens ask for navigation through ``go``; events from
+other threads (idle lock, sync status) are moved onto the page's own loop with ``page.run_task``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from fieldapp import _routes
+from fieldapp._services import Event, Services, VaultStatus
+from fieldapp.views import SCREENS
+from fieldapp.views._kit import APP_TITLE
+
+log = logging.getLogger(__name__)
+
+
+class Shell:
+    def __init__(self, page: ft.Page, services: Services) -> None:
+        self.page = page
+        self.services = services
+        page.title = APP_TITLE
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.on_route_change = self._on_route_change
+        page.on_view_pop = self._on_view_pop
+        page.on_keyboard_event = lambda e: services.touch()
+        self._unsubscribe = services.subscribe(self._on_event)
+        page.on_disconnect = lambda e: self._unsubscribe()
+        self._listeners: list[Callable[[Event, Any], None]] = []
+
+    # -- Ctx ------------------------------------------------------------------------------------------------------
+    def go(self, route: str) -> None:
+        self.page.navigate(route)
+
+    def refresh(self) -> None:
+        self.render(self.page.route or "/")
+
+    def act(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def handler(*args: Any) -> Any:
+            self.services.touch()
+            return fn(*args)
+
+        return handler
+
+    def toast(self, message: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message)))
+
+    def on_event(self, fn: Callable[[Event, Any], None]) -> None:
+        """A screen subscribes to service events for as long as it is on top (cleared on every render)."""
+        self._listeners.append(fn)
+
+    # -- routing --------------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.render(self.page.route or "/")
+
+    def _guard(self, path: str) -> str:
+        status = self.services.vault_status()
+        found = _routes.match(path)
+        if status is VaultStatus.MISSING:
+            return "/setup"
+        if status in (VaultStatus.LOCKED, VaultStatus.ERASED):
+            return "/unlock"
+        if found is None or not found[0].needs_unlock:
+            return _routes.HOME
+        return path
+
+    def render(self, path: str) -> None:
+        target = self._guard(path)
+        if target != (self.page.route or "/").split("?", 1)[0]:
+            # Render the target at once (a lock must hide the data now), then move the URL to match.
+            self.go(target)
+        path = target
+        self._listeners = []
+        views: list[ft.View] = []
+        for sub_path, route, params in _routes.stack(path):
+            builder = SCREENS[route.name]
+            try:
+                built = builder(self, **params)
+            except Exception:  # a broken screen must not leave a blank page
+                log.exception("screen %s failed", route.name)
+                built = ft.View(route=sub_path, controls=[ft.Text("This screen could not be shown.")])
+            built.route = sub_path
+            views.append(built)
+        self.page.title = APP_TITLE
+        self.page.views.clear()
+        self.page.views.extend(views)
+        self.page.update()
+
+    def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
+        self.services.touch()
+        self.render(e.route)
+
+    async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
+        if len(self.page.views) > 1:
+            self.page.views.pop()
+            await self.page.push_route(self.page.views[-1].route or _routes.HOME)
+
+    # -- events from other threads --------------------------------------------------------------------------------
+    def _on_event(self, event: Event, payload: Any) -> None:
+        async def apply() -> None:
+            if event in (Event.LOCKED, Event.ERASED):
+                self.render("/unlock")
+                return
+            for fn in list(self._listeners):
+                fn(event, payload)
+            self.page.update()
+
+        try:
+            self.page.run_task(apply)
+        except Exception:  # the session is gone
+            self._unsubscribe()

@@ -1,0 +1,89 @@
+"""Small building blocks every screen uses: the context a view gets, app bars, messages, tagged controls.
+
+``tag(identifier, control)`` wraps a control in ``ft.Semantics(identifier=...)``: the identifier is what the
+end-to-end tests (and assistive tech scripts) find; ``key=`` never reaches the accessible DOM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+import flet as ft
+
+if TYPE_CHECKING:
+    from fieldapp._services import Services
+
+APP_TITLE = "MASH Field"  # the only window title: it never carries personal data
+ERROR = ft.Colors.ERROR
+WARN = ft.Colors.AMBER_900
+OK = ft.Colors.GREEN_800
+MAX_WIDTH = 880
+
+
+class Ctx(Protocol):
+    """What a screen may use: the services, navigation, and the user-activity wrapper for handlers."""
+
+    services: Services
+    page: ft.Page
+
+    def go(self, route: str) -> None: ...
+
+    def refresh(self) -> None: ...
+
+    def act(self, fn: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def toast(self, message: str) -> None: ...
+
+
+def tag(identifier: str, control: ft.Control, label: str | None = None) -> ft.Control:
+    return ft.Semantics(identifier=identifier, label=label, content=control)
+
+
+def app_bar(
+    ctx: Ctx, title: str, *, lock: bool = True, back: bool = True, actions: list[ft.Control] | None = None
+) -> ft.AppBar:
+    items: list[ft.Control] = list(actions or [])
+    if lock:
+        items.append(
+            ft.TextButton(
+                "Lock",
+                icon=ft.Icons.LOCK_OUTLINE,
+                tooltip="Lock the app now",
+                on_click=lambda _: ctx.services.lock(),
+            )
+        )
+    return ft.AppBar(
+        title=ft.Text(title),
+        automatically_imply_leading=back,
+        bgcolor=ft.Colors.PRIMARY_CONTAINER,
+        actions=items,
+    )
+
+
+def error_text(message: str, identifier: str = "error") -> ft.Control:
+    return tag(identifier, ft.Text(message, color=ERROR, visible=bool(message), selectable=True))
+
+
+def page_body(*controls: ft.Control, scroll: bool = True) -> ft.Control:
+    """Centre the content and cap its width so it reads well on a laptop and fills a tablet."""
+    column = ft.Column(
+        list(controls),
+        spacing=14,
+        scroll=ft.ScrollMode.AUTO if scroll else None,
+        expand=True,
+    )
+    return ft.Container(
+        content=ft.Row(
+            [ft.Container(content=column, width=MAX_WIDTH, expand=False, padding=ft.Padding.symmetric(horizontal=8))],
+            alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            expand=True,
+        ),
+        expand=True,
+        padding=ft.Padding.only(top=12, bottom=12),
+    )
+
+
+def view(route: str, bar: ft.AppBar, body: ft.Control, **kwargs: Any) -> ft.View:
+    return ft.View(route=route, appbar=bar, controls=[body], padding=ft.Padding.all(8), **kwargs)

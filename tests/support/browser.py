@@ -1,0 +1,124 @@
+"""Playwright helpers for driving the Flet web client in Debian's headless Chromium.
+
+Flutter draws on a canvas; its accessible DOM appears only after the semantics placeholder is clicked. These helpers
+do that, then find widgets by role, label and ``flt-semantics-identifier`` (set with ``ft.Semantics(identifier=)``).
+Every wait polls a condition with a deadline; nothing sleeps blindly except ``settle`` before a screenshot (the
+accessible DOM updates before the canvas repaints).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class AppPage:
+    """One browser tab on the app, with a folder for the screenshots of the flow it walks."""
+
+    def __init__(self, browser: Browser, url: str, flow: str, width: int = 1280, height: int = 860) -> None:
+        self.page: Page = browser.new_page(viewport={"width": width, "height": height})
+        self.page.set_default_timeout(20_000)
+        self.url = url
+        self.shots = ARTIFACTS / flow
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self._n = 0
+
+    def open(self, path: str = "/") -> AppPage:
+        self.page.goto(self.url + path)
+        self.enable_semantics()
+        return self
+
+    def enable_semantics(self, timeout_s: float = 30.0) -> None:
+        placeholder = self.page.locator("flt-semantics-placeholder")
+        placeholder.wait_for(state="attached", timeout=timeout_s * 1000)
+        placeholder.dispatch_event("click")
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=timeout_s * 1000)
+
+    # -- finding -------------------------------------------------------------------------------------------------
+    def ident(self, identifier: str) -> Locator:
+        return self.page.locator(f"[flt-semantics-identifier='{identifier}']")
+
+    def button(self, name: str, exact: bool = False) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=exact).first
+
+    def textbox(self, name: str) -> Locator:
+        return self.page.get_by_role("textbox", name=name).first
+
+    def text(self, text: str | re.Pattern[str]) -> Locator:
+        return self.page.get_by_text(text).first
+
+    # -- acting --------------------------------------------------------------------------------------------------
+    def type_into(self, box: Locator, text: str) -> None:
+        box.click()
+        box.fill("")
+        box.fill(text)
+
+    def type_label(self, label: str, text: str) -> None:
+        self.type_into(self.textbox(label), text)
+
+    def type_ident(self, identifier: str, text: str) -> None:
+        self.type_into(self.ident(identifier).get_by_role("textbox").first, text)
+
+    def click(self, name: str, exact: bool = False) -> None:
+        self.button(name, exact).click()
+
+    def wait_text(self, text: str | re.Pattern[str], timeout_s: float = 20.0) -> Locator:
+        loc = self.text(text)
+        loc.wait_for(state="attached", timeout=timeout_s * 1000)
+        return loc
+
+    def wait_url(self, suffix: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.page.url.split("?", 1)[0].endswith(suffix):
+                return
+            self.page.wait_for_timeout(100)
+        raise TimeoutError(f"url {self.page.url} never ended with {suffix}")
+
+    def body_text(self) -> str:
+        """Every label and text in the accessible DOM (what a screen reader would read)."""
+        texts: list[str] = self.page.evaluate(
+            """() => Array.from(document.querySelectorAll('flt-semantics')).map(e =>
+                   [e.getAttribute('aria-label') || '', e.textContent || ''].join(' '))"""
+        )
+        return "\n".join(texts)
+
+    def settle(self, ms: int = 600) -> None:
+        self.page.wait_for_timeout(ms)
+
+    def shot(self, name: str) -> Path:
+        self.settle()
+        self._n += 1
+        path = self.shots / f"{self._n:02d}-{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def close(self) -> None:
+        self.page.close()
