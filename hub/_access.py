@@ -1,0 +1,82 @@
+"""Who may see and write what. The same rules feed SQL filters (pull) and per-record checks (push, attachments).
+
+- health visitor, school nurse: the cases they created or were assigned to, and the records of those cases, except
+  information requests and GP responses (those go between the hub and the practice: Caldicott, need to know);
+- GP: information requests addressed to their practice (ODS code) and the responses to them;
+- hub staff, admin: everything. Only admins manage users and devices (CLI).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub._auth import Principal
+from hub._tables import case_access, records
+from sync.protocol import RecordType, Role
+
+_BETWEEN_HUB_AND_GP: Final = (RecordType.INFO_REQUEST.value, RecordType.RESPONSE.value)
+CASEWORKERS: Final = frozenset({Role.HEALTH_VISITOR, Role.SCHOOL_NURSE})
+
+#: What each role may create or change from a device.
+WRITABLE: Final[dict[Role, frozenset[RecordType]]] = {
+    Role.HEALTH_VISITOR: frozenset(
+        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL}
+    ),
+    Role.SCHOOL_NURSE: frozenset(
+        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL}
+    ),
+    Role.GP: frozenset({RecordType.RESPONSE}),
+    Role.HUB_STAFF: frozenset(set(RecordType) - {RecordType.RESPONSE}),
+    Role.ADMIN: frozenset(set(RecordType) - {RecordType.RESPONSE}),
+}
+
+
+def visible(who: Principal) -> ColumnElement[bool]:
+    """A SQL condition on ``records`` true for exactly the rows ``who`` may read."""
+    if who.is_staff:
+        return sa.true()
+    if who.role == Role.GP:
+        if not who.ods_code:
+            return sa.false()
+        return sa.and_(records.c.record_type.in_(_BETWEEN_HUB_AND_GP), records.c.practice_ods == who.ods_code)
+    if who.role in CASEWORKERS:
+        mine = sa.select(case_access.c.case_id).where(case_access.c.user_id == who.user_id)
+        return sa.and_(records.c.case_id.in_(mine), records.c.record_type.not_in(_BETWEEN_HUB_AND_GP))
+    return sa.false()
+
+
+def has_case(conn: Connection, who: Principal, case_id: str) -> bool:
+    if who.is_staff:
+        return True
+    row = conn.execute(
+        sa.select(case_access.c.case_id).where(case_access.c.case_id == case_id, case_access.c.user_id == who.user_id)
+    ).first()
+    return row is not None
+
+
+def case_unclaimed(conn: Connection, case_id: str) -> bool:
+    """Nobody holds this case yet and the hub has no record of it: the first writer may claim it."""
+    held = conn.execute(sa.select(case_access.c.user_id).where(case_access.c.case_id == case_id).limit(1)).first()
+    if held is not None:
+        return False
+    return conn.execute(sa.select(records.c.record_id).where(records.c.case_id == case_id).limit(1)).first() is None
+
+
+def grant(conn: Connection, case_id: str, user_id: str, reason: str, now: float) -> bool:
+    """Give a user access to a case; False if they had it already."""
+    exists = conn.execute(
+        sa.select(case_access.c.case_id).where(case_access.c.case_id == case_id, case_access.c.user_id == user_id)
+    ).first()
+    if exists is not None:
+        return False
+    conn.execute(sa.insert(case_access).values(case_id=case_id, user_id=user_id, reason=reason, created_at=now))
+    return True
+
+
+def can_read_record(conn: Connection, who: Principal, record_id: str) -> bool:
+    row = conn.execute(sa.select(records.c.record_id).where(records.c.record_id == record_id, visible(who))).first()
+    return row is not None

@@ -1,0 +1,153 @@
+"""The HTTP API: FastAPI routes over the hub's services. Paths and models are those of ``sync.protocol``."""
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from hub import _attachments, _auth, _pull, _push
+from hub._db import Database
+from hub._deps import Who
+from hub._errors import ApiError
+from hub._middleware import BodyMiddleware
+from hub._migrations import migrate
+from hub._settings import Settings
+from sync.protocol import (
+    API_PREFIX,
+    DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT,
+    Credentials,
+    DeviceInfo,
+    EnrolRequest,
+    ErrorBody,
+    ErrorCode,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefreshRequest,
+    SyncRequest,
+    SyncResponse,
+)
+
+log = logging.getLogger("hub")
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in {
+        400: "bad request",
+        401: "token missing, invalid or expired",
+        403: "device revoked, user disabled or forbidden",
+        404: "not found",
+        413: "too large",
+        422: "malformed request",
+    }.items()
+}
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    # Serialise once with pydantic (FastAPI would validate the model a second time).
+    return Response(model.model_dump_json().encode(), status_code=status, media_type="application/json")
+
+
+def _error_response(status: int, code: ErrorCode, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(ErrorBody(code=code, message=message, details=details).model_dump(mode="json"), status)
+
+
+def _clean_errors(errors: Any) -> list[dict[str, Any]]:
+    # Echo where and what, never the input itself (it may be huge, binary, or personal data).
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in list(errors)[:50]
+    ]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the hub's ASGI app on ``settings.db_url`` (migrated to the latest schema first)."""
+    settings = settings or Settings()
+    db = Database(settings.db_url, pool_size=settings.db_pool_size)
+    migrate(db)
+    app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app.state.db = db
+    app.state.settings = settings
+    app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error_response(
+            422, ErrorCode.BAD_REQUEST, "request does not match the schema", _clean_errors(exc.errors())
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
+        return _error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error_response(500, ErrorCode.INTERNAL, "internal error")
+
+    def route(method: str, path: str, model: type[BaseModel] | None, **kw: Any) -> Callable[[Any], Any]:
+        return app.api_route(API_PREFIX + path, methods=[method], response_model=model, responses=_ERRORS, **kw)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    @route("POST", "/enrol", Credentials)
+    def enrol(body: EnrolRequest) -> Response:
+        return _json(_auth.enrol(db, settings, body.code, body.device_name))
+
+    @route("POST", "/token/refresh", Credentials)
+    def refresh(body: RefreshRequest) -> Response:
+        return _json(_auth.refresh(db, settings, body.refresh_token))
+
+    @route("GET", "/me", DeviceInfo)
+    def me(who: Who) -> Response:
+        now = settings.clock()
+        info = DeviceInfo(
+            device_id=uuid.UUID(who.device_id),
+            user=who.info(),
+            lease_expires_at=_auth.when(now + settings.lease_s),
+            server_time=_auth.when(now),
+        )
+        return _json(info)
+
+    @route("POST", "/sync", SyncResponse)
+    def sync(body: SyncRequest, who: Who) -> Response:
+        results = _push.push(db, settings, who, list(body.mutations))
+        page = _pull.pull(db, settings, who, body.cursor, body.pull_limit)
+        lease = _auth.when(settings.clock() + settings.lease_s)
+        return _json(
+            SyncResponse(
+                results=results, changes=page.changes, cursor=page.cursor, more=page.more, lease_expires_at=lease
+            )
+        )
+
+    @route("POST", "/push", PushResponse)
+    def push(body: PushRequest, who: Who) -> Response:
+        return _json(PushResponse(results=_push.push(db, settings, who, list(body.mutations))))
+
+    @route("GET", "/pull", PullResponse)
+    def pull(
+        who: Who,
+        cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+    ) -> Response:
+        return _json(_pull.pull(db, settings, who, cursor, limit))
+
+    _attachments.add_routes(app, route)
+    return app

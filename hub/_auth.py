@@ -1,0 +1,216 @@
+"""Enrolment, token rotation and authentication of every request.
+
+- ``enrol``: a one-time code (hashed, single use, expiring) becomes a new device and its first token family.
+- ``refresh``: a refresh token is exchanged exactly once for a new pair; presenting a rotated one again means it
+  leaked, so the whole family (its refresh and access tokens) is revoked and the answer is ``refresh_reused``.
+- ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hub import _audit
+from hub._db import Database
+from hub._errors import ApiError
+from hub._secrets import digest, new_access_token, new_refresh_token, normalise_code
+from hub._settings import Settings
+from hub._tables import access_tokens, devices, enrol_codes, refresh_tokens, users
+from sync.protocol import Credentials, ErrorCode, Role, UserInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the user behind a device."""
+
+    user_id: str
+    username: str
+    role: Role
+    organisation: str
+    ods_code: str | None
+    device_id: str
+    display_name: str
+    last_seen_at: float | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.HUB_STAFF, Role.ADMIN)
+
+    def info(self) -> UserInfo:
+        return UserInfo(
+            user_id=uuid.UUID(self.user_id),
+            username=self.username,
+            display_name=self.display_name,
+            role=self.role,
+            organisation=self.organisation,
+            ods_code=self.ods_code,
+        )
+
+
+def when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _user_info(row: sa.Row[tuple[object, ...]]) -> UserInfo:
+    m = row._mapping
+    return UserInfo(
+        user_id=uuid.UUID(m["user_id"]),
+        username=m["username"],
+        display_name=m["display_name"],
+        role=Role(m["role"]),
+        organisation=m["organisation"],
+        ods_code=m["ods_code"],
+    )
+
+
+def _issue(conn: Connection, settings: Settings, device_id: str, family_id: str, user: UserInfo) -> Credentials:
+    now = settings.clock()
+    access, refresh = new_access_token(), new_refresh_token()
+    conn.execute(
+        sa.insert(access_tokens).values(
+            token_hash=digest(access), family_id=family_id, device_id=device_id, expires_at=now + settings.access_ttl_s
+        )
+    )
+    conn.execute(
+        sa.insert(refresh_tokens).values(
+            token_hash=digest(refresh),
+            family_id=family_id,
+            device_id=device_id,
+            expires_at=now + settings.refresh_ttl_s,
+        )
+    )
+    # Expired access tokens of this family are of no use to anyone: drop them as we go.
+    conn.execute(
+        sa.delete(access_tokens).where(access_tokens.c.family_id == family_id, access_tokens.c.expires_at < now)
+    )
+    return Credentials(
+        device_id=uuid.UUID(device_id),
+        user=user,
+        access_token=access,
+        access_expires_at=when(now + settings.access_ttl_s),
+        refresh_token=refresh,
+        lease_expires_at=when(now + settings.lease_s),
+    )
+
+
+def enrol(db: Database, settings: Settings, code: str, device_name: str) -> Credentials:
+    now = settings.clock()
+    code_hash = digest(normalise_code(code))
+
+    def work(conn: Connection) -> Credentials | None:
+        # Claim the code atomically: two devices racing with one code, only one UPDATE matches.
+        claimed = conn.execute(
+            sa.update(enrol_codes)
+            .where(enrol_codes.c.code_hash == code_hash, enrol_codes.c.used_at.is_(None))
+            .where(enrol_codes.c.expires_at > now)
+            .values(used_at=now)
+        ).rowcount
+        if claimed != 1:
+            return None
+        row = conn.execute(
+            sa.select(users)
+            .join(enrol_codes, enrol_codes.c.user_id == users.c.user_id)
+            .where(enrol_codes.c.code_hash == code_hash)
+        ).one()
+        if row.disabled:
+            return None
+        device_id, family_id = str(uuid.uuid4()), str(uuid.uuid4())
+        conn.execute(
+            sa.insert(devices).values(
+                device_id=device_id, user_id=row.user_id, name=device_name, created_at=now, last_seen_at=now
+            )
+        )
+        creds = _issue(conn, settings, device_id, family_id, _user_info(row))
+        _audit.record(conn, at=now, actor=row.username, device_id=device_id, action="enrol", outcome="ok")
+        return creds
+
+    creds = db.retrying(work)
+    if creds is None:
+        with db.write() as conn:
+            _audit.record(conn, at=now, actor="anonymous", action="enrol", outcome="refused")
+        raise ApiError(401, ErrorCode.ENROLMENT_INVALID, "enrolment code unknown, used or expired")
+    return creds
+
+
+def refresh(db: Database, settings: Settings, token: str) -> Credentials:
+    now = settings.clock()
+    token_hash = digest(token)
+
+    def work(conn: Connection) -> Credentials | ApiError:
+        row = conn.execute(
+            sa.select(refresh_tokens, devices.c.revoked_at.label("device_revoked_at"), users)
+            .join(devices, devices.c.device_id == refresh_tokens.c.device_id)
+            .join(users, users.c.user_id == devices.c.user_id)
+            .where(refresh_tokens.c.token_hash == token_hash)
+        ).one_or_none()
+        if row is None or row.revoked_at is not None:
+            return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token unknown or revoked")
+        if row.device_revoked_at is not None:
+            return ApiError(403, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
+        if row.disabled:
+            return ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
+        rotated = conn.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.rotated_at.is_(None))
+            .values(rotated_at=now)
+        ).rowcount
+        if rotated != 1:
+            # A rotated token came back: someone else holds a copy. Revoke the whole family (RFC 9700 4.14.2).
+            conn.execute(
+                sa.update(refresh_tokens).where(refresh_tokens.c.family_id == row.family_id).values(revoked_at=now)
+            )
+            conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == row.family_id))
+            _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
+            return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
+        if row.expires_at <= now:
+            return ApiError(401, ErrorCode.TOKEN_EXPIRED, "refresh token expired: enrol again")
+        creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row))
+        _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="ok")
+        return creds
+
+    result = db.retrying(work)
+    if isinstance(result, ApiError):
+        raise result
+    return result
+
+
+def authenticate(db: Database, settings: Settings, authorization: str | None) -> Principal:
+    if not authorization:
+        raise ApiError(401, ErrorCode.TOKEN_MISSING, "an access token is required (Authorization: Bearer ...)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, ErrorCode.TOKEN_INVALID, "expected 'Authorization: Bearer <access token>'")
+    now = settings.clock()
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(
+                access_tokens.c.expires_at, devices.c.device_id, devices.c.revoked_at, devices.c.last_seen_at, users
+            )
+            .join(devices, devices.c.device_id == access_tokens.c.device_id)
+            .join(users, users.c.user_id == devices.c.user_id)
+            .where(access_tokens.c.token_hash == digest(token.strip()))
+        ).one_or_none()
+    if row is None:
+        raise ApiError(401, ErrorCode.TOKEN_INVALID, "access token unknown or revoked")
+    # Revocation first: a revoked device must hear it at its next contact, even with an expired token.
+    if row.revoked_at is not None:
+        raise ApiError(403, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
+    if row.disabled:
+        raise ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
+    if row.expires_at <= now:
+        raise ApiError(401, ErrorCode.TOKEN_EXPIRED, "access token expired: refresh it")
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        role=Role(row.role),
+        organisation=row.organisation,
+        ods_code=row.ods_code,
+        device_id=row.device_id,
+        display_name=row.display_name,
+        last_seen_at=row.last_seen_at,
+    )

@@ -1,0 +1,240 @@
+"""``python -m hub [--db URL] COMMAND``: serve the hub and administer it.
+
+Commands print plain text; ``enrol-code`` prints the code alone, so scripts can take the last line.
+Exit status: 0 done, 1 refused (AdminError, message on stderr), 2 bad usage (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hub import _admin, _staff
+from hub._db import Database
+from hub._errors import AdminError
+from hub._migrations import migrate
+from hub._settings import Settings, default_db_url
+from sync.protocol import Role
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _when(epoch: float | None) -> str:
+    return "-" if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _person(text: str) -> dict[str, str | None]:
+    """``name;date_of_birth;relationship`` (later parts optional)."""
+    parts = [p.strip() or None for p in text.split(";")]
+    parts += [None] * (3 - len(parts))
+    return {"name": parts[0], "date_of_birth": parts[1], "relationship": parts[2]}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m hub", description="The MASH hub server and its administration.")
+    p.add_argument(
+        "--db", default=None, help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder)"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the HTTP API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--tls-cert")
+    s.add_argument("--tls-key")
+    s.add_argument("--access-ttl", type=float, default=600, help="access token lifetime, seconds")
+    s.add_argument("--lease", type=float, default=7 * 24 * 3600, help="offline lease, seconds")
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--log-level", default="warning")
+
+    sub.add_parser("migrate", help="bring the database schema up to date")
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
+    c = users.add_parser("create")
+    c.add_argument("username")
+    c.add_argument("--name", required=True, help="display name")
+    c.add_argument("--role", required=True, choices=[r.value for r in Role])
+    c.add_argument("--org", required=True, help="organisation")
+    c.add_argument("--ods", help="GP practice ODS code (GPs only)")
+    c.add_argument("--exist-ok", action="store_true", help="succeed if the user exists with this role")
+    users.add_parser("disable").add_argument("username")
+    users.add_parser("list")
+
+    e = sub.add_parser("enrol-code", help="issue a one-time enrolment code (printed)")
+    e.add_argument("username")
+    e.add_argument("--ttl-hours", type=float, default=72)
+
+    devices = sub.add_parser("devices", help="enrolled devices").add_subparsers(dest="action", required=True)
+    devices.add_parser("list").add_argument("--user")
+    devices.add_parser("revoke").add_argument("device_id")
+
+    requests = sub.add_parser("requests", help="information requests").add_subparsers(dest="action", required=True)
+    r = requests.add_parser("create")
+    r.add_argument("--practice", required=True, help="GP practice ODS code")
+    r.add_argument("--child-name", required=True)
+    r.add_argument("--child-dob")
+    r.add_argument("--child-nhs")
+    r.add_argument("--adult", action="append", default=[], help="'name;date_of_birth;relationship' (repeat)")
+    r.add_argument("--rag", required=True, choices=sorted(_staff.RAG_HOURS))
+    r.add_argument("--question", action="append", required=True, help="(repeat)")
+    r.add_argument("--by", required=True, help="the hub staff username making the request")
+    r.add_argument("--case", help="case id (UUID) the request belongs to; a new one if omitted")
+    requests.add_parser("list").add_argument("--practice")
+
+    sub.add_parser("responses", help="GP responses").add_subparsers(dest="action", required=True).add_parser(
+        "list"
+    ).add_argument("--request")
+
+    referrals = sub.add_parser("referrals", help="referrals").add_subparsers(dest="action", required=True)
+    referrals.add_parser("list").add_argument("--status", choices=_staff.REFERRAL_STATUSES)
+    m = referrals.add_parser("move")
+    m.add_argument("referral", help="hub reference (MASH-...) or record id")
+    m.add_argument("status", choices=_staff.REFERRAL_STATUSES)
+
+    cases = sub.add_parser("cases", help="cases").add_subparsers(dest="action", required=True)
+    a = cases.add_parser("assign")
+    a.add_argument("case_id")
+    a.add_argument("username")
+
+    au = sub.add_parser("audit", help="show the audit trail (oldest first)")
+    au.add_argument("--limit", type=int, default=100)
+    au.add_argument("--actor")
+    au.add_argument("--json", action="store_true")
+
+    sub.add_parser("demo", help="create a demo organisation, users and a request; print enrolment codes")
+    return p
+
+
+def _serve(args: argparse.Namespace, url: str) -> int:
+    import uvicorn
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise AdminError("--tls-cert and --tls-key go together")
+    if not _is_loopback(args.host) and not args.tls_cert:
+        raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
+    from hub._app import create_app
+
+    settings = Settings(db_url=url, access_ttl_s=args.access_ttl, lease_s=args.lease)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        log_level=args.log_level,
+        access_log=False,  # request lines name no one, but the audit table is the record of access
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=5,
+        backlog=2048,
+    )
+    return 0
+
+
+def _print_rows(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    for row in rows:
+        print("  ".join(str(row.get(c) if row.get(c) is not None else "-") for c in columns))
+
+
+def _run(args: argparse.Namespace, db: Database) -> int:
+    cmd, action = args.command, getattr(args, "action", None)
+    if cmd == "migrate":
+        applied = migrate(db)
+        print(f"applied migrations: {applied}" if applied else "schema up to date")
+        return 0
+    migrate(db)
+    if cmd == "users" and action == "create":
+        new = _admin.create_user(db, args.username, args.name, args.role, args.org, args.ods, exist_ok=args.exist_ok)
+        print(f"{'created' if new.created else 'exists'} {new.username} {new.user_id}")
+    elif cmd == "users" and action == "disable":
+        _admin.disable_user(db, args.username)
+        print(f"disabled {args.username}")
+    elif cmd == "users" and action == "list":
+        _print_rows(_admin.list_users(db), ["username", "role", "organisation", "ods_code", "disabled", "user_id"])
+    elif cmd == "enrol-code":
+        print(_admin.enrol_code(db, args.username, ttl_s=args.ttl_hours * 3600))
+    elif cmd == "devices" and action == "list":
+        rows = _admin.list_devices(db, args.user)
+        for row in rows:
+            row["state"] = "revoked" if row["revoked_at"] else "active"
+            row["last_seen"] = _when(row["last_seen_at"])
+        _print_rows(rows, ["device_id", "username", "name", "state", "last_seen"])
+    elif cmd == "devices" and action == "revoke":
+        _admin.revoke_device(db, args.device_id)
+        print(f"revoked {args.device_id}")
+    elif cmd == "requests" and action == "create":
+        made = _staff.create_request(
+            db,
+            practice_ods=args.practice,
+            child={"name": args.child_name, "date_of_birth": args.child_dob, "nhs_number": args.child_nhs},
+            adults=[_person(a) for a in args.adult],
+            rag=args.rag,
+            questions=args.question,
+            requested_by=args.by,
+            case_id=args.case,
+        )
+        print(f"{made['reference']} {made['record_id']} case {made['case_id']} deadline {made['deadline']}")
+    elif cmd == "requests" and action == "list":
+        rows = _staff.list_requests(db, args.practice)
+        for row in rows:
+            row.update({k: row["fields"].get(k) for k in ("reference", "rag", "deadline")})
+        _print_rows(rows, ["reference", "practice_ods", "rag", "deadline", "record_id", "case_id"])
+    elif cmd == "responses" and action == "list":
+        rows = _staff.list_responses(db, args.request)
+        for row in rows:
+            row["received"] = _when(row["receipt_at"])
+        _print_rows(rows, ["receipt_ref", "practice_ods", "request_id", "received", "record_id"])
+    elif cmd == "referrals" and action == "list":
+        rows = _staff.list_referrals(db, args.status)
+        for row in rows:
+            row["received"] = _when(row["receipt_at"])
+        _print_rows(rows, ["receipt_ref", "status", "routed_to", "received", "record_id", "case_id"])
+    elif cmd == "referrals" and action == "move":
+        record_id = _staff.move_referral(db, args.referral, args.status)
+        print(f"{record_id} -> {args.status}")
+    elif cmd == "cases" and action == "assign":
+        count = _admin.assign_case(db, args.case_id, args.username)
+        print(f"assigned {args.case_id} to {args.username} ({count} records to pull)")
+    elif cmd == "audit":
+        rows = _admin.audit_trail(db, args.limit, args.actor)
+        if args.json:
+            print(json.dumps(rows, default=str))
+        else:
+            for row in rows:
+                row["when"] = _when(row["at"])
+            _print_rows(rows, ["when", "actor", "action", "target", "outcome", "device_id"])
+    elif cmd == "demo":
+        from hub._demo import demo
+
+        demo(db)
+    else:  # pragma: no cover - argparse allows nothing else
+        raise AdminError(f"unknown command {cmd}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    url = args.db or default_db_url()
+    try:
+        if args.command == "serve":
+            return _serve(args, url)
+        db = Database(url, pool_size=1)
+        try:
+            return _run(args, db)
+        finally:
+            db.dispose()
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

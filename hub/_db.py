@@ -1,0 +1,101 @@
+"""Database connections: one ``Database`` per hub process, over SQLAlchemy Core engines.
+
+SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` (a
+deferred transaction that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT under WAL instead of waiting).
+Reads use a second engine with plain ``BEGIN`` so they never take the write lock.
+
+PostgreSQL: one engine, READ COMMITTED; writers lock what they change (``SELECT ... FOR UPDATE`` and the counter
+row). Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
+
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        pool_size=pool_size,
+        max_overflow=pool_size,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """The hub's storage connections. ``write()`` and ``read()`` give a connection inside a transaction."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        parsed = sa.make_url(url)
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size)
+            self._reader = _sqlite_engine(parsed, "BEGIN", pool_size)
+        else:
+            self._writer = sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self._reader = self._writer
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._reader.begin() as conn:
+            yield conn
+
+    def retrying(self, work: Callable[[Connection], T], *, attempts: int = 8) -> T:
+        """Run ``work`` in a write transaction, retrying on races another writer won (unique key, deadlock)."""
+        for attempt in range(attempts):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+                if attempt == attempts - 1 or not _transient(exc):
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def dispose(self) -> None:
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
+
+
+def _transient(exc: sa.exc.DBAPIError) -> bool:
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True  # a concurrent insert of the same key: the retry sees it and answers from it
+    text = str(exc.orig).lower()
+    return any(word in text for word in ("deadlock", "could not serialize", "database is locked", "busy"))

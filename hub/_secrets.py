@@ -1,0 +1,37 @@
+"""Secrets the hub hands out (tokens, enrolment codes) and the hashes it keeps instead of them.
+
+Every secret carries at least 60 random bits and is checked by an indexed lookup of its SHA-256: a slow hash adds
+nothing against guessing a random 256-bit token, and only the hash is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Final
+
+_CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_access_token() -> str:
+    return "at_" + secrets.token_urlsafe(32)
+
+
+def new_refresh_token() -> str:
+    return "rt_" + secrets.token_urlsafe(32)
+
+
+def new_enrol_code() -> str:
+    """Twelve characters from a 32-letter alphabet (60 bits) in three groups: ``ABCD-EFGH-JKLM``."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def normalise_code(code: str) -> str:
+    """Codes are typed by people: ignore case, spaces and dashes, then put the dashes back."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))

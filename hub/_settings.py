@@ -1,0 +1,35 @@
+"""The hub's configuration: one frozen value, built by the CLI or by tests."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from sync.protocol import MAX_BODY_BYTES
+
+
+def default_db_url() -> str:
+    """``MASH_HUB_DB`` if set, else a SQLite file in the platform's data folder."""
+    env = os.environ.get("MASH_HUB_DB")
+    if env:
+        return env
+    folder = Path(platformdirs.user_data_dir("mash-hub", appauthor=False))
+    return f"sqlite:///{folder / 'hub.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = field(default_factory=default_db_url)
+    access_ttl_s: float = 10 * 60
+    refresh_ttl_s: float = 30 * 24 * 3600
+    lease_s: float = 7 * 24 * 3600
+    enrol_code_ttl_s: float = 72 * 3600
+    max_body_bytes: int = MAX_BODY_BYTES
+    db_pool_size: int = 10
+    #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
+    clock: Callable[[], float] = time.time

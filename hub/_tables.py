@@ -1,0 +1,194 @@
+"""The hub's storage: one SQLAlchemy Core ``MetaData`` holding every table, identical on SQLite and PostgreSQL.
+
+Conventions (so both databases behave the same):
+
+- ids are UUID strings (``String(36)``); JSON documents are canonical JSON text (``Text``), written and read by us;
+- times are UTC epoch seconds (``Float``): comparable in SQL on both databases, no time-zone surprises;
+- secrets are never stored, only their SHA-256 (tokens and enrolment codes carry >= 60 random bits).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+
+metadata: Final = sa.MetaData()
+
+_ID = sa.String(36)
+
+users: Final = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", _ID, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("organisation", sa.String(200), nullable=False),
+    sa.Column("ods_code", sa.String(6)),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+enrol_codes: Final = sa.Table(
+    "enrol_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.user_id"), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("used_at", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+devices: Final = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("device_id", _ID, primary_key=True),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.user_id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("revoked_at", sa.Float),
+    sa.Column("last_seen_at", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# A refresh-token family is one device's chain of rotations; reuse of a rotated token revokes the whole family.
+refresh_tokens: Final = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("family_id", _ID, nullable=False, index=True),
+    sa.Column("device_id", _ID, sa.ForeignKey("devices.device_id"), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("rotated_at", sa.Float),  # set when exchanged: presenting it again is reuse
+    sa.Column("revoked_at", sa.Float),
+)
+
+access_tokens: Final = sa.Table(
+    "access_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("family_id", _ID, nullable=False, index=True),
+    sa.Column("device_id", _ID, sa.ForeignKey("devices.device_id"), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+# Named counters: "seq" (the pull cursor) and "ref" (hub references). Updated in the writer's transaction, so the
+# row lock orders commits: see docs/protocol.md, "Sequence numbers".
+counters: Final = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+records: Final = sa.Table(
+    "records",
+    metadata,
+    sa.Column("record_id", _ID, primary_key=True),
+    sa.Column("record_type", sa.String(20), nullable=False),
+    sa.Column("case_id", _ID, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("created_by", _ID, nullable=False),
+    sa.Column("practice_ods", sa.String(6)),  # info_request and response: the GP practice they concern
+    sa.Column("request_id", _ID),  # response: the info_request it answers
+    sa.Column("routed_to", sa.String(200)),  # referral: the local authority it was routed to
+    sa.Column("status", sa.String(40)),  # referral: moved by hub staff
+    sa.Column("flags", sa.Text),  # JSON list of strings (CP-IS and the like)
+    sa.Column("receipt_ref", sa.String(40), unique=True),
+    sa.Column("receipt_at", sa.Float),
+    sa.Column("receipt_hash", sa.String(64)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("records_by_case_seq", "case_id", "seq"),
+    sa.Index("records_by_practice_seq", "practice_ods", "seq"),
+)
+
+# Every version of every record: the base snapshots three-way merge needs.
+record_versions: Final = sa.Table(
+    "record_versions",
+    metadata,
+    sa.Column("record_id", _ID, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("mutation_id", _ID),
+    sa.Column("user_id", _ID, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Exactly-once: a mutation's id, the hash of its payload and the answer given, stored with the change itself.
+mutations: Final = sa.Table(
+    "mutations",
+    metadata,
+    sa.Column("mutation_id", _ID, primary_key=True),
+    sa.Column("payload_hash", sa.String(64), nullable=False),
+    sa.Column("record_id", _ID, nullable=False),
+    sa.Column("device_id", _ID, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # JSON MutationResult
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+conflicts: Final = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("conflict_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", _ID, nullable=False, index=True),
+    sa.Column("mutation_id", _ID, nullable=False),
+    sa.Column("user_id", _ID, nullable=False),
+    sa.Column("base_version", sa.Integer, nullable=False),
+    sa.Column("hub_version", sa.Integer, nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),  # JSON list of FieldConflict
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Who may see a case: its creator and the users hub staff assign to it.
+case_access: Final = sa.Table(
+    "case_access",
+    metadata,
+    sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("user_id", _ID, primary_key=True),
+    sa.Column("reason", sa.String(20), nullable=False),  # created | assigned
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("case_access_by_user", "user_id", "case_id"),
+)
+
+attachments: Final = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("case_id", _ID),
+    sa.Column("created_by", _ID, nullable=False),
+    sa.Column("complete", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+attachment_chunks: Final = sa.Table(
+    "attachment_chunks",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+audit: Final = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),  # username, or "cli"/"anonymous"
+    sa.Column("device_id", _ID),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(200)),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text),  # JSON
+    sa.Index("audit_by_at", "at"),
+)
+
+schema_version: Final = sa.Table(
+    "hub_schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.Float, nullable=False),
+)

@@ -1,0 +1,179 @@
+"""Run the real hub as a subprocess on a free 127.0.0.1 port, for tests and benchmarks.
+
+    with HubProcess() as hub:                       # temporary SQLite file
+        code = hub.enrol_code("hv1", "health_visitor")
+        httpx.post(hub.base_url + "/v1/enrol", json={"code": code, "device_name": "t"})
+
+    HubProcess(db_url="postgresql+psycopg://app@127.0.0.1:5432/db")  # or a given database
+
+``start``/``stop``/``restart``; ``stop`` sends SIGTERM and SIGKILLs after a deadline, by pid only. ``cli(*args)``
+runs ``python -m hub --db URL ...`` against the same database and returns its stdout (raises on failure).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class HubError(RuntimeError):
+    """The hub subprocess failed to start, or a CLI command failed."""
+
+
+class HubProcess:
+    def __init__(
+        self,
+        db_url: str | None = None,
+        *,
+        port: int | None = None,
+        access_ttl: float | None = None,
+        lease: float | None = None,
+        extra_args: tuple[str, ...] = (),
+        start_timeout: float = 30.0,
+    ) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if db_url is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="hubproc-")
+            db_url = f"sqlite:///{Path(self._tmp.name) / 'hub.sqlite3'}"
+        self.db_url = db_url
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._serve_args = ["--host", "127.0.0.1", "--port", str(self.port), *extra_args]
+        if access_ttl is not None:
+            self._serve_args += ["--access-ttl", str(access_ttl)]
+        if lease is not None:
+            self._serve_args += ["--lease", str(lease)]
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: Path | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        log_dir = Path(self._tmp.name) if self._tmp else Path(tempfile.gettempdir())
+        self._log = log_dir / f"hub-{self.port}.log"
+        with self._log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hub", "--db", self.db_url, "serve", *self._serve_args],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise HubError(f"hub exited with {self.proc.returncode}: {self.log_text()}")
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)  # polling interval while waiting for the port, not a fixed wait
+        self.stop()
+        raise HubError(f"hub did not answer within {self.start_timeout} s: {self.log_text()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL now (a crash)."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def log_text(self) -> str:
+        return self._log.read_text(errors="replace")[-4000:] if self._log and self._log.exists() else ""
+
+    # -- administration --------------------------------------------------------------------------------------------
+    def cli(self, *args: str) -> str:
+        """Run ``python -m hub --db URL *args``; return stdout. Raises HubError on a non-zero exit."""
+        done = subprocess.run(
+            [sys.executable, "-m", "hub", "--db", self.db_url, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+        if done.returncode != 0:
+            raise HubError(f"hub {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
+
+    def create_user(
+        self,
+        username: str,
+        role: str,
+        *,
+        organisation: str = "Devon MASH",
+        ods: str | None = None,
+        display_name: str | None = None,
+    ) -> str:
+        """Create the user if missing (same role); returns the user id."""
+        args = ["users", "create", username, "--name", display_name or username, "--role", role, "--org", organisation]
+        if ods:
+            args += ["--ods", ods]
+        return self.cli(*args, "--exist-ok").split()[-1]
+
+    def enrol_code(
+        self,
+        username: str,
+        role: str = "health_visitor",
+        *,
+        organisation: str = "Devon MASH",
+        ods: str | None = None,
+        display_name: str | None = None,
+    ) -> str:
+        """Create the user if needed (a GP gets practice A81001 unless ``ods`` is given); return a one-time code."""
+        if role == "gp" and ods is None:
+            ods = "A81001"
+        self.create_user(username, role, organisation=organisation, ods=ods, display_name=display_name)
+        return self.cli("enrol-code", username).strip().splitlines()[-1]
