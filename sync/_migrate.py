@@ -39,7 +39,8 @@ def migrate(conn: DbConnection, migrations: Mapping[int, str] | None = None) -> 
         try:
             conn.executescript(script)
         except Exception:
-            conn.execute("ROLLBACK") if conn.in_transaction else None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         current = number
     return current

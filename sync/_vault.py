@@ -312,6 +312,7 @@ class Vault:
                     raise VaultErased()
                 raise WrongPassphrase(tries_left=policy.max_failures - failures, delay_s=delay)
             write_lockout(self._lockout_path, LockoutState())
+            conn: dbapi2.Connection | None = None
             try:
                 conn, key = self._open_with(header, kek, key)
                 self._schema_version = _migrate.migrate(conn)
@@ -321,8 +322,9 @@ class Vault:
             except BaseException:
                 wipe(kek)
                 wipe(key)
-                with contextlib.suppress(UnboundLocalError, dbapi2.Error):
-                    conn.close()
+                if conn is not None:
+                    with contextlib.suppress(dbapi2.Error):
+                        conn.close()
                 raise
             self._conn, self._key, self._kek = conn, key, kek
             self.touch()
