@@ -159,7 +159,9 @@ class HubClient:
         try:
             return answer.model_validate_json(body)
         except ValidationError as exc:
-            raise BadAnswer(f"the hub's answer to {path} does not match the protocol ({exc.error_count()} errors)") from exc
+            raise BadAnswer(
+                f"the hub's answer to {path} does not match the protocol ({exc.error_count()} errors)"
+            ) from exc
 
     def _raw_call(
         self,

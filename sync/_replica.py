@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Protocol
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 from uuid6 import uuid7
 
 from sync._credentials import CURSOR, LEASE_EXPIRES, meta_put
@@ -193,6 +193,11 @@ class Replica:
             for raw in rows:
                 row = _row(raw)
                 if row.mutation_id in skipped:
+                    continue
+                try:
+                    row.to_mutation()
+                except ValidationError as exc:  # a row the hub would refuse anyway: set it aside for the user
+                    _reject_locally(conn, row, exc)
                     continue
                 if batch and (len(batch) >= max_count or size + row.size > max_bytes):
                     break
@@ -644,6 +649,22 @@ def _open_rejection(conn: Any, rejection_id: int) -> tuple[_Rec, list[OutboxRow]
     if not held:
         return None
     return rec, held
+
+
+def _reject_locally(conn: Any, row: OutboxRow, exc: ValidationError) -> None:
+    issues = [
+        Issue(path=".".join(str(p) for p in e["loc"]), code="invalid", message=e["msg"]).model_dump(mode="json")
+        for e in exc.errors()[:20]
+    ]
+    conn.execute(
+        "UPDATE outbox SET state = 'held', last_error = ? WHERE record_id = ? AND seq >= ?",
+        (_dumps(issues)[:2000], row.record_id, row.seq),
+    )
+    conn.execute(
+        "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) VALUES (?, ?, 'rejected', ?, ?)",
+        (row.mutation_id, row.record_id, _dumps(issues), _now()),
+    )
+    _set_state(conn, row.record_id)
 
 
 def _store_receipt(conn: Any, record_id: str, receipt: Receipt) -> None:

@@ -1,0 +1,355 @@
+"""The sync loop: push the outbox in batches and pull pages, one ``POST /v1/sync`` round trip each, until both are
+done; then attachments. Runs on demand (``sync_once`` / ``sync_now``) or in a background thread woken by
+``notify_changed()`` or a timer, backing off with full jitter (and Retry-After) after failures.
+
+The engine tells the truth through ``SyncStatus``: ``idle`` only after the hub answered, ``pending`` counts every
+outbox row it has not acknowledged, and a failure leaves a plain-language sentence in ``last_error``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol
+
+from pydantic import JsonValue
+
+from sync import _audit, _search
+from sync._attachments import upload_pending
+from sync._backoff import Backoff
+from sync._client import HubClient
+from sync._credentials import (
+    ACCESS_EXPIRES,
+    HUB_CLOCK_OFFSET,
+    LAST_SUCCESS,
+    LEASE_EXPIRES,
+    StoredCredentials,
+    load_credentials,
+    load_cursor,
+    meta_get,
+    meta_put,
+    store_credentials,
+)
+from sync._errors import VaultError
+from sync._errors_sync import (
+    AccessEnded,
+    BadAnswer,
+    HubBusy,
+    HubRefused,
+    HubTimeout,
+    HubUnreachable,
+    NotEnrolled,
+    SyncError,
+    TokenExpired,
+    TooLarge,
+)
+from sync._replica import OutboxRow, Replica, VaultPort
+from sync._status import Listener, Progress, StatusBoard, SyncState, SyncStatus
+from sync.protocol import DEFAULT_PULL_LIMIT, MAX_BATCH_MUTATIONS, MAX_BODY_BYTES, SyncRequest, SyncResponse
+
+Clock = Callable[[], datetime]
+
+_MAX_ROUNDS: Final = 100_000  # a hard stop for one run, far above any real outbox
+
+
+class EngineVault(VaultPort, Protocol):
+    def erase(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    batch_max: int = MAX_BATCH_MUTATIONS
+    batch_bytes: int = MAX_BODY_BYTES // 2  # room for JSON around the fields
+    pull_limit: int = DEFAULT_PULL_LIMIT
+    interval_s: float = 60.0  # background sync every minute even without local changes (to pull)
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    attachments: bool = True
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def index_and_audit(conn: Any, record_id: str, case_id: str, record_type: str, fields: dict[str, JsonValue]) -> None:
+    """The default hook for pulled records: searchable at once, and the audit trail says where they came from."""
+    _search.index_record(conn, record_id, case_id, record_type, fields)
+    _audit.append_audit(conn, "receive", record_id, record_type)
+
+
+def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> StoredCredentials:
+    """Exchange a one-time code for credentials and keep them (and the hub URL) in the vault."""
+    creds = client.enrol(code, device_name)
+    with vault.transaction() as conn:
+        store_credentials(conn, client.base_url, creds)
+        stored = load_credentials(conn)
+    assert stored is not None
+    return stored
+
+
+class SyncEngine:
+    """One device's replication with the hub. Thread-safe; at most one sync runs at a time."""
+
+    def __init__(
+        self,
+        vault: EngineVault,
+        client: HubClient,
+        *,
+        settings: EngineSettings | None = None,
+        replica: Replica | None = None,
+        clock: Clock = _utc_now,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._vault = vault
+        self._client = client
+        self.settings = settings or EngineSettings()
+        self.replica = replica or Replica(vault, on_pulled=index_and_audit)
+        self._clock = clock
+        self._backoff = backoff or Backoff(base=self.settings.backoff_base_s, cap=self.settings.backoff_cap_s)
+        self._board = StatusBoard()
+        self._run_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._runs = 0
+        self._runs_cond = threading.Condition()
+        self._revoked = False
+
+    # -- status ---------------------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._board.current
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        return self._board.subscribe(listener)
+
+    def refresh_status(self) -> SyncStatus:
+        """Recount pending / conflicts / rejected (after a local save, a resolution...) and publish."""
+        try:
+            counts = self.replica.counts()
+        except VaultError:
+            return self._board.current
+        return self._board.update(pending=counts.pending, conflicts=counts.conflicts, rejected=counts.rejected)
+
+    # -- one run --------------------------------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncStatus:
+        """Run one complete sync now (push everything, pull everything, attachments). Never raises."""
+        with self._run_lock:
+            return self._guarded()
+
+    def _guarded(self) -> SyncStatus:
+        if self._revoked:
+            return self._board.update(state=SyncState.REVOKED)
+        retry_after: float | None = None
+        try:
+            creds = self._credentials()
+            locked = self._lease_expired()
+            self._board.update(
+                state=SyncState.LOCKED if locked else SyncState.SYNCING, progress=Progress(), retry_in=None
+            )
+            self._run(creds)
+        except AccessEnded as exc:
+            if exc.erase:
+                self._revoked = True
+                self._vault.erase()
+                return self._board.update(
+                    state=SyncState.REVOKED,
+                    last_error="This device's access was withdrawn by the hub, so its data has been erased.",
+                )
+            return self._fail(SyncState.ERROR, "The hub no longer accepts this device's sign-in. Enrol it again.")
+        except HubTimeout:
+            return self._fail(SyncState.OFFLINE, "The hub is too slow to answer. Your work is kept on this device.")
+        except HubUnreachable:
+            return self._fail(
+                SyncState.OFFLINE, "The hub cannot be reached. Your work is kept on this device and sent later."
+            )
+        except HubBusy as exc:
+            retry_after = exc.retry_after
+            return self._fail(SyncState.ERROR, "The hub is busy. Sync will try again shortly.", retry_after)
+        except BadAnswer:
+            return self._fail(SyncState.ERROR, "The hub sent an answer this app cannot read. Nothing was changed.")
+        except TooLarge:
+            return self._fail(SyncState.ERROR, "The hub refused an item as too large.")
+        except NotEnrolled:
+            return self._fail(SyncState.ERROR, "This device is not enrolled with a hub yet.")
+        except HubRefused as exc:
+            return self._fail(SyncState.ERROR, f"The hub refused the sync ({exc.code or exc.status}).")
+        except VaultError:
+            return self._fail(SyncState.ERROR, "The vault is locked: unlock it to sync.")
+        self._backoff.reset()
+        counts = self.replica.counts()
+        now = self._clock()
+        with self._vault.transaction() as conn:
+            meta_put(conn, LAST_SUCCESS, now.isoformat())
+        return self._board.update(
+            state=SyncState.IDLE,
+            pending=counts.pending,
+            conflicts=counts.conflicts,
+            rejected=counts.rejected,
+            last_success=now,
+            last_error=None,
+            retry_in=None,
+        )
+
+    def _fail(self, state: SyncState, message: str, retry_after: float | None = None) -> SyncStatus:
+        delay = self._backoff.next_delay(retry_after)
+        try:
+            counts = self.replica.counts()
+            locked = self._lease_expired()
+        except VaultError:
+            return self._board.update(state=state, last_error=message, retry_in=delay)
+        return self._board.update(
+            state=SyncState.LOCKED if locked else state,
+            pending=counts.pending,
+            conflicts=counts.conflicts,
+            rejected=counts.rejected,
+            last_error=message,
+            retry_in=delay,
+        )
+
+    def _credentials(self) -> StoredCredentials:
+        with self._vault.transaction() as conn:
+            creds = load_credentials(conn)
+        if creds is None:
+            raise NotEnrolled("no credentials in the vault")
+        return creds
+
+    def hub_now(self) -> datetime:
+        """Our best idea of the hub's clock: the device clock corrected by the offset seen at the last answer."""
+        with self._vault.transaction() as conn:
+            offset = meta_get(conn, HUB_CLOCK_OFFSET)
+        return self._clock() + timedelta(seconds=float(offset or 0.0))
+
+    def _lease_expired(self) -> bool:
+        with self._vault.transaction() as conn:
+            lease = meta_get(conn, LEASE_EXPIRES)
+        return lease is not None and self.hub_now() > datetime.fromisoformat(lease)
+
+    def _run(self, creds: StoredCredentials) -> None:
+        settings = self.settings
+        batch_max = settings.batch_max
+        counters = self._client.counters
+        sent0, received0 = counters.bytes_sent, counters.bytes_received
+        total = self.replica.queued_count()
+        done = 0
+        tried: set[str] = set()
+        more = True
+        first = True
+        for _ in range(_MAX_ROUNDS):
+            batch = self.replica.take_batch(batch_max, settings.batch_bytes, skip=tried)
+            if not batch and not more and not first:
+                break
+            with self._vault.transaction() as conn:
+                cursor = load_cursor(conn)
+            request = SyncRequest(
+                mutations=[r.to_mutation() for r in batch], cursor=cursor, pull_limit=settings.pull_limit
+            )
+            try:
+                response, creds = self._send(request, creds)
+            except HubTimeout:
+                if len(batch) <= 1:
+                    raise
+                batch_max = max(1, len(batch) // 2)  # a smaller batch may get through a slow link
+                continue
+            self._store(batch, response)
+            tried.update(r.mutation_id for r in batch)
+            more, first = response.more, False
+            done += len(batch)
+            total = max(total, done)
+            self._board.update(
+                progress=Progress(
+                    items_done=done,
+                    items_total=total,
+                    bytes_sent=counters.bytes_sent - sent0,
+                    bytes_received=counters.bytes_received - received0,
+                )
+            )
+        if settings.attachments:
+            upload_pending(self._vault, self._client, creds.access_token)
+
+    def _send(self, request: SyncRequest, creds: StoredCredentials) -> tuple[SyncResponse, StoredCredentials]:
+        if self._access_expired(creds):
+            creds = self._refresh(creds)
+        try:
+            return self._client.sync(request, creds.access_token), creds
+        except TokenExpired:
+            creds = self._refresh(creds)  # once: a second expiry in a row is a real failure
+            return self._client.sync(request, creds.access_token), creds
+
+    def _access_expired(self, creds: StoredCredentials) -> bool:
+        return self.hub_now() >= creds.access_expires_at - timedelta(seconds=5)
+
+    def _refresh(self, creds: StoredCredentials) -> StoredCredentials:
+        fresh = self._client.refresh(creds.refresh_token)
+        with self._vault.transaction() as conn:
+            store_credentials(conn, creds.hub_url, fresh)
+            meta_put(conn, ACCESS_EXPIRES, fresh.access_expires_at.isoformat())
+            stored = load_credentials(conn)
+        assert stored is not None
+        return stored
+
+    def _store(self, batch: list[OutboxRow], response: SyncResponse) -> None:
+        self.replica.store_response(batch, response)
+        hub_time = self._client.hub_time
+        if hub_time is not None:
+            offset = (hub_time - self._clock()).total_seconds()
+            with self._vault.transaction() as conn:
+                meta_put(conn, HUB_CLOCK_OFFSET, f"{offset:.3f}")
+
+    # -- background -----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Sync in a background thread: at once, then when woken or every ``interval_s``; after a failure, back off."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._wake.set()
+        self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the background thread and wait for it (a run in progress finishes its current request first)."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        thread.join(timeout)
+        self._thread = None
+
+    def notify_changed(self) -> None:
+        """The outbox changed (a local save): sync soon."""
+        self._wake.set()
+
+    def sync_now(self, timeout: float = 120.0) -> SyncStatus:
+        """Sync now and return the status after it. With the background thread, wakes it and waits for its run."""
+        if self._thread is None:
+            return self.sync_once()
+        with self._runs_cond:
+            target = self._runs + 1
+            self._wake.set()
+            self._runs_cond.wait_for(lambda: self._runs >= target or self._stopping.is_set(), timeout)
+        return self._board.current
+
+    def _loop(self) -> None:
+        delay = 0.0
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=delay)
+            if self._stopping.is_set():
+                break
+            self._wake.clear()
+            status = self.sync_once()
+            with self._runs_cond:
+                self._runs += 1
+                self._runs_cond.notify_all()
+            if status.state == SyncState.REVOKED:
+                break
+            ok = status.state == SyncState.IDLE
+            delay = self.settings.interval_s if ok else (status.retry_in or self.settings.backoff_base_s)
+
+
+__all__ = ["EngineSettings", "EngineVault", "SyncEngine", "SyncError", "enrol", "index_and_audit"]
