@@ -10,6 +10,7 @@ Trust authentication on loopback only; the data directory is removed on ``stop``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -41,10 +42,7 @@ class PostgresCluster:
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, command: list[str], timeout: float = 60) -> None:
-        if self._as_postgres:
-            cmd = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)]
-        else:
-            cmd = command
+        cmd = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)] if self._as_postgres else command
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{command[0]} failed: {done.stdout}\n{done.stderr}")
@@ -115,10 +113,8 @@ class PostgresCluster:
             pid_file = self.data / "postmaster.pid"
             if pid_file.exists():
                 pid = int(pid_file.read_text().split()[0])
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 time.sleep(0.2)  # let the kernel reap the postmaster before the directory goes
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
