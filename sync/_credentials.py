@@ -17,9 +17,9 @@ from sync.protocol import Credentials, UserInfo
 HUB_URL: Final = "sync.hub_url"
 DEVICE_ID: Final = "sync.device_id"
 USER: Final = "sync.user"
-ACCESS_TOKEN: Final = "sync.access_token"
+ACCESS_TOKEN: Final = "sync.access_token"  # noqa: S105 (a meta key, not a secret)
 ACCESS_EXPIRES: Final = "sync.access_expires_at"
-REFRESH_TOKEN: Final = "sync.refresh_token"
+REFRESH_TOKEN: Final = "sync.refresh_token"  # noqa: S105 (a meta key, not a secret)
 LEASE_EXPIRES: Final = "sync.lease_expires_at"
 CURSOR: Final = "sync.cursor"
 HUB_CLOCK_OFFSET: Final = "sync.hub_clock_offset_s"  # hub time minus device time at the last answer
