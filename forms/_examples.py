@@ -1,0 +1,224 @@
+"""Complete, valid example answers for every bundled form: for demos, the other packages' tests, and the benchmark.
+
+All people are invented; NHS numbers are in the 999 test range. ``today`` fixes the clock the answers were written for.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any, Final
+
+EXAMPLE_TODAY: Final = dt.date(2026, 11, 30)
+
+_SIGNED: Final = {"signed_by": "Sam Carter", "signed_at": "2026-11-30T10:15:00+00:00", "attested": True}
+_PHOTO: Final = {"sha256": "ab" * 32, "name": "arm.jpg", "media_type": "image/jpeg", "size": 123456}
+
+
+def _injury(n: int, kind: str = "abrasion") -> dict[str, Any]:
+    return {
+        "position": {"view": "front" if n % 2 else "back", "x": 0.3 + n / 20, "y": 0.5, "region": "arm_left"},
+        "injury_type": kind,
+        "size_cm": 2.5,
+        "shape": "oval",
+        "colour": "red",
+        "skin_broken": False,
+        "explanation_given": True,
+        "explanation": "Fell over in the garden.",
+        "explained_by": "Mother",
+        "explanation_fits": "yes",
+        "observed_at": "2026-11-30T09:40:00+00:00",
+        "recorded_by": "Sam Carter",
+        "photo": _PHOTO,
+    }
+
+
+def _child(name: str, dob: str, nhs: str, injuries: int, **extra: Any) -> dict[str, Any]:
+    child: dict[str, Any] = {
+        "child_name": name,
+        "aliases": "",
+        "date_of_birth": dob,
+        "gender": "female",
+        "nhs_number": nhs,
+        "address": "12 Sea View Road, Torquay",
+        "postcode": "TQ1 2AB",
+        "ethnicity": "white",
+        "language": "English",
+        "interpreter_needed": False,
+        "disability_sen": "None known",
+        "gp_practice_ods": "L83001",
+        "gp_practice_name": "Harbour Surgery",
+        "injury_seen": injuries > 0,
+        **extra,
+    }
+    if injuries:
+        child["injuries"] = [_injury(i) for i in range(injuries)]
+    return child
+
+
+def _adult(name: str, role: str, risks: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "relationship": "Mother" if role == "parent" else "Mother's partner",
+        "date_of_birth": "1994-05-02",
+        "parental_responsibility": role == "parent",
+        "role": role,
+        "risk_factors": risks,
+        "lives_with_child": True,
+    }
+
+
+def _common_tail(agency: str) -> dict[str, Any]:
+    return {
+        "categories": ["physical", "neglect"],
+        "worry": "Bruising and scratches on the children's arms; the home was cold and there was little food.",
+        "facts": "I saw grazes on both arms of each child. The fridge was empty.",
+        "opinion": "The explanations given are plausible but the pattern is worrying.",
+        "disclosures": [
+            {"who": "children[0]", "when": "2026-11-30T09:45:00+00:00", "said_to": "Sam Carter", "words": "Mummy's friend shouts."}
+        ],
+        "history": "Two previous concerns about home conditions in 2025.",
+        "support_offered": "Food bank voucher; referral to the family hub.",
+        "going_well": "The mother engages with the health visiting service.",
+        "child_views": "The eldest says she likes school.",
+        "parents_views": "The mother says money is tight since her partner moved in.",
+        "level_of_need": "4",
+        "threshold_rationale": "Injuries with a worrying pattern and neglect of basic needs.",
+        "referral_decision": "refer_to_mash",
+        "parent_informed": True,
+        "consent": "not_sought",
+        "consent_not_given_reason": "Level 4: sharing without consent to protect the children.",
+        "gillick": "not_applicable",
+        "lawful_basis_art6": "art6_1_e",
+        "lawful_basis_art9": "art9_2_g_dpa_s1_p18",
+        "referrer_name": "Sam Carter",
+        "referrer_role": "Health visitor",
+        "referrer_agency": agency,
+        "registration": "12A3456E",
+        "referrer_email": "sam.carter@nhs.net",
+        "referrer_phone": "01803 123456",
+        "referred_at": "2026-11-30T10:15:00+00:00",
+        "safeguarding_lead_consulted": True,
+        "safeguarding_lead_name": "Jo Hughes",
+        "attestation": _SIGNED,
+        "professionals": [
+            {"name": "Dr Priya Shah", "agency": "Harbour Surgery", "role": "GP", "phone": "01803 654321"},
+        ],
+    }
+
+
+def _hv_concern() -> dict[str, Any]:
+    return {
+        "immediate_danger": False,
+        "visit_date": "2026-11-30",
+        "visit_type": "home_visit",
+        "present": "Mother, her partner and the three children.",
+        "child_seen": True,
+        "child_seen_alone": False,
+        "access": "none",
+        "children": [
+            _child("Amy Example", "2021-03-14", "9990000018", 2, school="Harbour Primary", unborn=False),
+            _child("Ben Example", "2023-06-01", "9990000026", 1, unborn=False, mobile=True, growth="On the 25th centile."),
+            _child("Cara Example", "2025-09-20", "9990000034", 1, unborn=False, mobile=True, feeding="Bottle fed."),
+        ],
+        "adults": [_adult("Dana Example", "parent", ["mental_health"]), _adult("Eli Sample", "partner", ["substance_misuse"])],
+        "home_conditions": "Cold; little food; otherwise tidy.",
+        "safe_sleep": "discussed_safe",
+        "perinatal_mental_health": "concern",
+        "perinatal_mental_health_detail": "Low mood since the youngest was born; known to the GP.",
+        "substance_misuse": "no_concern",
+        "da_safe_to_ask": True,
+        "da_disclosed": False,
+        **_common_tail("Health visiting"),
+    }
+
+
+def _sn_referral() -> dict[str, Any]:
+    answers = {
+        "immediate_danger": False,
+        "school_name": "Harbour Academy",
+        "dsl_informed": True,
+        "dsl_name": "Mr Lee",
+        "children": [
+            _child("Fay Example", "2013-02-11", "9990000042", 0, school="Harbour Academy", upn="A12345678901B",
+                   year_group="year_8", ehcp=False, sexual_activity=False),
+        ],
+        "adults": [_adult("Gail Example", "parent", [])],
+        "disclosure_made": True,
+        "pupil_words": "I don't want to go home because he hits me.",
+        "disclosure_time": "2026-11-30T11:00:00+00:00",
+        "disclosure_present": "School nurse only.",
+        "pupil_wishes": "To stay with her aunt.",
+        "gillick_fraser": "Understands and agrees to the referral.",
+        "screen_exploitation": "no_concern",
+        "screen_missing": "no_concern",
+        "screen_self_harm": "no_concern",
+        "attendance_percent": 91.5,
+        "screen_online": "no_concern",
+        "screen_peer": "no_concern",
+        **_common_tail("School nursing"),
+    }
+    answers["categories"] = ["physical"]
+    answers["referrer_role"] = "School nurse"
+    return answers
+
+
+def _gp_response() -> dict[str, Any]:
+    return {
+        "request_reference": "MASH-2026-0042",
+        "request_rag": "amber",
+        "request_deadline": "2026-12-01T10:00:00+00:00",
+        "request_child": "Amy Example",
+        "request_child_dob": "2021-03-14",
+        "request_child_nhs": "9990000018",
+        "request_adults": "Dana Example, 1994-05-02, mother",
+        "request_questions": "Any injuries or A&E attendances?\nAny concerns about the mother's mental health?",
+        "nothing_known": False,
+        "conditions": "Eczema.",
+        "immunisations": "up_to_date",
+        "last_seen": "2026-10-02",
+        "ae_attendances": 1,
+        "ae_detail": "Wrist sprain, August 2026.",
+        "was_not_brought": 0,
+        "safeguarding_codes": ["previous_referrals"],
+        "adults": [{"name": "Dana Example", "bearing_on_parenting": "Postnatal depression, treated, engaging well."}],
+        "gp_analysis": "No health concerns beyond those known; the mother's depression is treated.",
+        "health_rag": "amber",
+        "info_withheld": False,
+        "shared_without_consent": True,
+        "basis_without_consent": "Safeguarding of a child (DPA 2018 Sch 1 para 18).",
+        "approved_by": "safeguarding_lead",
+        "approver_name": "Dr Priya Shah",
+        "responder_name": "Dr Priya Shah",
+        "gmc_number": "7012345",
+        "practice_ods": "L83001",
+        "responded_at": "2026-11-30T15:00:00+00:00",
+        "signature": {"signed_by": "Dr Priya Shah", "signed_at": "2026-11-30T15:00:00+00:00", "attested": True},
+    }
+
+
+def _case_note() -> dict[str, Any]:
+    return {
+        "is_addendum": False,
+        "note_kind": "visit",
+        "happened_at": "2026-11-30T09:30:00+00:00",
+        "visit": "HV-2026-11-30-01",
+        "child_seen": True,
+        "child_seen_alone": False,
+        "text": "Home visit. All three children seen. See the concern form raised today.",
+        "attachments": [{"file": _PHOTO, "caption": "Kitchen"}],
+        "author": "Sam Carter",
+    }
+
+
+_BUILDERS: Final = {
+    "hv_concern": _hv_concern,
+    "sn_referral": _sn_referral,
+    "gp_response": _gp_response,
+    "case_note": _case_note,
+}
+
+
+def example_answers(form_id: str) -> dict[str, Any]:
+    """A fresh copy of complete, valid answers to the latest version of ``form_id`` (valid on EXAMPLE_TODAY)."""
+    return copy.deepcopy(_BUILDERS[form_id]())

@@ -1,0 +1,279 @@
+"""Field kinds as a table: for each kind, how a raw answer is checked and turned into the value logic works with.
+
+A checker takes the field and the raw JSON answer (never None: unanswered is handled before) and returns
+``(value, problem)``: the normalised value (a date for a date, digits for an NHS number...) and None, or None and a
+``(code, message)`` pair. Checkers never raise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from forms import _identifiers as ids
+from forms._spec import FormField
+
+Problem = tuple[str, str]
+Checked = tuple[Any, Problem | None]
+Checker = Callable[[FormField, object], Checked]
+
+SHORT_TEXT_MAX: Final = 500
+LONG_TEXT_MAX: Final = 50_000
+_REF: Final = re.compile(r"([a-z][a-z0-9_]{0,62})\[([0-9]{1,4})\]")
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+BODY_REGIONS: Final = (
+    "head",
+    "face",
+    "ear_left",
+    "ear_right",
+    "neck",
+    "chest",
+    "abdomen",
+    "upper_back",
+    "lower_back",
+    "buttocks",
+    "genitals",
+    "arm_left",
+    "arm_right",
+    "hand_left",
+    "hand_right",
+    "leg_left",
+    "leg_right",
+    "foot_left",
+    "foot_right",
+)
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class BodyMapPosition(_Value):
+    """Where on the body map: the view, and a point (x, y from the top left, 0..1) or a named region, or both."""
+
+    view: Literal["front", "back"]
+    x: Annotated[float, Field(ge=0, le=1)] | None = None
+    y: Annotated[float, Field(ge=0, le=1)] | None = None
+    region: Literal[BODY_REGIONS] | None = None  # type: ignore[valid-type]
+
+
+class AttachmentRef(_Value):
+    """A content-addressed file (photo, scanned letter): sent in chunks by sync, named here by its SHA-256."""
+
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    media_type: Annotated[str, Field(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=100)]
+    size: Annotated[int, Field(ge=0, le=50 * 1024 * 1024)]
+
+
+class Signature(_Value):
+    """An attestation: who signed, when (device clock), and that they agree to the field's statement."""
+
+    signed_by: Annotated[str, Field(min_length=1, max_length=200)]
+    signed_at: Annotated[str, Field(max_length=40)]
+    attested: Literal[True]
+
+
+_BODY: Final = TypeAdapter(BodyMapPosition)
+_ATTACHMENT: Final = TypeAdapter(AttachmentRef)
+_SIGNATURE: Final = TypeAdapter(Signature)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
+
+
+def parse_date(raw: object) -> dt.date | None:
+    if not isinstance(raw, str) or len(raw) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def parse_datetime(raw: object) -> dt.datetime | None:
+    """An ISO 8601 date-time; one without an offset is taken as UTC so that comparisons never mix the two."""
+    if not isinstance(raw, str) or not 16 <= len(raw) <= 40 or "T" not in raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+@lru_cache(maxsize=512)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _text(default_max: int) -> Checker:
+    def check(f: FormField, raw: object) -> Checked:
+        if not isinstance(raw, str):
+            return None, ("wrong_type", "Enter text.")
+        text = raw.strip()
+        limit = f.max_length or default_max
+        if len(text) > limit:
+            return None, ("too_long", f"Keep this to {limit:,} characters or fewer.")
+        if f.min_length is not None and len(text) < f.min_length:
+            return None, ("too_short", f"Enter at least {f.min_length} characters.")
+        if f.pattern is not None and not _pattern(f.pattern).fullmatch(text):
+            return None, ("bad_format", f.pattern_message or "This is not in the expected format.")
+        return (text or None), None
+
+    return check
+
+
+def _bounded(f: FormField, value: float) -> Problem | None:
+    if f.min is not None and value < f.min:
+        return "out_of_range", f"Enter {_num(f.min)} or more."
+    if f.max is not None and value > f.max:
+        return "out_of_range", f"Enter {_num(f.max)} or less."
+    return None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _integer(f: FormField, raw: object) -> Checked:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) > 10**15:
+        return None, ("wrong_type", "Enter a whole number.")
+    problem = _bounded(f, raw)
+    return (None, problem) if problem else (raw, None)
+
+
+def _decimal(f: FormField, raw: object) -> Checked:
+    if not isinstance(raw, int | float) or isinstance(raw, bool) or not math.isfinite(raw) or abs(raw) > 1e15:
+        return None, ("wrong_type", "Enter a number.")
+    problem = _bounded(f, raw)
+    return (None, problem) if problem else (raw, None)
+
+
+def _unwrap_estimated(f: FormField, raw: object) -> tuple[object, bool]:
+    if f.allow_estimated and isinstance(raw, Mapping) and set(raw) <= {"value", "estimated"} and "value" in raw:
+        return raw["value"], raw.get("estimated") is True
+    return raw, False
+
+
+def _date(f: FormField, raw: object) -> Checked:
+    inner, _ = _unwrap_estimated(f, raw)
+    value = parse_date(inner)
+    return (value, None) if value else (None, ("bad_date", "Enter a real date, for example 2024-03-27."))
+
+
+def _datetime(f: FormField, raw: object) -> Checked:
+    inner, _ = _unwrap_estimated(f, raw)
+    value = parse_datetime(inner)
+    return (value, None) if value else (None, ("bad_datetime", "Enter a real date and time."))
+
+
+def _yes_no(f: FormField, raw: object) -> Checked:
+    return (raw, None) if isinstance(raw, bool) else (None, ("wrong_type", "Choose yes or no."))
+
+
+def _single(f: FormField, raw: object) -> Checked:
+    if isinstance(raw, str) and any(o.code == raw for o in f.options):
+        return raw, None
+    return None, ("unknown_option", "Choose one of the options given.")
+
+
+def _multi(f: FormField, raw: object) -> Checked:
+    if not isinstance(raw, list | tuple) or len(raw) > len(f.options):
+        return None, ("wrong_type", "Choose from the options given.")
+    codes = {o.code for o in f.options}
+    if not all(isinstance(c, str) and c in codes for c in raw) or len(set(raw)) != len(raw):
+        return None, ("unknown_option", "Choose only from the options given, each once.")
+    return tuple(raw), None
+
+
+def _identifier(normalise: Callable[[object], str | None], code: str, message: str) -> Checker:
+    def check(f: FormField, raw: object) -> Checked:
+        value = normalise(raw)
+        return (value, None) if value else (None, (code, message))
+
+    return check
+
+
+def _person_ref(f: FormField, raw: object) -> Checked:
+    if isinstance(raw, str) and (_UUID.fullmatch(raw) or ((m := _REF.fullmatch(raw)) and m.group(1) in f.sources)):
+        return raw, None
+    return None, ("bad_reference", "Choose a person from the list.")
+
+
+def _model(adapter: TypeAdapter[Any], code: str) -> Checker:
+    def check(f: FormField, raw: object) -> Checked:
+        try:
+            return adapter.validate_python(raw), None
+        except ValidationError as exc:
+            return None, (code, _first_error(exc))
+
+    return check
+
+
+def _signature(f: FormField, raw: object) -> Checked:
+    value, problem = _model(_SIGNATURE, "bad_signature")(f, raw)
+    if problem is None and parse_datetime(value.signed_at) is None:
+        return None, ("bad_signature", "signed_at: not a date and time")
+    return value, problem
+
+
+def _body_map(f: FormField, raw: object) -> Checked:
+    value, problem = _model(_BODY, "bad_position")(f, raw)
+    if problem is None and value.region is None and (value.x is None or value.y is None):
+        return None, ("bad_position", "Mark the place on the body map or choose a body region.")
+    return value, problem
+
+
+def _display(f: FormField, raw: object) -> Checked:
+    return None, ("not_answerable", "This is text to read, not a question.")
+
+
+CHECKERS: Final[dict[str, Checker]] = {
+    "short_text": _text(SHORT_TEXT_MAX),
+    "long_text": _text(LONG_TEXT_MAX),
+    "integer": _integer,
+    "decimal": _decimal,
+    "date": _date,
+    "datetime": _datetime,
+    "yes_no": _yes_no,
+    "single_choice": _single,
+    "multi_choice": _multi,
+    "nhs_number": _identifier(
+        ids.normalise_nhs_number, "invalid_nhs_number", "This is not a valid NHS number: check the 10 digits."
+    ),
+    "postcode": _identifier(ids.normalise_postcode, "invalid_postcode", "Enter a real UK postcode, like TQ1 2AB."),
+    "ods_code": _identifier(
+        ids.normalise_ods_code, "invalid_ods_code", "Enter the practice code: one letter and five digits, like A81001."
+    ),
+    "phone": _identifier(ids.normalise_phone, "invalid_phone", "Enter a UK phone number, like 01392 123456."),
+    "email": _identifier(ids.normalise_email, "invalid_email", "Enter an email address, like name@nhs.net."),
+    "person_ref": _person_ref,
+    "body_map": _body_map,
+    "attachment": _model(_ATTACHMENT, "bad_attachment"),
+    "signature": _signature,
+    "display": _display,
+}
+
+
+def to_json(value: Any, raw: object) -> Any:
+    """The JSON form of a checked value, for clean answers (identifiers normalised, estimated dates kept as given)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dt.date | dt.datetime):
+        return raw  # already the ISO string (or the {"value", "estimated"} object) the user gave
+    if isinstance(value, tuple):
+        return list(value)
+    return value
