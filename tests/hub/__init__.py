@@ -1,0 +1,1 @@
+"""Tests of the hub (hub/), on SQLite and on PostgreSQL."""

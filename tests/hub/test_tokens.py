@@ -1,0 +1,147 @@
+"""Enrolment and tokens: one-time codes, expiry, rotation, reuse detection, revocation, disabled users."""
+
+from __future__ import annotations
+
+import httpx
+
+from hub._admin import disable_user, enrol_code, list_devices, revoke_device
+from tests.hub.conftest import Clock, Hub, new_case
+
+
+def _code(hub: Hub, username: str = "hv1") -> str:
+    hub.user(username, "health_visitor")
+    return enrol_code(hub.db, username)
+
+
+def test_enrol_gives_credentials_bound_to_a_new_device(hub: Hub, client: httpx.Client) -> None:
+    response = client.post("/v1/enrol", json={"code": _code(hub), "device_name": "tablet"})
+    assert response.status_code == 200
+    creds = response.json()
+    assert creds["user"]["username"] == "hv1"
+    assert creds["user"]["role"] == "health_visitor"
+    assert [d["device_id"] for d in list_devices(hub.db, "hv1")] == [creds["device_id"]]
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {creds['access_token']}"})
+    assert me.status_code == 200
+    assert me.json()["device_id"] == creds["device_id"]
+    assert me.json()["lease_expires_at"] > me.json()["server_time"]
+
+
+def test_enrolment_code_is_single_use_and_ignores_case_and_dashes(hub: Hub, client: httpx.Client) -> None:
+    code = _code(hub)
+    typed = code.lower().replace("-", " ")
+    assert client.post("/v1/enrol", json={"code": typed, "device_name": "a"}).status_code == 200
+    again = client.post("/v1/enrol", json={"code": code, "device_name": "b"})
+    assert again.status_code == 401
+    assert again.json()["code"] == "enrolment_invalid"
+
+
+def test_enrolment_code_expires(hub: Hub, client: httpx.Client, clock: Clock) -> None:
+    hub.user("hv1", "health_visitor")
+    code = enrol_code(hub.db, "hv1", ttl_s=60)
+    clock.advance(61)
+    response = client.post("/v1/enrol", json={"code": code, "device_name": "a"})
+    assert response.json()["code"] == "enrolment_invalid"
+
+
+def test_unknown_code_refused(client: httpx.Client) -> None:
+    response = client.post("/v1/enrol", json={"code": "AAAA-BBBB-CCCC", "device_name": "a"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "enrolment_invalid"
+
+
+def test_missing_and_garbage_tokens(client: httpx.Client) -> None:
+    assert client.post("/v1/sync", json={}).json()["code"] == "token_missing"
+    bad = client.post("/v1/sync", json={}, headers={"Authorization": "Bearer at_nonsense"})
+    assert bad.status_code == 401
+    assert bad.json()["code"] == "token_invalid"
+    basic = client.get("/v1/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert basic.status_code == 401
+
+
+def test_access_token_expires_and_refresh_rotates(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    assert device.sync().status_code == 200
+    clock.advance(11 * 60)  # default access lifetime is 10 minutes
+    expired = device.sync()
+    assert expired.status_code == 401
+    assert expired.json()["code"] == "token_expired"
+    refreshed = hub.client.post("/v1/token/refresh", json={"refresh_token": device.creds["refresh_token"]})
+    assert refreshed.status_code == 200
+    new = refreshed.json()
+    assert new["refresh_token"] != device.creds["refresh_token"]
+    assert new["device_id"] == device.creds["device_id"]
+    device.creds = new
+    assert device.sync().status_code == 200
+
+
+def test_replayed_refresh_token_revokes_the_whole_family(hub: Hub) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    rotated = hub.client.post("/v1/token/refresh", json={"refresh_token": first}).json()
+    # The old one comes back (a thief, or a lost response replayed): the family dies.
+    reused = hub.client.post("/v1/token/refresh", json={"refresh_token": first})
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_reused"
+    # Both the new refresh token and the new access token are dead too.
+    after = hub.client.post("/v1/token/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert after.status_code == 401
+    assert after.json()["code"] == "token_invalid"
+    device.creds = rotated
+    assert device.sync().json()["code"] == "token_invalid"
+
+
+def test_revoked_device_is_told_at_next_contact(hub: Hub) -> None:
+    device = hub.device("hv1")
+    other = hub.device("hv2")
+    revoke_device(hub.db, device.creds["device_id"])
+    for response in (device.sync(), device.client.get("/v1/me", headers=device.headers)):
+        assert response.status_code == 403
+        assert response.json()["code"] == "device_revoked"
+    refresh = hub.client.post("/v1/token/refresh", json={"refresh_token": device.creds["refresh_token"]})
+    assert refresh.status_code == 403
+    assert refresh.json()["code"] == "device_revoked"
+    assert other.sync().status_code == 200  # only that device
+
+
+def test_revoked_device_is_told_even_with_an_expired_token(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    clock.advance(3600)
+    revoke_device(hub.db, device.creds["device_id"])
+    assert device.sync().json()["code"] == "device_revoked"
+
+
+def test_disabled_user_is_refused(hub: Hub) -> None:
+    device = hub.device("hv1")
+    disable_user(hub.db, "hv1")
+    response = device.sync(new_case())
+    assert response.status_code == 403
+    assert response.json()["code"] == "user_disabled"
+    refresh = hub.client.post("/v1/token/refresh", json={"refresh_token": device.creds["refresh_token"]})
+    assert refresh.json()["code"] == "user_disabled"
+
+
+def test_refresh_token_expires(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    clock.advance(31 * 24 * 3600)
+    response = hub.client.post("/v1/token/refresh", json={"refresh_token": device.creds["refresh_token"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
+
+
+def test_only_hashes_of_secrets_are_stored(hub: Hub) -> None:
+    hub.user("hv1", "health_visitor")
+    code = enrol_code(hub.db, "hv1")
+    creds = hub.client.post("/v1/enrol", json={"code": code, "device_name": "t"}).json()
+    secrets = [code, creds["access_token"], creds["refresh_token"]]
+    with hub.db.read() as conn:
+        import sqlalchemy as sa
+
+        from hub._tables import access_tokens, enrol_codes, refresh_tokens
+
+        stored = [
+            *conn.execute(sa.select(enrol_codes.c.code_hash)).scalars(),
+            *conn.execute(sa.select(access_tokens.c.token_hash)).scalars(),
+            *conn.execute(sa.select(refresh_tokens.c.token_hash)).scalars(),
+        ]
+    assert len(stored) == 3
+    assert not any(secret in value or secret.replace("-", "") in value for secret in secrets for value in stored)
