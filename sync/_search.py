@@ -5,7 +5,7 @@ when it stores pulled records). The ``search_map`` table remembers which FTS row
 re-indexing is a keyed delete and insert, not a scan.
 
 User input never reaches FTS5's query syntax: the query is split into words, each quoted as a prefix term, and all
-must match. Spaced digit runs (``943 476 5919``) are also indexed joined up, so an NHS number is found either way.
+must match. Spaced NHS and phone numbers (``943 476 5919``) are also indexed joined up, so they are found either way.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from sync._vault import DbConnection
 
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
-_SPACED_DIGITS: Final = re.compile(r"\d[\d \-]{4,}\d")
+# NHS numbers (3-3-4) and UK phone numbers (4/5 + 5/6) written with spaces or dashes.
+_SPACED_DIGITS: Final = re.compile(r"(?<!\d)(?:\d{3}[ -]\d{3}[ -]\d{4}|\d{4,5}[ -]\d{5,6})(?![\d])")
 MAX_QUERY_TERMS: Final = 16
 SNIPPET_OPEN: Final = "["
 SNIPPET_CLOSE: Final = "]"
