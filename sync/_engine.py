@@ -113,7 +113,9 @@ class SyncEngine:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._runs = 0
+        self._started = 0  # background runs started / finished: sync_now waits for one that starts after it asks
+        self._finished = 0
+        self._last_run: SyncStatus | None = None
         self._runs_cond = threading.Condition()
         self._revoked = False
 
@@ -330,10 +332,10 @@ class SyncEngine:
         if self._thread is None:
             return self.sync_once()
         with self._runs_cond:
-            target = self._runs + 1
+            target = self._started + 1
             self._wake.set()
-            self._runs_cond.wait_for(lambda: self._runs >= target or self._stopping.is_set(), timeout)
-        return self._board.current
+            self._runs_cond.wait_for(lambda: self._finished >= target or self._stopping.is_set(), timeout)
+            return self._last_run if self._finished >= target and self._last_run else self._board.current
 
     def _loop(self) -> None:
         delay = 0.0
@@ -341,10 +343,13 @@ class SyncEngine:
             self._wake.wait(timeout=delay)
             if self._stopping.is_set():
                 break
-            self._wake.clear()
+            with self._runs_cond:  # clear and count together, so a sync_now() after this waits for the next run
+                self._wake.clear()
+                self._started += 1
+                run = self._started
             status = self.sync_once()
             with self._runs_cond:
-                self._runs += 1
+                self._finished, self._last_run = run, status
                 self._runs_cond.notify_all()
             if status.state == SyncState.REVOKED:
                 break

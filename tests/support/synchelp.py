@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+import anyio.from_thread
+import httpx
 
 from sync._replica import OutboxRow
 from sync._repository import Repository
@@ -123,3 +128,74 @@ __all__ = [
     "response",
     "result",
 ]
+
+
+# -- an in-process hub (real hub app, no socket) -------------------------------------------------------------------
+
+
+def new_case(name: str = "Amy Example") -> dict[str, Any]:
+    """A case body the hub's validation accepts."""
+    return {"child_name": name, "nhs_number_not_known": True}
+
+
+def new_note(text: str) -> dict[str, Any]:
+    return {"text": text, "written_at": "2026-11-30T10:00:00+00:00", "author": "hv1"}
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """A synchronous httpx transport into an ASGI app (httpx's own ASGITransport is async only), run in an anyio
+    portal thread. Adds a Date header as a real server would (the client reads the hub's clock from it)."""
+
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        self._portal_cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            answer = await self._inner.handle_async_request(inner)
+            raw = b"".join([chunk async for chunk in answer.aiter_raw()])
+            return answer.status_code, list(answer.headers.raw), raw
+
+        status, headers, raw = self._portal.call(call)
+        if not any(k.lower() == b"date" for k, _ in headers):
+            headers.append((b"date", formatdate(usegmt=True).encode()))
+        return httpx.Response(status, headers=headers, content=raw)
+
+    def close(self) -> None:
+        self._portal_cm.__exit__(None, None, None)
+
+
+class InProcessHub:
+    """The real hub app on a temporary SQLite file, reached in-process through ``SyncASGITransport``."""
+
+    def __init__(self, db_path: Path, **settings: Any) -> None:
+        from hub import Settings, create_app
+        from hub._admin import create_user, enrol_code, revoke_device
+
+        self.shift = 0.0  # seconds added to the hub's clock (token expiry without sleeping)
+        self.settings = Settings(db_url=f"sqlite:///{db_path}", clock=lambda: time.time() + self.shift, **settings)
+        self.app = create_app(self.settings)
+        self.db = self.app.state.db
+        self._create_user, self._enrol_code, self._revoke = create_user, enrol_code, revoke_device
+        self.clients: list[httpx.Client] = []
+
+    def http(self) -> httpx.Client:
+        client = httpx.Client(transport=SyncASGITransport(self.app), base_url="http://127.0.0.1")
+        self.clients.append(client)
+        return client
+
+    def enrol_code(self, username: str, role: str = "health_visitor") -> str:
+        self._create_user(self.db, username, username, role, "Devon MASH", None, exist_ok=True)
+        return str(self._enrol_code(self.db, username))
+
+    def revoke(self, device_id: str) -> None:
+        self._revoke(self.db, device_id)
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.db.dispose()

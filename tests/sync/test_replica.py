@@ -70,8 +70,9 @@ def test_applied_answer_acknowledges_and_rebases_next_row(repo: Repository, repl
     replica.store_response([row2], response([result(row2, version=2)]))
     assert outbox(vault) == []
     assert record_row(vault, rec.id)["state"] == "synced"
-    assert replica.record_sync(str(rec.id)) is not None
-    assert replica.record_sync(str(rec.id)).state == "sent"
+    synced = replica.record_sync(str(rec.id))
+    assert synced is not None
+    assert synced.state == "sent"
 
 
 def test_replayed_answer_changes_nothing(repo: Repository, replica: Replica, vault: Vault) -> None:
@@ -130,9 +131,9 @@ def test_resolve_with_edited_value_and_theirs(repo: Repository, replica: Replica
     [conflict] = replica.list_conflicts()
     assert {c.field for c in conflict.fields} == {"a", "b"}
     assert replica.resolve_conflict(conflict.id, {"a": Choice.THEIRS, "b": Choice.edited(7)}) == []
-    [row] = outbox(vault, rec.id)
-    assert json.loads(row["fields"]) == {"b": 7}
-    assert row["base_version"] == 2
+    [waiting] = outbox(vault, rec.id)
+    assert json.loads(waiting["fields"]) == {"b": 7}
+    assert waiting["base_version"] == 2
     assert json.loads(record_row(vault, rec.id)["body"]) == {"a": 3, "b": 7}
 
 
