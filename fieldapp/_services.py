@@ -17,6 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
+from sync._client import HubClient
+from sync._credentials import StoredCredentials, load_credentials
+from sync._engine import EngineSettings, SyncEngine, enrol
 from sync._errors import (
     UnlockThrottled,
     VaultCorrupt,
@@ -27,7 +30,11 @@ from sync._errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
+from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, SyncError
+from sync._repository import Repository
+from sync._status import SyncState, SyncStatus
 from sync._vault import Vault, VaultSettings
+from sync.protocol import ErrorCode
 
 
 class VaultStatus(StrEnum):
@@ -68,6 +75,10 @@ class Services:
         self.vault: Vault | None = None
         self._last_activity = time.monotonic()
         self._idle_override: float | None = None
+        self.repo: Repository | None = None
+        self.engine: SyncEngine | None = None
+        self._engine_unsub: Callable[[], None] | None = None
+        self.last_status: SyncStatus = SyncStatus(state=SyncState.OFFLINE)
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._watcher: threading.Thread | None = None
@@ -166,10 +177,93 @@ class Services:
         self.publish(Event.UNLOCKED)
 
     def _on_unlocked(self) -> None:
-        """Hook: build what lives only while unlocked (repository, sync engine)."""
+        """Build what lives only while unlocked: the repository, and the sync engine once enrolled."""
+        assert self.vault is not None
+        self.repo = Repository(self.vault)
+        creds = self.credentials()
+        if creds is not None:
+            self._start_engine(creds.hub_url)
+        else:
+            self._set_status(SyncStatus(state=SyncState.OFFLINE, pending=self.repo.pending_count()))
 
     def _on_locking(self) -> None:
-        """Hook: stop what lives only while unlocked."""
+        """Stop what lives only while unlocked (the engine finishes its current request first)."""
+        engine, self.engine = self.engine, None
+        if self._engine_unsub is not None:
+            self._engine_unsub()
+            self._engine_unsub = None
+        if engine is not None:
+            engine.stop(timeout=10)
+        self.repo = None
+
+    # -- enrolment and sync -----------------------------------------------------------------------------------------
+    def credentials(self) -> StoredCredentials | None:
+        if self.vault is None or not self.vault.is_unlocked:
+            return None
+        with self.vault.read() as conn:
+            return load_credentials(conn)
+
+    def enrol(self, hub_url: str, code: str, device_name: str = "field device") -> str:
+        """Enrol this device with a one-time code. Returns "" on success, else a message for the user."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return "Unlock the app first."
+        code = code.strip()
+        if not hub_url.strip():
+            return "Enter the hub address your administrator gave you."
+        if len(code) < 6:
+            return "Enter the one-time code your administrator gave you."
+        try:
+            client = HubClient(hub_url.strip())
+        except InsecureHubURL as exc:
+            return str(exc)
+        try:
+            enrol(self.vault, client, code, device_name)
+        except HubUnreachable:
+            return "The hub cannot be reached. Check the address and your connection, or enrol later."
+        except HubRefused as exc:
+            if getattr(exc, "code", None) == ErrorCode.ENROLMENT_INVALID:
+                return "That enrolment code is not valid (wrong, used or expired). Ask for a new one."
+            return f"The hub refused the enrolment: {exc}"
+        except SyncError as exc:
+            return f"Enrolment failed: {exc}"
+        finally:
+            client.close()
+        self._start_engine(client.base_url)
+        return ""
+
+    def _engine_settings(self) -> EngineSettings:
+        if self.config.fast_kdf:  # tests: quick retries so a restarted hub is noticed at once
+            return EngineSettings(interval_s=2.0, backoff_base_s=0.2, backoff_cap_s=2.0)
+        return EngineSettings()
+
+    def _start_engine(self, hub_url: str) -> None:
+        assert self.vault is not None
+        engine = SyncEngine(self.vault, HubClient(hub_url), settings=self._engine_settings())
+        self.engine = engine
+        self._engine_unsub = engine.subscribe(self._set_status)
+        engine.refresh_status()
+        engine.start()
+
+    def _set_status(self, status: SyncStatus) -> None:
+        self.last_status = status
+        if status.state is SyncState.REVOKED:
+            self.publish(Event.ERASED)
+            return
+        self.publish(Event.SYNC_STATUS, status)
+
+    def changed(self) -> None:
+        """A local save happened: recount, tell the screens, and wake the engine."""
+        if self.engine is not None:
+            self.engine.refresh_status()
+            self.engine.notify_changed()
+        elif self.repo is not None:
+            self._set_status(self.last_status.replace(pending=self.repo.pending_count()))
+        self.publish(Event.DATA_CHANGED)
+
+    def sync_now(self) -> SyncStatus:
+        if self.engine is None:
+            return self.last_status.replace(last_error="This device is not enrolled with a hub yet.")
+        return self.engine.sync_now(timeout=60)
 
     def lock(self) -> None:
         self._on_locking()

@@ -7,6 +7,7 @@ other threads (idle lock, sync status) are moved onto the page's own loop with `
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ class Shell:
         self._unsubscribe = services.subscribe(self._on_event)
         page.on_disconnect = lambda e: self._unsubscribe()
         self._listeners: list[Callable[[Event, Any], None]] = []
+        self.query: dict[str, str] = {}
 
     # -- Ctx ------------------------------------------------------------------------------------------------------
     def go(self, route: str) -> None:
@@ -71,11 +73,14 @@ class Shell:
         return path
 
     def render(self, path: str) -> None:
-        target = self._guard(path)
-        if target != (self.page.route or "/").split("?", 1)[0]:
+        bare = path.split("?", 1)[0]
+        guarded = self._guard(bare)
+        target = path if guarded == bare else guarded
+        if target != (self.page.route or "/"):
             # Render the target at once (a lock must hide the data now), then move the URL to match.
             self.go(target)
-        path = target
+        self.query = dict(parse_qsl(target.split("?", 1)[1])) if "?" in target else {}
+        path = target.split("?", 1)[0]
         self._listeners = []
         views: list[ft.View] = []
         for sub_path, route, params in _routes.stack(path):

@@ -7,11 +7,16 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp.views import setup, unlock
+from fieldapp.views import case, caseload, enrol, new_case, note, setup, unlock
 
 SCREENS: dict[str, Callable[..., ft.View]] = {
     "setup": setup.build,
     "unlock": unlock.build,
+    "enrol": enrol.build,
+    "caseload": caseload.build,
+    "new_case": new_case.build,
+    "case": case.build,
+    "note": note.build,
 }
 
 

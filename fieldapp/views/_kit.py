@@ -26,6 +26,7 @@ class Ctx(Protocol):
 
     services: Services
     page: ft.Page
+    query: dict[str, str]  # the current route's query string
 
     def go(self, route: str) -> None: ...
 
@@ -34,6 +35,8 @@ class Ctx(Protocol):
     def act(self, fn: Callable[..., Any]) -> Callable[..., Any]: ...
 
     def toast(self, message: str) -> None: ...
+
+    def on_event(self, fn: Callable[[Any, Any], None]) -> None: ...
 
 
 def tag(identifier: str, control: ft.Control, label: str | None = None) -> ft.Control:

@@ -1,0 +1,100 @@
+"""The caseload screen's logic: instant search, filters, rows, and the sync indicator text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sync._status import SyncState, SyncStatus
+
+if TYPE_CHECKING:
+    from fieldapp._services import Services
+    from sync._repository import CaseSummary
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: str
+    title: str
+    subtitle: str
+    badges: tuple[str, ...]
+
+
+def case_title(body: dict[str, object]) -> str:
+    name = str(body.get("child_name") or "").strip()
+    return name or "Unnamed child"
+
+
+def to_row(summary: CaseSummary) -> CaseRow:
+    body = summary.record.body
+    parts = [str(body[k]) for k in ("date_of_birth", "postcode") if body.get(k)]
+    badges: list[str] = []
+    if summary.drafts:
+        badges.append(f"{summary.drafts} draft{'s' if summary.drafts != 1 else ''}")
+    if summary.pending:
+        badges.append(f"{summary.pending} waiting to sync")
+    if summary.conflicts:
+        badges.append(f"{summary.conflicts} conflict{'s' if summary.conflicts != 1 else ''}")
+    flags = (summary.record.hub_meta or {}).get("flags") or []
+    if isinstance(flags, list):
+        badges.extend(str(f) for f in flags)
+    return CaseRow(str(summary.record.id), case_title(body), " · ".join(parts), tuple(badges))
+
+
+def status_text(status: SyncStatus) -> tuple[str, str]:
+    """(short label, longer sentence) for the offline / syncing / synced indicator. Never claims more than true."""
+    waiting = f"{status.pending} waiting" if status.pending else ""
+    if status.state is SyncState.SYNCING:
+        p = status.progress
+        done = f" {p.items_done}/{p.items_total}" if p.items_total else ""
+        return f"Syncing{done}", "Sending and receiving changes with the hub."
+    if status.state is SyncState.OFFLINE:
+        label = "Offline" + (f" · {waiting}" if waiting else "")
+        return label, status.last_error or "The hub cannot be reached. Your work is kept safely on this device."
+    if status.state is SyncState.ERROR:
+        return "Sync problem" + (f" · {waiting}" if waiting else ""), status.last_error or "The last sync failed."
+    if status.state in (SyncState.LOCKED, SyncState.REVOKED):
+        return "No access", status.last_error or "This device's access to the hub has ended."
+    if status.pending:
+        return f"{waiting} to sync", "Some work has not reached the hub yet."
+    return "Synced", "Everything on this device has reached the hub."
+
+
+@dataclass
+class CaseloadState:
+    services: Services
+    query: str = ""
+    only_drafts: bool = False
+    only_pending: bool = False
+    only_conflicts: bool = False
+    rows: list[CaseRow] = field(default_factory=list)
+
+    def refresh(self) -> list[CaseRow]:
+        repo = self.services.repo
+        if repo is None:
+            self.rows = []
+            return self.rows
+        cases = repo.list_cases(
+            self.query,
+            has_drafts=True if self.only_drafts else None,
+            pending=True if self.only_pending else None,
+            conflicts=True if self.only_conflicts else None,
+        )
+        self.rows = [to_row(c) for c in cases]
+        return self.rows
+
+    def set_query(self, query: str) -> list[CaseRow]:
+        self.query = query
+        return self.refresh()
+
+    def set_filter(self, name: str, on: bool) -> list[CaseRow]:
+        if name not in ("drafts", "pending", "conflicts"):
+            raise ValueError(name)
+        setattr(self, f"only_{name}", on)
+        return self.refresh()
+
+    @property
+    def empty_message(self) -> str:
+        if self.query or self.only_drafts or self.only_pending or self.only_conflicts:
+            return "No cases match."
+        return "No cases yet. Add a case, or sync to receive your caseload."
