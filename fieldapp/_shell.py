@@ -7,9 +7,9 @@ other threads (idle lock, sync status) are moved onto the page's own loop with `
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qsl
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import flet as ft
 
