@@ -1,0 +1,89 @@
+"""Full-text search over notes and case details (FTS5 inside the encrypted database)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync._repository import Repository
+from sync._search import document_text, match_expression
+from sync._vault import Vault, VaultSettings
+
+PASS = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]:
+    vault = Vault.create(tmp_path_factory.mktemp("search"), PASS, settings=VaultSettings.for_tests())
+    repo = Repository(vault)
+    case = repo.save_record("case", {"child_name": "Chloé Brontë", "nhs_number": "943 476 5919"})
+    repo.save_record("note", {"text": "Bruise on left forearm, explanation: fell off bike"}, case_id=case.id)
+    repo.save_record("note", {"text": "Mother reports low mood since birth"}, case_id=case.id)
+    repo.save_record("person", {"name": "Dale Brontë", "role": "father"}, case_id=case.id)
+    repo.save_record("form", {"answers": {"concern": "bruise seen at school"}}, case_id=case.id)  # not indexed
+    yield repo
+    vault.lock()
+
+
+def test_words_match_by_prefix_and_all_must_match(repo: Repository) -> None:
+    assert {h.kind for h in repo.search("bruis")} == {"note"}
+    assert [h.kind for h in repo.search("bruise forearm")] == ["note"]
+    assert repo.search("bruise pancake") == []
+
+
+def test_diacritics_and_case_are_ignored(repo: Repository) -> None:
+    assert {h.kind for h in repo.search("bronte")} == {"case", "person"}
+    assert {h.kind for h in repo.search("CHLOE")} == {"case"}
+
+
+def test_nhs_number_with_or_without_spaces(repo: Repository) -> None:
+    assert [h.kind for h in repo.search("9434765919")] == ["case"]
+    assert [h.kind for h in repo.search("943 476 5919")] == ["case"]
+
+
+def test_hits_carry_record_case_and_a_marked_snippet(repo: Repository) -> None:
+    [hit] = repo.search("mood")
+    record = repo.get_record(hit.record_id)
+    assert record is not None
+    assert record.case_id == hit.case_id
+    assert "[mood]" in hit.snippet
+
+
+def test_reindexing_on_change_drops_the_old_text(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=VaultSettings.for_tests())
+    repo = Repository(vault)
+    case = repo.save_record("case", {"child_name": "Chloé Brontë"})
+    repo.save_record("case", {"child_name": "Chloé Smith"}, record_id=case.id)
+    assert repo.search("bronte") == []
+    assert [h.record_id for h in repo.search("smith")] == [case.id]
+    vault.lock()
+
+
+def test_limit(repo: Repository) -> None:
+    assert len(repo.search("b", limit=1)) == 1
+    assert repo.search("b", limit=0) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "bruise\"'", "NEAR(bruise mood)", "bruise AND", "OR", "*", "-mood", "^mood", "col:mood", "(", "{text}:x", ""],
+)
+def test_fts_syntax_in_user_input_is_harmless(repo: Repository, query: str) -> None:
+    repo.search(query)  # must not raise
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=60))
+def test_any_text_is_a_safe_query(repo: Repository, query: str) -> None:
+    expr = match_expression(query)
+    assert expr is None or expr.count('"') % 2 == 0
+    assert isinstance(repo.search(query), list)
+
+
+def test_document_text_collects_nested_strings_and_numbers() -> None:
+    text = document_text({"a": "one", "b": {"c": ["two", 3, True, None]}, "tel": "01392 665544"})
+    assert text.split("\n") == ["one", "two", "3", "01392 665544", "01392665544"]
