@@ -16,7 +16,9 @@ from tests.hub.conftest import Hub, mutation, new_case
 def test_body_over_the_limit_is_413(hub: Hub) -> None:
     device = hub.device("hv1")
     big = b'{"mutations": [], "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = device.client.post("/v1/sync", content=big, headers={**device.headers, "content-type": "application/json"})
+    response = device.client.post(
+        "/v1/sync", content=big, headers={**device.headers, "content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
 
@@ -26,12 +28,12 @@ def test_gzip_bomb_stops_at_the_limit(hub: Hub) -> None:
     bomb = gzip.compress(b" " * (MAX_BODY_BYTES + 1024))
     assert len(bomb) < 100_000
     response = device.client.post(
-        "/v1/sync", content=bomb, headers={**device.headers, "content-encoding": "gzip", "content-type": "application/json"}
+        "/v1/sync",
+        content=bomb,
+        headers={**device.headers, "content-encoding": "gzip", "content-type": "application/json"},
     )
     assert response.status_code == 413
-    broken = device.client.post(
-        "/v1/sync", content=b"not gzip", headers={**device.headers, "content-encoding": "gzip"}
-    )
+    broken = device.client.post("/v1/sync", content=b"not gzip", headers={**device.headers, "content-encoding": "gzip"})
     assert broken.status_code == 400
     assert broken.json()["code"] == "bad_request"
 
@@ -43,8 +45,12 @@ def test_gzip_request_and_response(hub: Hub) -> None:
     response = device.client.post(
         "/v1/sync",
         content=body,
-        headers={**device.headers, "content-encoding": "gzip", "content-type": "application/json",
-                 "accept-encoding": "gzip"},
+        headers={
+            **device.headers,
+            "content-encoding": "gzip",
+            "content-type": "application/json",
+            "accept-encoding": "gzip",
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
@@ -60,12 +66,14 @@ def test_gzip_request_and_response(hub: Hub) -> None:
         (b'{"mutations": [], "cursor": -1}', "negative cursor"),
         (b'{"mutations": [], "extra": 1}', "unknown field"),
         (b'{"mutations": [], "pull_limit": 100000}', "limit too high"),
-        ("{\"mutations\": [], \"cursor\": \"\udcff\"}".encode("utf-8", "surrogatepass"), "bad utf-8"),
+        ('{"mutations": [], "cursor": "\udcff"}'.encode("utf-8", "surrogatepass"), "bad utf-8"),
     ],
 )
 def test_malformed_requests_are_422_with_details(hub: Hub, body: bytes, what: str) -> None:
     device = hub.device("hv1")
-    response = device.client.post("/v1/sync", content=body, headers={**device.headers, "content-type": "application/json"})
+    response = device.client.post(
+        "/v1/sync", content=body, headers={**device.headers, "content-type": "application/json"}
+    )
     assert response.status_code == 422, what
     assert response.json()["code"] == "bad_request"
     assert response.json()["details"], what
@@ -92,8 +100,9 @@ def test_idle_sync_is_one_small_round_trip(hub: Hub) -> None:
     device.push(new_case())
     device.pull_all()
     request_body = json.dumps({"cursor": device.cursor}).encode()
-    response = device.client.post("/v1/sync", content=request_body, headers={**device.headers,
-                                                                              "content-type": "application/json"})
+    response = device.client.post(
+        "/v1/sync", content=request_body, headers={**device.headers, "content-type": "application/json"}
+    )
     assert response.status_code == 200
     assert response.json()["changes"] == []
     # Bytes on the wire both ways: request line, headers and body; status line, headers and body.
