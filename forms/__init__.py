@@ -1,1 +1,202 @@
-"""forms."""
+"""forms: the safeguarding paperwork as data. Pure: the standard library and pydantic, nothing else of ours.
+
+A guide for whoever renders these forms (fieldapp) or checks them (hub).
+
+Specs
+    ``list_specs()`` gives the latest version of each bundled form (hv_concern, gp_response, sn_referral,
+    case_note); ``load_spec(form_id, version=None)`` one of them (UnknownForm if absent). A spec is a ``FormSpec``:
+    ``id``, ``version``, ``title``, ``record_type`` ("form", "response", "note") and ``items``. ``spec_hash(spec)``
+    identifies the exact spec a draft or submission was made against.
+
+Walking a spec
+    ``spec.items`` is a tree. Each item has a ``kind``:
+
+    * ``"group"`` (Group): a titled section; render its ``items`` under ``label``. It does not nest the answers.
+    * ``"repeat"`` (Repeat): a list of like entries (children, adults, injuries, disclosures); render "add
+      <item_label>" and one sub-form per entry from ``items``; ``min``/``max`` bound the count. Answers nest:
+      ``{"children": [{"child_name": "Amy", "injuries": [{...}]}]}``. ``presentation == "body_map"`` means: draw the
+      entries' ``body_map`` positions on one front/back figure.
+    * anything else is a FormField; ``kind`` is one of
+
+      short_text, long_text (str; ``max_length``, ``pattern``) | integer, decimal (numbers; ``min``, ``max``)
+      date ("YYYY-MM-DD") and datetime (ISO 8601 with offset); with ``allow_estimated`` also
+      ``{"value": "...", "estimated": true}`` | yes_no (bool) | single_choice (one option ``code``) and
+      multi_choice (list of codes); show ``option.label`` | nhs_number, postcode, ods_code, phone, email (str,
+      checked and normalised) | person_ref ("children[0]" for an entry of a repeat named in ``sources``, or a
+      record id) | body_map ``{"view": "front"|"back", "x": 0..1, "y": 0..1, "region": code}`` (a point from the
+      top left, or a region from BODY_REGIONS, or both) | attachment ``{"sha256", "name", "media_type", "size"}``
+      | signature ``{"signed_by", "signed_at", "attested": true}`` with ``text`` as the statement | display
+      (read-only ``text``, no answer).
+
+    ``read_only`` fields are shown, not edited (``prefill`` says where they come from: ``case.<field>`` or
+    ``request.<field>``); ``help`` is hint text; ``calculate`` fields are computed (show ``FormState.calculated``).
+
+Paths
+    Every answer has a path: ``"immediate_danger"``, ``"children[0].nhs_number"``,
+    ``"children[1].injuries[0].injury_type"``. Issues, field states and draft flags all use these paths; the path of a
+    repeat itself (``"children"``) carries its count issues; groups have paths too (their id) for visibility.
+
+On every change
+    ``state = evaluate(spec, answers)`` gives ``state.fields[path]`` (FieldState: visible, required, read_only, value,
+    issues) for every field of every existing entry, ``state.calculated`` and ``state.issues``. Hidden fields keep
+    their answers in the draft (so toggling back restores them) but count as unanswered in all logic. Start a new form
+    with ``initial_answers(spec, case=..., request=...)`` (defaults and prefill).
+
+Submitting
+    ``validate(spec, answers, overrides={path: reason})`` must return no error. Warnings are *soft*: the user may go
+    on, but only with a reason for each (``overrides``); store the reasons with the submission (form record field
+    ``overrides``). Submit ``clean_answers(spec, answers)``: hidden answers dropped, identifiers normalised,
+    calculated values filled. The hub runs ``validate_record("form", ...)`` on it and rejects any error.
+
+Drafts
+    Save ``Draft`` (``new_draft(spec, answers)``). When the bundled spec is newer, ``migrate_draft(draft, spec)``
+    keeps what fits and sets aside (``DraftMigration.flagged``, also ``Draft.set_aside``) what does not, with the old
+    value and a reason: show those to the user; nothing is dropped silently.
+
+Referrals
+    ``build_referral(case_id=..., case=..., forms=[...], created_by=..., created_at=...)`` -> Referral (immutable,
+    ``content_hash`` over its ``document``, ``summary`` in plain language, ``local_authority``). Before it, show
+    ``referral_issues(...)``; when ``route(postcode)`` says ``choose`` / ``unknown_area`` / ``invalid_postcode``, let
+    the user pick from ``Routing.candidates`` and pass ``local_authority=``.
+
+Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatch, ReferralError. Answers never raise.
+"""
+
+from __future__ import annotations
+
+from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
+from forms._engine import (
+    FieldState,
+    FormState,
+    clean_answers,
+    england_today,
+    evaluate,
+    initial_answers,
+    validate,
+    validate_submission,
+)
+from forms._errors import DraftMismatch, FormsError, ReferralError, SpecError, UnknownForm
+from forms._examples import EXAMPLE_TODAY, example_answers
+from forms._expr import OPERATORS
+from forms._fhir import to_fhir_questionnaire, to_fhir_questionnaire_response
+from forms._hashing import canonical_json, content_hash
+from forms._identifiers import (
+    format_nhs_number,
+    is_valid_nhs_number,
+    is_valid_ods_code,
+    normalise_email,
+    normalise_nhs_number,
+    normalise_ods_code,
+    normalise_phone,
+    normalise_postcode,
+    postcode_district,
+    postcode_sector,
+)
+from forms._issues import ValidationIssue
+from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature
+from forms._records import (
+    RAG_HOURS,
+    CaseFields,
+    FormFields,
+    InfoRequestFields,
+    NoteFields,
+    PersonFields,
+    ResponseFields,
+    deadline_for,
+    validate_record,
+)
+from forms._referral import (
+    Consent,
+    LawfulBasis,
+    Referral,
+    SubmittedForm,
+    build_referral,
+    consent_from_answers,
+    lawful_basis_from_answers,
+    referral_issues,
+)
+from forms._registry import list_specs, list_versions, load_spec, spec_hash
+from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_table, route, route_postcode
+from forms._schema import spec_json_schema
+from forms._spec import FIELD_KINDS, Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
+from forms._summary import summary_lines
+
+__all__ = [
+    "BODY_REGIONS",
+    "EXAMPLE_TODAY",
+    "FIELD_KINDS",
+    "OPERATORS",
+    "RAG_HOURS",
+    "AttachmentRef",
+    "BodyMapPosition",
+    "CaseFields",
+    "Consent",
+    "Constraint",
+    "Draft",
+    "DraftMigration",
+    "DraftMismatch",
+    "FieldState",
+    "FlaggedAnswer",
+    "FormField",
+    "FormFields",
+    "FormSpec",
+    "FormState",
+    "FormsError",
+    "Group",
+    "InfoRequestFields",
+    "LawfulBasis",
+    "LocalAuthority",
+    "NoteFields",
+    "Option",
+    "PersonFields",
+    "Referral",
+    "ReferralError",
+    "Repeat",
+    "ResponseFields",
+    "Routing",
+    "RoutingTable",
+    "Rule",
+    "Signature",
+    "SpecError",
+    "SubmittedForm",
+    "UnknownForm",
+    "ValidationIssue",
+    "build_referral",
+    "canonical_json",
+    "clean_answers",
+    "consent_from_answers",
+    "content_hash",
+    "deadline_for",
+    "england_today",
+    "evaluate",
+    "example_answers",
+    "format_nhs_number",
+    "initial_answers",
+    "is_valid_nhs_number",
+    "is_valid_ods_code",
+    "lawful_basis_from_answers",
+    "list_specs",
+    "list_versions",
+    "load_routing_table",
+    "load_spec",
+    "migrate_draft",
+    "new_draft",
+    "normalise_email",
+    "normalise_nhs_number",
+    "normalise_ods_code",
+    "normalise_phone",
+    "normalise_postcode",
+    "postcode_district",
+    "postcode_sector",
+    "referral_issues",
+    "route",
+    "route_postcode",
+    "spec_hash",
+    "spec_json_schema",
+    "summary_lines",
+    "to_fhir_questionnaire",
+    "to_fhir_questionnaire_response",
+    "validate",
+    "validate_record",
+    "validate_submission",
+]

@@ -105,7 +105,7 @@ class _Compiler:
                 cf.required = item.min > 0
                 if item.required_if is not None:
                     cf.required_if = self._expr(item.required_if, node.static).fn
-                assert cf.node is not None  # noqa: S101 - set in _declare
+                assert cf.node is not None
                 self._fill(cf.node, item.items, [])
             else:
                 self._field(node, cf, item, me)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
@@ -180,7 +181,7 @@ class _Walk:
 
     def field(self, scope: Scope, cf: CField, path: str) -> None:
         spec = cf.spec
-        assert isinstance(spec, FormField)  # noqa: S101
+        assert isinstance(spec, FormField)
         visible = scope.visible(cf.name)
         raw = scope.raw.get(cf.name)
         if not visible:
@@ -228,7 +229,7 @@ class _Walk:
 
     def repeat(self, scope: Scope, cf: CField, path: str) -> None:
         spec = cf.spec
-        assert isinstance(spec, Repeat)  # noqa: S101
+        assert isinstance(spec, Repeat)
         if not scope.visible(cf.name):
             self.fields[path] = FieldState(path, "repeat", False)
             if self.strict and answered(scope.raw.get(cf.name)):
@@ -254,7 +255,16 @@ class _Walk:
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today if today is not None else dt.datetime.now(dt.UTC).date()
+    return today if today is not None else england_today()
+
+
+def england_today() -> dt.date:
+    """Today's date in England (the forms' "today"), or in UTC where the time zone database is missing."""
+    try:
+        zone: dt.tzinfo = ZoneInfo("Europe/London")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return dt.datetime.now(zone).date()
 
 
 def _root(spec: FormSpec, answers: object, today: dt.date | None) -> tuple[CompiledSpec, Scope]:
@@ -274,7 +284,7 @@ def _run(spec: FormSpec, answers: object, today: dt.date | None, *, strict: bool
 def evaluate(spec: FormSpec, answers: Mapping[str, object], *, today: dt.date | None = None) -> FormState:
     """Everything the renderer needs after each change: visibility, requirement, values, calculated values, issues.
 
-    ``today`` (default: today's UTC date) anchors ages and date checks. Never raises on any answers.
+    ``today`` (default: today in England) anchors ages and date checks. Never raises on any answers.
     """
     try:
         return _run(spec, answers, today, strict=False)
@@ -309,9 +319,7 @@ def validate_submission(
     return _apply_overrides(issues, overrides if isinstance(overrides, Mapping) else None)
 
 
-def _apply_overrides(
-    issues: Sequence[ValidationIssue], overrides: Mapping[object, object] | None
-) -> list[ValidationIssue]:
+def _apply_overrides(issues: Sequence[ValidationIssue], overrides: Mapping[Any, Any] | None) -> list[ValidationIssue]:
     if not overrides:
         return list(issues)
     reasoned = {p for p, r in overrides.items() if isinstance(r, str) and r.strip()}
@@ -381,7 +389,7 @@ def _initial(node: CNode, sources: Mapping[str, Mapping[str, object]], *, first:
     for name, cf in node.fields.items():
         spec = cf.spec
         if isinstance(spec, Repeat):
-            assert cf.node is not None  # noqa: S101
+            assert cf.node is not None
             item_node = cf.node
             out[name] = [_initial(item_node, sources, first=first and i == 0) for i in range(spec.min)]
             continue

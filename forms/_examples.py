@@ -75,7 +75,12 @@ def _common_tail(agency: str) -> dict[str, Any]:
         "facts": "I saw grazes on both arms of each child. The fridge was empty.",
         "opinion": "The explanations given are plausible but the pattern is worrying.",
         "disclosures": [
-            {"who": "children[0]", "when": "2026-11-30T09:45:00+00:00", "said_to": "Sam Carter", "words": "Mummy's friend shouts."}
+            {
+                "who": "children[0]",
+                "when": "2026-11-30T09:45:00+00:00",
+                "said_to": "Sam Carter",
+                "words": "Mummy's friend shouts.",
+            }
         ],
         "history": "Two previous concerns about home conditions in 2025.",
         "support_offered": "Food bank voucher; referral to the family hub.",
@@ -118,10 +123,15 @@ def _hv_concern() -> dict[str, Any]:
         "access": "none",
         "children": [
             _child("Amy Example", "2021-03-14", "9990000018", 2, school="Harbour Primary", unborn=False),
-            _child("Ben Example", "2023-06-01", "9990000026", 1, unborn=False, mobile=True, growth="On the 25th centile."),
+            _child(
+                "Ben Example", "2023-06-01", "9990000026", 1, unborn=False, mobile=True, growth="On the 25th centile."
+            ),
             _child("Cara Example", "2025-09-20", "9990000034", 1, unborn=False, mobile=True, feeding="Bottle fed."),
         ],
-        "adults": [_adult("Dana Example", "parent", ["mental_health"]), _adult("Eli Sample", "partner", ["substance_misuse"])],
+        "adults": [
+            _adult("Dana Example", "parent", ["mental_health"]),
+            _adult("Eli Sample", "partner", ["substance_misuse"]),
+        ],
         "home_conditions": "Cold; little food; otherwise tidy.",
         "safe_sleep": "discussed_safe",
         "perinatal_mental_health": "concern",
@@ -140,8 +150,17 @@ def _sn_referral() -> dict[str, Any]:
         "dsl_informed": True,
         "dsl_name": "Mr Lee",
         "children": [
-            _child("Fay Example", "2013-02-11", "9990000042", 0, school="Harbour Academy", upn="A12345678901B",
-                   year_group="year_8", ehcp=False, sexual_activity=False),
+            _child(
+                "Fay Example",
+                "2013-02-11",
+                "9990000042",
+                0,
+                school="Harbour Academy",
+                upn="A12345678901B",
+                year_group="year_8",
+                ehcp=False,
+                sexual_activity=False,
+            ),
         ],
         "adults": [_adult("Gail Example", "parent", [])],
         "disclosure_made": True,

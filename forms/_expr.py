@@ -195,7 +195,7 @@ class _Compiler:
         self.self_name = self_name
         self.deps: set[Dep] = set()
 
-    def compile(self, expr: object, scope: StaticScope) -> Fn:  # noqa: C901 - one branch per operator is the clearest
+    def compile(self, expr: object, scope: StaticScope) -> Fn:
         if expr is None or isinstance(expr, bool | int | float | str):
             value = expr
             return lambda s: value
@@ -273,7 +273,7 @@ class _Compiler:
             return lambda s: sum(1 for i in source(s) if truthy(body(i)))
         return lambda s: sum(v for i in source(s) if _is_number(v := body(i)))
 
-    def _operator(self, op: str, fns: list[Fn]) -> Fn:  # noqa: C901, PLR0911, PLR0912
+    def _operator(self, op: str, fns: list[Fn]) -> Fn:
         if op in ("eq", "ne"):
             a, b = fns
             return (lambda s: _same(a(s), b(s))) if op == "eq" else (lambda s: not _same(a(s), b(s)))

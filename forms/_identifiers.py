@@ -12,11 +12,15 @@ _NHS_STRIP: Final = re.compile(r"[\s-]")
 _TEN_DIGITS: Final = re.compile(r"[0-9]{10}")
 
 # Outward code forms A9, A99, AA9, AA99, A9A, AA9A; inward code 9AA (never C I K M O V in the inward letters).
-_POSTCODE: Final = re.compile(r"([A-Z][0-9]{1,2}|[A-Z][A-HJ-Y][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z][A-HJ-Y][0-9][A-Z])([0-9][ABD-HJLNP-UW-Z]{2})")
+_POSTCODE: Final = re.compile(
+    r"([A-Z][0-9]{1,2}|[A-Z][A-HJ-Y][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z][A-HJ-Y][0-9][A-Z])([0-9][ABD-HJLNP-UW-Z]{2})"
+)
 _ODS_PRACTICE: Final = re.compile(r"[A-Z][0-9]{5}")
 _PHONE_STRIP: Final = re.compile(r"[\s()-]")
 _UK_PHONE: Final = re.compile(r"(?:\+44|0)[1-9][0-9]{8,9}")
-_EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+_EMAIL: Final = re.compile(
+    r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 _MAX_INPUT: Final = 64  # nothing valid here is longer; longer input is rejected before any regex work
 
 

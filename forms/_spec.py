@@ -12,7 +12,7 @@ repeat item first and then outwards; ``"."`` is the field's own value inside its
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -45,7 +45,7 @@ FieldKind = Literal[
     "signature",
     "display",
 ]
-FIELD_KINDS: Final[tuple[str, ...]] = FieldKind.__args__
+FIELD_KINDS: Final[tuple[str, ...]] = get_args(FieldKind)
 
 
 class _Model(BaseModel):
@@ -101,7 +101,7 @@ class FormField(_Model):
     show_if: Expr = None
     read_only: bool = False
     default: JsonValue = None
-    #: Where the app fills the answer from: ``case.<field>`` (the case record) or ``request.<field>`` (the info request).
+    #: Where the app fills the answer from: ``case.<field>`` (the case record) or ``request.<field>`` (info request).
     prefill: Annotated[str, Field(pattern=r"^(case|request)\.[a-z][a-z0-9_.]*$")] | None = None
     #: An expression whose value *is* the answer (read-only, recomputed on every change).
     calculate: Expr = None

@@ -1,0 +1,301 @@
+"""The bodies of sync records (the ``fields`` of a Mutation) and ``validate_record``, which the hub runs on every push.
+
+Each record type has a pydantic model: extra fields refused, strings bounded, identifiers checked and required in
+their normalised form (the device normalises; the hub refuses anything else). Submitted forms and GP responses are
+also run through the full form validation of the spec they name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from forms import _identifiers as ids
+from forms._engine import validate_submission
+from forms._errors import UnknownForm
+from forms._issues import ValidationIssue, error
+from forms._kinds import parse_date, parse_datetime
+from forms._registry import load_spec, spec_hash
+
+MAX_NOTE_CHARS: Final = 50_000
+
+
+def _checker(code: str, message: str, ok: Callable[[str], bool]) -> AfterValidator:
+    def check(value: str) -> str:
+        if not ok(value):
+            raise PydanticCustomError(code, message)
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_blank(value: str) -> bool:
+    return bool(value.strip())
+
+
+Short = Annotated[str, Field(max_length=500)]
+Name = Annotated[str, Field(min_length=1, max_length=200), _checker("blank", "Enter a name.", _non_blank)]
+Long = Annotated[str, Field(max_length=10_000)]
+IsoDate = Annotated[
+    str, Field(max_length=10), _checker("bad_date", "Use an ISO date (YYYY-MM-DD).", lambda v: bool(parse_date(v)))
+]
+IsoDateTime = Annotated[
+    str,
+    Field(max_length=40),
+    _checker("bad_datetime", "Use an ISO date and time.", lambda v: parse_datetime(v) is not None),
+]
+NhsNumber = Annotated[
+    str,
+    _checker("invalid_nhs_number", "Not a valid NHS number as 10 digits.", lambda v: ids.normalise_nhs_number(v) == v),
+]
+Postcode = Annotated[
+    str,
+    _checker(
+        "invalid_postcode", "Not a normalised UK postcode (like TQ1 2AB).", lambda v: ids.normalise_postcode(v) == v
+    ),
+]
+OdsCode = Annotated[
+    str,
+    _checker("invalid_ods_code", "Not a GP practice ODS code (like A81001).", lambda v: ids.normalise_ods_code(v) == v),
+]
+RecordId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Role = Literal["parent", "partner", "carer", "sibling", "alleged_perpetrator", "professional", "other"]
+RiskFactor = Literal["domestic_abuse", "mental_health", "substance_misuse", "learning_disability"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CaseFields(_Record):
+    """A child and their household details (mutable, merged field by field)."""
+
+    child_name: Name
+    aliases: list[Name] = Field(default_factory=list, max_length=20)
+    date_of_birth: IsoDate | None = None
+    dob_estimated: bool = False
+    unborn_expected_date: IsoDate | None = None
+    nhs_number: NhsNumber | None = None
+    nhs_number_not_known: bool = False
+    gender: Short | None = None
+    address: Short | None = None
+    postcode: Postcode | None = None
+    gp_practice_ods: OdsCode | None = None
+    school: Short | None = None
+    ethnicity: Short | None = None
+    language: Short | None = None
+    interpreter_needed: bool = False
+    disability_sen: Long | None = None
+    key_worker: Short | None = None
+    created_by: Short | None = None
+
+    @model_validator(mode="after")
+    def _nhs_or_not_known(self) -> CaseFields:
+        if self.nhs_number is None and not self.nhs_number_not_known:
+            raise PydanticCustomError("nhs_number_or_not_known", "Give the NHS number or record that it is not known.")
+        return self
+
+
+class PersonFields(_Record):
+    """An adult or professional linked to a case (mutable)."""
+
+    name: Name
+    relationship: Short | None = None
+    date_of_birth: IsoDate | None = None
+    address: Short | None = None
+    postcode: Postcode | None = None
+    parental_responsibility: bool | None = None
+    role: Role | None = None
+    risk_factors: list[RiskFactor] = Field(default_factory=list, max_length=4)
+    agency: Short | None = None
+    contact: Short | None = None
+
+
+class NoteFields(_Record):
+    """A case note or an addendum correcting one (append-only)."""
+
+    text: Annotated[
+        str, Field(min_length=1, max_length=MAX_NOTE_CHARS), _checker("blank", "A note needs some text.", _non_blank)
+    ]
+    written_at: IsoDateTime | None = None  # the device clock: for display only, never for ordering
+    author: Short | None = None
+    addendum_to: RecordId | None = None
+    visit: Short | None = None
+
+
+class FormFields(_Record):
+    """A submitted form (append-only); ``overrides`` are the reasons given for going on past soft warnings."""
+
+    form_id: Annotated[str, Field(max_length=64)]
+    form_version: Annotated[int, Field(ge=1)]
+    spec_hash: Sha256
+    answers: dict[str, JsonValue]
+    submitted_at: IsoDateTime
+    overrides: dict[Annotated[str, Field(max_length=300)], Annotated[str, Field(min_length=1, max_length=2000)]] = (
+        Field(default_factory=dict)
+    )
+
+
+class ResponseFields(FormFields):
+    """A GP's answer to an information request: a gp_response form pointing at the request."""
+
+    request_id: RecordId
+    form_id: Literal["gp_response"]
+
+
+class RequestChild(_Record):
+    name: Name
+    date_of_birth: IsoDate | None = None
+    nhs_number: NhsNumber | None = None
+
+
+class RequestAdult(_Record):
+    name: Name
+    date_of_birth: IsoDate | None = None
+    relationship: Short | None = None
+
+
+class InfoRequestFields(_Record):
+    """A hub's request to a GP practice (made by hub staff; devices only read it)."""
+
+    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    rag: Literal["red", "amber", "green"]
+    deadline: IsoDateTime
+    practice_ods: OdsCode
+    child: RequestChild
+    adults: list[RequestAdult] = Field(default_factory=list, max_length=20)
+    questions: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(min_length=1, max_length=30)
+    requested_by: Short
+
+
+#: The deadline a request's RAG rating implies (domain.md: typically red 4 h, amber 24 h, green 72 h).
+RAG_HOURS: Final = {"red": 4, "amber": 24, "green": 72}
+
+
+def _issues(exc: ValidationError, base: str = "") -> list[ValidationIssue]:
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join([base, *(str(p) for p in err["loc"])] if base else [str(p) for p in err["loc"]])
+        code = "unknown_field" if err["type"] == "extra_forbidden" else err["type"]
+        out.append(error(path, code, str(err["msg"])))
+    return out
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    annotated: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(annotated, config=ConfigDict(strict=True))
+
+
+def _partial(model: type[BaseModel], fields: Mapping[str, object]) -> list[ValidationIssue]:
+    """Check only the given fields of a mutable record (an update carries the changed fields only)."""
+    out: list[ValidationIssue] = []
+    for name, value in fields.items():
+        if name not in model.model_fields:
+            out.append(error(str(name)[:100], "unknown_field", "This record has no such field."))
+            continue
+        try:
+            _field_adapter(model, name).validate_python(value)
+        except ValidationError as exc:
+            out.extend(_issues(exc, base=name))
+    return out
+
+
+def _form(fields: Mapping[str, object], model: type[FormFields], kind: str) -> list[ValidationIssue]:
+    try:
+        record = model.model_validate(fields)
+    except ValidationError as exc:
+        return _issues(exc)
+    try:
+        spec = load_spec(record.form_id, record.form_version)
+    except UnknownForm:
+        return [error("form_id", "unknown_form", f"No form {record.form_id!r} version {record.form_version}.")]
+    if spec.record_type != kind and not (kind == "form" and spec.record_type == "note"):
+        return [error("form_id", "wrong_record_type", f"{spec.id} is submitted as a {spec.record_type} record.")]
+    if spec_hash(spec) != record.spec_hash:
+        return [error("spec_hash", "spec_mismatch", "The form was filled in against a different copy of this form.")]
+    today = parse_datetime(record.submitted_at)
+    issues = validate_submission(
+        spec, record.answers, overrides=record.overrides, today=today.date() if today is not None else None
+    )
+    return [i.model_copy(update={"path": f"answers.{i.path}".rstrip(".")}) for i in issues]
+
+
+def _info_request(fields: Mapping[str, object]) -> list[ValidationIssue]:
+    try:
+        InfoRequestFields.model_validate(fields)
+    except ValidationError as exc:
+        return _issues(exc)
+    return []
+
+
+def _validate_referral(fields: Mapping[str, object]) -> list[ValidationIssue]:
+    from forms._referral import referral_record_issues  # the referral builder imports records: import late
+
+    return referral_record_issues(fields)
+
+
+_MODELS: Final[dict[str, type[_Record]]] = {
+    "case": CaseFields,
+    "person": PersonFields,
+    "note": NoteFields,
+    "info_request": InfoRequestFields,
+}
+RECORD_TYPES: Final = ("case", "person", "note", "form", "referral", "info_request", "response")
+MUTABLE: Final = frozenset({"case", "person"})
+
+
+def validate_record(record_type: str, fields: Mapping[str, object], *, partial: bool = False) -> list[ValidationIssue]:
+    """Check a record's fields as the hub receives them; never raises. Any issue of severity "error" means reject.
+
+    ``partial=True`` is for an update of a mutable record (case, person): only the fields given are checked, and
+    rules across fields (NHS number or "not known") are left to the check of the merged record.
+    """
+    try:
+        return _validate_record(record_type, fields, partial=partial)
+    except RecursionError:
+        return [error("", "too_deep", "The record is nested too deeply to read.")]
+
+
+def _validate_record(record_type: str, fields: Mapping[str, object], *, partial: bool) -> list[ValidationIssue]:
+    if not isinstance(fields, Mapping):
+        return [error("", "wrong_type", "A record's fields are a JSON object.")]
+    if record_type not in RECORD_TYPES:
+        return [error("", "unknown_record_type", f"No record type {str(record_type)[:50]!r}.")]
+    if partial and record_type not in MUTABLE:
+        return [error("", "append_only", f"A {record_type} record is never changed: write an addendum.")]
+    if record_type == "form":
+        return _form(fields, FormFields, "form")
+    if record_type == "response":
+        return _form(fields, ResponseFields, "response")
+    if record_type == "referral":
+        return _validate_referral(fields)
+    model = _MODELS[record_type]
+    if partial:
+        return _partial(model, fields)
+    try:
+        model.model_validate(fields)
+    except ValidationError as exc:
+        return _issues(exc)
+    return []
+
+
+def deadline_for(rag: str, sent_at: dt.datetime) -> dt.datetime:
+    """The answer-by time a RAG rating gives a request sent at ``sent_at``."""
+    return sent_at + dt.timedelta(hours=RAG_HOURS[rag])
