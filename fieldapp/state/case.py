@@ -142,12 +142,15 @@ class CaseState:
                 detail = str(body.get("summary") or body.get("form_id") or "")
             items.append(
                 TimelineItem(
-                    str(rec.id), rec.type, title, detail,
+                    str(rec.id),
+                    rec.type,
+                    title,
+                    detail,
                     sync_label(rec.state, receipt.hub_reference if receipt else None, meta.get("status")),
                     rec.created_at[:16].replace("T", " "),
                     str(body["addendum_to"]) if body.get("addendum_to") else None,
                 )
-            )  # fmt: skip
+            )
         items.sort(key=lambda i: i.when, reverse=True)
         return items
 

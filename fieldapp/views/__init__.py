@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp.views import case, caseload, enrol, new_case, note, setup, unlock
+from fieldapp.views import case, caseload, enrol, form, new_case, note, referral, setup, unlock
 
 SCREENS: dict[str, Callable[..., ft.View]] = {
     "setup": setup.build,
@@ -17,6 +17,8 @@ SCREENS: dict[str, Callable[..., ft.View]] = {
     "new_case": new_case.build,
     "case": case.build,
     "note": note.build,
+    "form": form.build,
+    "referral": referral.build,
 }
 
 

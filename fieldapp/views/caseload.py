@@ -81,8 +81,9 @@ def build(ctx: Ctx) -> ft.View:
     ctx.on_event(on_event)
     state.refresh()
     show()
-    search = ft.TextField(label="Search cases and notes", prefix_icon=ft.Icons.SEARCH, on_change=ctx.act(on_search),
-                          autofocus=True)  # fmt: skip
+    search = ft.TextField(
+        label="Search cases and notes", prefix_icon=ft.Icons.SEARCH, on_change=ctx.act(on_search), autofocus=True
+    )
     filters = ft.Row(
         [
             ft.Checkbox(label="Has drafts", on_change=filt("drafts")),
@@ -97,7 +98,11 @@ def build(ctx: Ctx) -> ft.View:
     if creds is not None and creds.user.role.value == "gp":
         actions.append(ft.TextButton("Inbox", icon=ft.Icons.INBOX, on_click=ctx.act(lambda e: ctx.go("/inbox"))))
     actions.append(ft.TextButton("Settings", icon=ft.Icons.SETTINGS, on_click=ctx.act(lambda e: ctx.go("/settings"))))
-    fab = ft.FloatingActionButton(icon=ft.Icons.ADD, content=ft.Text("New case"), tooltip="New case",
-                                  on_click=ctx.act(lambda e: ctx.go("/case/new")))  # fmt: skip
+    fab = ft.FloatingActionButton(
+        icon=ft.Icons.ADD,
+        content=ft.Text("New case"),
+        tooltip="New case",
+        on_click=ctx.act(lambda e: ctx.go("/case/new")),
+    )
     body = page_body(tag("search", search), filters, listing)
     return view("/caseload", app_bar(ctx, "Caseload", back=False, actions=actions), body, floating_action_button=fab)

@@ -16,8 +16,14 @@ def build(ctx: Ctx, case_id: str) -> ft.View:
     state.load()
     err = ft.Text("", color=ERROR)
     saved = ft.Text("Draft saved on this device" if state.text else "", size=12)
-    box = ft.TextField(label="Addendum" if state.addendum_to else "Case note", multiline=True, min_lines=8,
-                       max_lines=20, value=state.text, autofocus=True)  # fmt: skip
+    box = ft.TextField(
+        label="Addendum" if state.addendum_to else "Case note",
+        multiline=True,
+        min_lines=8,
+        max_lines=20,
+        value=state.text,
+        autofocus=True,
+    )
 
     def on_change(e: ft.ControlEvent) -> None:
         state.set_text(box.value or "")
@@ -32,9 +38,15 @@ def build(ctx: Ctx, case_id: str) -> ft.View:
     box.on_change = ctx.act(on_change)
     controls: list[ft.Control] = []
     if state.addendum_to:
-        controls += [ft.Text("Correcting or adding to this note (the original is kept unchanged):"),
-                     ft.Container(ft.Text(state.original_text, italic=True), padding=8,
-                                  bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH, border_radius=8)]  # fmt: skip
+        controls += [
+            ft.Text("Correcting or adding to this note (the original is kept unchanged):"),
+            ft.Container(
+                ft.Text(state.original_text, italic=True),
+                padding=8,
+                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
+                border_radius=8,
+            ),
+        ]
     controls += [
         ft.Text("Keep facts apart from opinion. A saved note cannot be changed; corrections are addenda."),
         tag("note-text", box),
@@ -42,5 +54,6 @@ def build(ctx: Ctx, case_id: str) -> ft.View:
         tag("note-error", err),
         ft.Button("Save note", icon=ft.Icons.SAVE, on_click=ctx.act(on_save)),
     ]
-    return view(f"/case/{case_id}/note", app_bar(ctx, "Addendum" if state.addendum_to else "Case note"),
-                page_body(*controls))  # fmt: skip
+    return view(
+        f"/case/{case_id}/note", app_bar(ctx, "Addendum" if state.addendum_to else "Case note"), page_body(*controls)
+    )

@@ -1,0 +1,421 @@
+"""The form renderer: the only place where forms meet Flet. Field kind -> control, as a table.
+
+It builds controls once per path and afterwards only updates them (visibility, issues), so a field keeps its focus
+while the user types. Repeats rebuild their own items when one is added or removed. Every input has a label for
+screen readers and a ``Semantics`` identifier ``f-<path>`` for tests; issues sit under the field as ``issue-<path>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import flet as ft
+
+from fieldapp.state.form import FormSession
+from forms._kinds import BODY_REGIONS
+from forms._spec import FormField, Group, Repeat
+
+Item = FormField | Group | Repeat
+Act = Callable[[Callable[..., Any]], Callable[..., Any]]
+MAP_W, MAP_H = 150, 300
+MANY_OPTIONS = 7
+TEXT_KINDS = {
+    "short_text",
+    "long_text",
+    "integer",
+    "decimal",
+    "date",
+    "datetime",
+    "nhs_number",
+    "postcode",
+    "ods_code",
+    "phone",
+    "email",
+}
+HINTS = {
+    "date": "YYYY-MM-DD",
+    "datetime": "YYYY-MM-DD HH:MM",
+    "nhs_number": "10 digits, e.g. 943 476 5919",
+    "postcode": "e.g. TQ1 2AB",
+    "ods_code": "e.g. A81001",
+}
+_DT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2})?)$")
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def to_answer(kind: str, text: str) -> Any:
+    """What a typed string becomes in the answers: numbers for number kinds, ISO text for dates and times."""
+    text = text.strip()
+    if not text:
+        return None
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return text  # kept as typed: the engine explains what is wrong
+    if kind == "decimal":
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if kind == "datetime":
+        m = _DT.match(text)
+        return f"{m.group(1)}T{m.group(2)}" if m else text
+    return text
+
+
+def from_answer(kind: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind == "datetime" and isinstance(value, str):
+        return value.replace("T", " ")[:16]
+    return str(value)
+
+
+class FormRenderer:
+    def __init__(self, session: FormSession, act: Act, signer: str = "") -> None:
+        self.s = session
+        self.act = act
+        self.signer = signer or "the person completing this form"
+        self.wrappers: dict[str, ft.Control] = {}
+        self.issue_texts: dict[str, ft.Text] = {}
+        self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
+        self.on_after_change: Callable[[], None] = lambda: None
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def build(self) -> ft.Column:
+        col = ft.Column(self._items(self.s.spec.items, ""), spacing=12)
+        self.refresh()
+        return col
+
+    def _items(self, items: tuple[Item, ...], prefix: str) -> list[ft.Control]:
+        out: list[ft.Control] = []
+        for it in items:
+            path = _join(prefix, it.id)
+            if isinstance(it, Group):
+                out.append(self._group(it, path, prefix))
+            elif isinstance(it, Repeat):
+                out.append(self._repeat(it, path))
+            else:
+                out.append(self._field(it, path))
+        return out
+
+    def _wrap(self, path: str, control: ft.Control) -> ft.Control:
+        issue = ft.Text("", size=13, visible=False)
+        self.issue_texts[path] = issue
+        box = ft.Column([control, ft.Semantics(identifier=f"issue-{path}", content=issue)], spacing=2)
+        wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box)
+        self.wrappers[path] = wrapper
+        return wrapper
+
+    def _group(self, g: Group, path: str, prefix: str) -> ft.Control:
+        header = ft.Text(g.label, theme_style=ft.TextThemeStyle.TITLE_LARGE)
+        parts: list[ft.Control] = [ft.Semantics(header=True, content=header)]
+        if g.help:
+            parts.append(ft.Text(g.help, size=13))
+        # A group is layout only: its children's answers live at the same level as the group.
+        parts += self._items(g.items, prefix)
+        card = ft.Card(ft.Container(ft.Column(parts, spacing=12), padding=16))
+        self.wrappers[path] = card
+        return card
+
+    def _repeat(self, r: Repeat, path: str) -> ft.Control:
+        items = ft.Column(spacing=8)
+        self.repeat_boxes[path] = (r, items)
+        self._fill_repeat(path)
+        add = ft.OutlinedButton(
+            f"Add {r.item_label.lower()}", icon=ft.Icons.ADD, on_click=self.act(lambda e: self._add(path))
+        )
+        title = ft.Text(r.label, theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
+        body: list[ft.Control] = [title]
+        if r.help:
+            body.append(ft.Text(r.help, size=13))
+        body += [items, add]
+        return self._wrap(path, ft.Column(body, spacing=8))
+
+    def _fill_repeat(self, path: str) -> None:
+        r, box = self.repeat_boxes[path]
+        for p in [p for p in self.wrappers if p.startswith(f"{path}[")]:
+            self.wrappers.pop(p, None)
+            self.issue_texts.pop(p, None)
+        for p in [p for p in self.repeat_boxes if p.startswith(f"{path}[")]:
+            self.repeat_boxes.pop(p, None)
+        raw = self.s.get(path)
+        n = len(raw) if isinstance(raw, list) else 0
+        cards: list[ft.Control] = []
+        for i in range(n):
+            item_path = f"{path}[{i}]"
+            remove = ft.TextButton(
+                f"Remove {r.item_label.lower()} {i + 1}",
+                icon=ft.Icons.DELETE_OUTLINE,
+                on_click=self.act(lambda e, i=i: self._remove(path, i)),
+            )
+            head = ft.Row(
+                [ft.Text(f"{r.item_label} {i + 1}", weight=ft.FontWeight.BOLD), remove],
+                alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            )
+            inner = ft.Column([head, *self._items(r.items, item_path)], spacing=10)
+            cards.append(
+                ft.Container(inner, padding=12, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=8)
+            )
+        box.controls = cards
+
+    def _add(self, path: str) -> None:
+        self.s.add_item(path)
+        self._fill_repeat(path)
+        self.refresh()
+
+    def _remove(self, path: str, index: int) -> None:
+        self.s.remove_item(path, index)
+        self._fill_repeat(path)
+        self.refresh()
+
+    def _changed(self, path: str, value: Any) -> None:
+        self.s.set(path, value)
+        self.refresh()
+
+    # -- fields -----------------------------------------------------------------------------------------------
+    def _label(self, f: FormField) -> str:
+        return f.label + (" *" if f.required else "")
+
+    def _field(self, f: FormField, path: str) -> ft.Control:
+        if f.kind == "display":
+            return self._display(f, path)
+        builder = {
+            "yes_no": self._yes_no,
+            "single_choice": self._single,
+            "multi_choice": self._multi,
+            "body_map": self._body_map,
+            "signature": self._signature,
+            "person_ref": self._person_ref,
+            "attachment": self._attachment,
+        }.get(f.kind, self._text)
+        control = builder(f, path)
+        if f.help and f.kind not in TEXT_KINDS:
+            control = ft.Column([control, ft.Text(f.help, size=12)], spacing=2)
+        return self._wrap(path, control)
+
+    def _display(self, f: FormField, path: str) -> ft.Control:
+        text = f.text or f.label
+        if f.id.startswith("call_999") or "999" in f.label:
+            banner = ft.Container(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.WARNING, color=ft.Colors.WHITE, size=36),
+                        ft.Column(
+                            [
+                                ft.Text(f.label.upper(), size=24, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
+                                ft.Text(f.text or "", color=ft.Colors.WHITE),
+                            ],
+                            spacing=4,
+                            expand=True,
+                        ),
+                    ]
+                ),
+                bgcolor=ft.Colors.RED_800,
+                padding=16,
+                border_radius=8,
+            )
+            control: ft.Control = ft.Semantics(label=f"{f.label}. {f.text or ''}", live_region=True, content=banner)
+        else:
+            control = ft.Text(text, size=14, italic=True)
+        self.wrappers[path] = ft.Semantics(identifier=f"f-{path}", content=control)
+        return self.wrappers[path]
+
+    def _text(self, f: FormField, path: str) -> ft.Control:
+        long = f.kind == "long_text"
+        box = ft.TextField(
+            label=self._label(f),
+            value=from_answer(f.kind, self.s.get(path)),
+            multiline=long,
+            min_lines=3 if long else None,
+            max_lines=10 if long else None,
+            hint_text=HINTS.get(f.kind),
+            helper=f.help,
+            read_only=f.read_only,
+            keyboard_type=ft.KeyboardType.NUMBER if f.kind in ("integer", "decimal") else ft.KeyboardType.TEXT,
+        )
+        box.on_change = self.act(lambda e: self._changed(path, to_answer(f.kind, box.value or "")))
+        if f.kind in ("date", "datetime") and not f.read_only:
+
+            def now(e: ft.ControlEvent) -> None:
+                stamp = datetime.now().strftime("%Y-%m-%d" if f.kind == "date" else "%Y-%m-%d %H:%M")
+                box.value = stamp
+                self._changed(path, to_answer(f.kind, stamp))
+
+            label = "Today" if f.kind == "date" else "Now"
+            return ft.Row(
+                [
+                    ft.Container(box, expand=True),
+                    ft.TextButton(label, tooltip=f"{label}: {f.label}", on_click=self.act(now)),
+                ]
+            )
+        return box
+
+    def _yes_no(self, f: FormField, path: str) -> ft.Control:
+        value = self.s.get(path)
+        group = ft.RadioGroup(
+            value="yes" if value is True else "no" if value is False else None,
+            content=ft.Row([ft.Radio(value="yes", label="Yes"), ft.Radio(value="no", label="No")]),
+        )
+        group.on_change = self.act(lambda e: self._changed(path, group.value == "yes"))
+        return ft.Column([ft.Text(self._label(f)), group], spacing=2)
+
+    def _single(self, f: FormField, path: str) -> ft.Control:
+        value = self.s.get(path)
+        if len(f.options) > MANY_OPTIONS:
+            dd = ft.Dropdown(
+                label=self._label(f),
+                value=value,
+                options=[ft.DropdownOption(key=o.code, text=o.label) for o in f.options],
+                width=480,
+            )
+            dd.on_select = self.act(lambda e: self._changed(path, dd.value))
+            return ft.Semantics(label=f.label, container=True, content=dd)
+        group = ft.RadioGroup(
+            value=value, content=ft.Column([ft.Radio(value=o.code, label=o.label) for o in f.options], spacing=0)
+        )
+        group.on_change = self.act(lambda e: self._changed(path, group.value))
+        return ft.Column([ft.Text(self._label(f)), group], spacing=2)
+
+    def _multi(self, f: FormField, path: str) -> ft.Control:
+        chosen = set(self.s.get(path) or [])
+        boxes: list[ft.Checkbox] = []
+
+        def changed(e: ft.ControlEvent) -> None:
+            codes = [o.code for o, b in zip(f.options, boxes, strict=True) if b.value]
+            self._changed(path, codes or None)
+
+        for o in f.options:
+            boxes.append(ft.Checkbox(label=o.label, value=o.code in chosen, on_change=self.act(changed)))
+        return ft.Column([ft.Text(self._label(f)), ft.Row(list[ft.Control](boxes), wrap=True, spacing=4)], spacing=2)
+
+    def _person_ref(self, f: FormField, path: str) -> ft.Control:
+        options: list[ft.Control] = []
+        for src in f.sources:
+            raw = self.s.get(src)
+            for i, item in enumerate(raw if isinstance(raw, list) else []):
+                name = next(
+                    (str(item[k]) for k in ("child_name", "name") if isinstance(item, dict) and item.get(k)),
+                    f"{src} {i + 1}",
+                )
+                options.append(ft.Radio(value=f"{src}[{i}]", label=name))
+        if not options:
+            return ft.Text(f"{f.label}: add the people first (children, adults).")
+        group = ft.RadioGroup(value=self.s.get(path), content=ft.Column(options, spacing=0))
+        group.on_change = self.act(lambda e: self._changed(path, group.value))
+        return ft.Column([ft.Text(self._label(f)), group], spacing=2)
+
+    def _attachment(self, f: FormField, path: str) -> ft.Control:
+        return ft.Text(f"{f.label}: photographs are added on the desktop app (not in this version).", size=13)
+
+    def _signature(self, f: FormField, path: str) -> ft.Control:
+        value = self.s.get(path)
+        box = ft.Checkbox(
+            label=f"{f.text or 'I confirm this is accurate.'} Signed as {self.signer}.", value=bool(value)
+        )
+
+        def changed(e: ft.ControlEvent) -> None:
+            signed = {
+                "signed_by": self.signer,
+                "signed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+                "attested": True,
+            }
+            self._changed(path, signed if box.value else None)
+
+        box.on_change = self.act(changed)
+        return ft.Column([ft.Text(self._label(f)), box], spacing=2)
+
+    def _body_map(self, f: FormField, path: str) -> ft.Control:
+        value = self.s.get(path) if isinstance(self.s.get(path), dict) else {}
+        side = {"view": value.get("view", "front")}
+        marker = ft.Container(
+            width=16,
+            height=16,
+            border_radius=8,
+            bgcolor=ft.Colors.RED_700,
+            border=ft.Border.all(2, ft.Colors.WHITE),
+            visible=False,
+        )
+        image = ft.Image(src=f"body_{side['view']}.svg", width=MAP_W, height=MAP_H)
+        described = ft.Text("", size=12)
+
+        def place() -> None:
+            v = self.s.get(path) if isinstance(self.s.get(path), dict) else {}
+            has_point = v.get("x") is not None and v.get("y") is not None
+            marker.visible = has_point
+            if has_point:
+                marker.left = float(v["x"]) * MAP_W - 8
+                marker.top = float(v["y"]) * MAP_H - 8
+            image.src = f"body_{side['view']}.svg"
+            where = v.get("region") or (f"x {float(v['x']):.2f}, y {float(v['y']):.2f}" if has_point else "not marked")
+            described.value = f"{side['view'].title()} view · {where}"
+
+        def store(**changes: Any) -> None:
+            v = dict(self.s.get(path) or {}) if isinstance(self.s.get(path), dict) else {}
+            v.update(changes)
+            v["view"] = side["view"]
+            self._changed(path, {k: x for k, x in v.items() if x is not None})
+            place()
+
+        def tapped(e: ft.TapEvent[ft.GestureDetector]) -> None:
+            if e.local_position is None:
+                return
+            x = min(max(e.local_position.x / MAP_W, 0.0), 1.0)
+            y = min(max(e.local_position.y / MAP_H, 0.0), 1.0)
+            store(x=round(x, 3), y=round(y, 3))
+
+        def flip(e: ft.ControlEvent) -> None:
+            side["view"] = views.value or "front"
+            store(x=None, y=None)
+
+        views = ft.RadioGroup(
+            value=side["view"],
+            content=ft.Row([ft.Radio(value="front", label="Front"), ft.Radio(value="back", label="Back")]),
+        )
+        views.on_change = self.act(flip)
+        region = ft.Dropdown(
+            label="Body region (keyboard alternative)",
+            value=value.get("region"),
+            width=320,
+            options=[ft.DropdownOption(key=r, text=r.replace("_", " ")) for r in BODY_REGIONS],
+        )
+        region.on_select = self.act(lambda e: store(region=region.value))
+        figure = ft.GestureDetector(
+            content=ft.Stack([image, marker], width=MAP_W, height=MAP_H),
+            on_tap_down=self.act(tapped),
+            mouse_cursor=ft.MouseCursor.PRECISE,
+        )
+        tappable = ft.Semantics(
+            identifier=f"bodymap-{path}",
+            label=f"{f.label}: tap the figure where the injury is",
+            content=ft.Container(figure, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT)),
+        )
+        place()
+        return ft.Column(
+            [
+                ft.Text(self._label(f)),
+                views,
+                tappable,
+                described,
+                ft.Semantics(label="Body region", container=True, content=region),
+            ],
+            spacing=4,
+        )
+
+    # -- updating ---------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        for path, wrapper in self.wrappers.items():
+            wrapper.visible = self.s.visible(path) if path in self.s.state.fields else True
+        for path, text in self.issue_texts.items():
+            shown = self.s.shown_issues(path)
+            text.visible = bool(shown)
+            text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
+            text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
+        self.on_after_change()

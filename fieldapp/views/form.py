@@ -1,0 +1,74 @@
+"""A form from the forms engine, rendered by the one renderer; the draft is saved at every change."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import flet as ft
+
+from fieldapp.state.form import FormSession
+from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
+from fieldapp.views._renderer import FormRenderer
+from forms import UnknownForm
+
+
+def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
+    route = f"/case/{case_id}/form/{form_id}"
+    request_id = ctx.query.get("request", "")
+    request = None
+    if request_id and ctx.services.repo is not None:
+        rec = ctx.services.repo.get_record(UUID(request_id))
+        request = dict(rec.body) if rec else None
+    try:
+        session = FormSession(ctx.services, UUID(case_id), form_id, request=request, draft_key=request_id)
+    except (UnknownForm, ValueError):
+        return view(route, app_bar(ctx, "Form"), page_body(ft.Text("This form is not available on this device.")))
+    creds = ctx.services.credentials()
+    signer = creds.user.display_name if creds else ""
+    renderer = FormRenderer(session, ctx.act, signer)
+    saved = ft.Text("", size=12)
+    summary = ft.Column(spacing=4, visible=False)
+
+    def after_change() -> None:
+        saved.value = "Draft saved on this device" if session.draft_id else ""
+
+    def on_submit(e: ft.ControlEvent) -> None:
+        record_id = session.submit()
+        if record_id is None:
+            problems = session.blocking()
+            summary.visible = True
+            summary.controls = [
+                ft.Text(f"Fix {len(problems)} thing(s) before submitting:", color=ERROR, weight=ft.FontWeight.BOLD)
+            ]
+            for path, message in problems[:12]:
+                summary.controls.append(ft.Text(f"• {session.label_of(path)}: {message}", color=ERROR))
+            renderer.refresh()
+            return
+        if session.spec.record_type == "response" and request_id:
+            ctx.toast("Response saved. It will be sent at the next sync.")
+            ctx.go(f"/request/{request_id}")
+        elif form_id in ("hv_concern", "sn_referral"):
+            ctx.go(f"/referral/{record_id}")
+        else:
+            ctx.go(f"/case/{case_id}")
+
+    renderer.on_after_change = after_change
+    form = renderer.build()
+    after_change()
+    header: list[ft.Control] = [ft.Text(session.spec.title, theme_style=ft.TextThemeStyle.HEADLINE_SMALL)]
+    if session.spec.description:
+        header.append(ft.Text(session.spec.description))
+    if session.set_aside:
+        header.append(
+            ft.Text(
+                "Some answers from an older version of this form need re-entering: " + "; ".join(session.set_aside),
+                color=ERROR,
+            )
+        )
+    body = page_body(
+        *header,
+        form,
+        tag("form-summary", summary),
+        ft.Row([ft.Button("Submit form", icon=ft.Icons.CHECK, on_click=ctx.act(on_submit)), saved]),
+    )
+    return view(route, app_bar(ctx, session.spec.title), body)
