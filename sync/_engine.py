@@ -149,7 +149,12 @@ class SyncEngine:
         retry_after: float | None = None
         try:
             creds = self._credentials()
+            if self._clock_offset() is None:
+                creds = self._check_in(creds)  # learn the hub's time once: the lease is measured on its clock
             locked = self._lease_expired()
+            if locked:
+                creds = self._check_in(creds)  # a check-in that succeeds renews the lease; one that fails raises
+                locked = self._lease_expired()
             self._board.update(
                 state=SyncState.LOCKED if locked else SyncState.SYNCING, progress=Progress(), retry_in=None
             )
@@ -220,11 +225,28 @@ class SyncEngine:
             raise NotEnrolled("no credentials in the vault")
         return creds
 
-    def hub_now(self) -> datetime:
-        """Our best idea of the hub's clock: the device clock corrected by the offset seen at the last answer."""
+    def _clock_offset(self) -> float | None:
         with self._vault.transaction() as conn:
             offset = meta_get(conn, HUB_CLOCK_OFFSET)
-        return self._clock() + timedelta(seconds=float(offset or 0.0))
+        return None if offset is None else float(offset)
+
+    def hub_now(self) -> datetime:
+        """Our best idea of the hub's clock: the device clock corrected by the offset measured at a check-in (or
+        from a Date header). Device clocks are never trusted on their own: a clock a year off changes nothing."""
+        return self._clock() + timedelta(seconds=self._clock_offset() or 0.0)
+
+    def _check_in(self, creds: StoredCredentials) -> StoredCredentials:
+        """GET /v1/me: the hub's time, the lease, and whether this device is still welcome."""
+        try:
+            info = self._client.me(creds.access_token)
+        except TokenExpired:
+            creds = self._refresh(creds)
+            info = self._client.me(creds.access_token)
+        offset = (info.server_time - self._clock()).total_seconds()
+        with self._vault.transaction() as conn:
+            meta_put(conn, HUB_CLOCK_OFFSET, f"{offset:.3f}")
+            meta_put(conn, LEASE_EXPIRES, info.lease_expires_at.isoformat())
+        return creds
 
     def _lease_expired(self) -> bool:
         with self._vault.transaction() as conn:
@@ -274,16 +296,12 @@ class SyncEngine:
             upload_pending(self._vault, self._client, creds.access_token)
 
     def _send(self, request: SyncRequest, creds: StoredCredentials) -> tuple[SyncResponse, StoredCredentials]:
-        if self._access_expired(creds):
-            creds = self._refresh(creds)
+        # No refresh ahead of expiry: that would trust the device clock. The hub says token_expired; we refresh once.
         try:
             return self._client.sync(request, creds.access_token), creds
         except TokenExpired:
             creds = self._refresh(creds)  # once: a second expiry in a row is a real failure
             return self._client.sync(request, creds.access_token), creds
-
-    def _access_expired(self, creds: StoredCredentials) -> bool:
-        return self.hub_now() >= creds.access_expires_at - timedelta(seconds=5)
 
     def _refresh(self, creds: StoredCredentials) -> StoredCredentials:
         fresh = self._client.refresh(creds.refresh_token)
