@@ -46,7 +46,7 @@ class KdfParams:
     """Argon2id cost. Production values are tuned so unlock takes 0.3-1 s on a field laptop."""
 
     memory_kib: int = 256 * 1024
-    iterations: int = 3
+    iterations: int = 2
     lanes: int = 4
 
 

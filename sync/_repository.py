@@ -203,7 +203,7 @@ class Repository:
         )
         self._enqueue(conn, rid, rtype, cid, 0, body, now)
         if rtype in SEARCHED_TYPES:
-            _search.index_record(conn, rid, cid, rtype.value, fields)
+            _search.index_record(conn, rid, cid, rtype.value, fields, new=True)
         _audit.append_audit(conn, "create", rid, rtype.value)
         return LocalRecord(rid, rtype.value, cid, fields, None, 0, "pending", None, now, now)
 

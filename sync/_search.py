@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from sync._vault import DbConnection
 
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
-# NHS numbers (3-3-4) and UK phone numbers (4/5 + 5/6) written with spaces or dashes.
-_SPACED_DIGITS: Final = re.compile(r"(?<!\d)(?:\d{3}[ -]\d{3}[ -]\d{4}|\d{4,5}[ -]\d{5,6})(?![\d])")
+# Runs of digit groups separated by one space or dash; NHS (3-3-4) and phone (4/5 + 5/6) shapes are picked out of
+# them. A pattern that starts with \d lets the regex engine skip ahead fast over plain text.
+_DIGIT_RUN: Final = re.compile(r"\d+(?:[ -]\d+)+")
+_JOINED_SHAPES: Final = ((3, 3, 4), (4, 5), (4, 6), (5, 5), (5, 6))
 MAX_QUERY_TERMS: Final = 16
 SNIPPET_OPEN: Final = "["
 SNIPPET_CLOSE: Final = "]"
@@ -51,19 +53,41 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _joined_numbers(text: str) -> list[str]:
+    """NHS and phone numbers written with spaces or dashes, joined up (``943 476 5919`` -> ``9434765919``)."""
+    out = []
+    for run in _DIGIT_RUN.findall(text):
+        groups = re.split(r"[ -]", run)
+        sizes = [len(g) for g in groups]
+        for shape in _JOINED_SHAPES:
+            for i in range(len(groups) - len(shape) + 1):
+                if tuple(sizes[i : i + len(shape)]) == shape:
+                    out.append("".join(groups[i : i + len(shape)]))
+    return out
+
+
 def document_text(fields: Mapping[str, Any]) -> str:
-    """The searchable text of a record: every string (and number) in its fields, plus joined-up digit runs."""
+    """The searchable text of a record: every string (and number) in its fields, plus joined-up numbers."""
     parts = _strings(fields)
-    joined = [re.sub(r"[ \-]", "", m) for p in parts for m in _SPACED_DIGITS.findall(p)]
+    joined = [n for p in parts for n in _joined_numbers(p)]
     return "\n".join(parts + joined)
 
 
 def index_record(
-    conn: DbConnection, record_id: UUID | str, case_id: UUID | str, kind: str, fields: Mapping[str, Any]
+    conn: DbConnection,
+    record_id: UUID | str,
+    case_id: UUID | str,
+    kind: str,
+    fields: Mapping[str, Any],
+    *,
+    new: bool = False,
 ) -> None:
-    """(Re)index one record inside the caller's transaction. Empty text removes it from the index."""
+    """(Re)index one record inside the caller's transaction. Empty text removes it from the index.
+
+    ``new=True`` (a record created in this transaction) skips looking for an older entry.
+    """
     rid = str(record_id)
-    row = conn.execute("SELECT doc FROM search_map WHERE record_id = ?", (rid,)).fetchone()
+    row = None if new else conn.execute("SELECT doc FROM search_map WHERE record_id = ?", (rid,)).fetchone()
     if row is not None:
         conn.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
     text = document_text(fields)

@@ -1,0 +1,227 @@
+"""Vault figures: write cost against plain sqlite3, full-text search time, unlock time.
+
+Run: ``python -m bench.vault``. The last lines are ``name: value``:
+
+- ``vault_write_ratio``: 10,000 new records through ``Repository.save_records`` (batches of 500, one transaction
+  each; every record gets its records row, its outbox row, its search index entry and its audit entry, plus the
+  Python work: UUIDv7, JSON, field checks, audit hashing), divided by plain ``sqlite3`` executing the same INSERT
+  statements (records, outbox, search, search_map, audit; parameters prepared beforehand) into the same schema,
+  also in batches of 500. So the ratio counts encryption AND our Python per-record work against bare SQL.
+- ``vault_raw_write_ratio``: the encryption cost alone: the SAME prepared statements through the vault's
+  connection (SQLCipher, WAL, synchronous=FULL, secure_delete, cipher_memory_security) against plain sqlite3 with
+  the same journal and sync settings.
+- ``vault_single_save_ms``: median of 200 ``save_record`` calls, one transaction (one fsync) each: what a user feels.
+- ``vault_search_ms``: median FTS query (41 queries of one or two words, limit 50) over 10,000 notes.
+- ``vault_unlock_s``: median of 5 unlocks with the production Argon2id parameters (``VaultSettings()``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import uuid6
+
+from sync import _schema
+from sync._audit import _entry_hash
+from sync._repository import RecordInput, Repository
+from sync._search import document_text
+from sync._vault import Vault, VaultSettings
+
+N = 10_000
+BATCH = 500
+PASS = "correct horse battery staple"
+_CHILD_ENV = "BENCH_VAULT_MEMSEC_OFF"
+
+_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "bre", "dan", "el", "fy", "gor", "ha", "is", "jun"]
+_DOMAIN = [
+    "visit", "mother", "father", "bruise", "sleep", "feeding", "school", "nursery", "worried", "weight", "growth",
+    "referral", "consent", "domestic", "abuse", "mood", "housing", "damp", "injury", "explanation", "seen", "alone",
+]  # fmt: skip
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    words = {"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(3000)}
+    return sorted(words) + _DOMAIN * 20
+
+
+def _note(rng: random.Random, vocab: list[str]) -> dict[str, Any]:
+    return {"text": " ".join(rng.choice(vocab) for _ in range(rng.randint(30, 120)))}
+
+
+def _timed(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _plain_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.executescript(_schema.MIGRATIONS[1])
+    return conn
+
+
+def _prepared(case_id: str, notes: list[dict[str, Any]]) -> list[list[tuple[str, tuple[Any, ...]]]]:
+    """The statements save_records runs for ``notes``, with their parameters, in batches."""
+    now = "2026-11-30T10:00:00.000+00:00"
+    prev = "0" * 64
+    batches: list[list[tuple[str, tuple[Any, ...]]]] = []
+    for start in range(0, len(notes), BATCH):
+        stmts: list[tuple[str, tuple[Any, ...]]] = []
+        for i, fields in enumerate(notes[start : start + BATCH], start=start):
+            rid, body = str(uuid6.uuid7()), json.dumps(fields, separators=(",", ":"))
+            digest = _entry_hash(prev, now, "create", rid, "note")
+            stmts += [
+                (
+                    "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
+                    "created_at, updated_at) VALUES (?, 'note', ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
+                    (rid, case_id, body, now, now),
+                ),
+                (
+                    "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
+                    "attempts, created_at) VALUES (?, ?, 'note', ?, 0, ?, 'queued', 0, ?)",
+                    (str(uuid6.uuid7()), rid, case_id, body, now),
+                ),
+                (
+                    "INSERT INTO search (rowid, record_id, case_id, kind, text) VALUES (?, ?, ?, 'note', ?)",
+                    (i + 1_000_000, rid, case_id, document_text(fields)),
+                ),
+                ("INSERT INTO search_map (record_id, doc) VALUES (?, ?)", (rid, i + 1_000_000)),
+                (
+                    "INSERT INTO audit (at, action, record_id, detail, prev_hash, hash) VALUES (?, 'create', ?, "
+                    "'note', ?, ?)",
+                    (now, rid, prev, digest),
+                ),
+            ]
+            prev = digest
+        batches.append(stmts)
+    return batches
+
+
+def _run_prepared(conn: Any, batches: list[list[tuple[str, tuple[Any, ...]]]]) -> None:
+    for stmts in batches:
+        conn.execute("BEGIN IMMEDIATE")
+        for sql, params in stmts:
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+
+
+def bench_writes(work: Path, rng: random.Random, vocab: list[str], settings: VaultSettings) -> dict[str, float]:
+    notes = [_note(rng, vocab) for _ in range(N)]
+    vault = Vault.create(work / "vault", PASS, settings=settings)
+    repo = Repository(vault)
+    case = repo.save_record("case", {"child_name": "Bench Child"})
+    batches = [
+        [RecordInput("note", fields, case_id=case.id) for fields in notes[i : i + BATCH]] for i in range(0, N, BATCH)
+    ]
+    vault_s = _timed(lambda: [repo.save_records(b) for b in batches])
+
+    plain = _plain_db(work / "plain.db")
+    plain_s = _timed(lambda: _run_prepared(plain, _prepared(str(case.id), notes)))
+
+    # Encryption alone: identical prepared statements on both sides (fresh databases).
+    prepared = _prepared(str(case.id), notes)
+    raw_vault = Vault.create(work / "raw", PASS, settings=settings)
+    with raw_vault.read() as conn:
+        raw_vault_s = _timed(lambda: _run_prepared(conn, prepared))
+    raw_vault.lock()
+    plain2 = _plain_db(work / "plain2.db")
+    raw_plain_s = _timed(lambda: _run_prepared(plain2, prepared))
+    plain.close()
+    plain2.close()
+
+    singles = []
+    for i in range(200):
+        fields = notes[i]
+        singles.append(_timed(lambda f=fields: repo.save_record("note", f, case_id=case.id)))
+    vault.lock()
+    return {
+        "vault_write_s": vault_s,
+        "plain_write_s": plain_s,
+        "vault_write_ratio": vault_s / plain_s,
+        "vault_raw_write_ratio": raw_vault_s / raw_plain_s,
+        "vault_single_save_ms": statistics.median(singles) * 1000,
+    }
+
+
+def bench_search(work: Path, rng: random.Random, vocab: list[str]) -> dict[str, float]:
+    vault = Vault.create(work / "search", PASS, settings=VaultSettings.for_tests())
+    repo = Repository(vault)
+    case = repo.save_record("case", {"child_name": "Search Child"})
+    for _ in range(0, N, BATCH):
+        repo.save_records([RecordInput("note", _note(rng, vocab), case_id=case.id) for _ in range(BATCH)])
+    queries = [rng.choice(vocab) for _ in range(20)] + [f"{rng.choice(vocab)} {rng.choice(_DOMAIN)}" for _ in range(20)]
+    queries.append("bruise explanation")
+    repo.search("warm up")
+    times, hits = [], 0
+    for q in queries:
+        start = time.perf_counter()
+        hits += len(repo.search(q, limit=50))
+        times.append(time.perf_counter() - start)
+    vault.lock()
+    return {"vault_search_ms": statistics.median(times) * 1000, "search_hits": hits}
+
+
+def bench_unlock(work: Path) -> dict[str, float]:
+    settings = VaultSettings()
+    Vault.create(work / "unlock", PASS, settings=settings).lock()
+    times = []
+    for _ in range(5):
+        vault = Vault.open(work / "unlock", settings=settings)
+        times.append(_timed(lambda v=vault: v.unlock(PASS)))
+        vault.lock()
+    return {"vault_unlock_s": statistics.median(times), "argon2_memory_mib": settings.kdf.memory_kib / 1024}
+
+
+def _writes_without_memory_security() -> dict[str, float]:
+    """The write figures with cipher_memory_security OFF, in a fresh process (SQLCipher's setting is process-wide)."""
+    env = {**os.environ, _CHILD_ENV: "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.vault"], env=env, capture_output=True, text=True, check=True, timeout=600
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    rng = random.Random(2)
+    vocab = _vocabulary(rng)
+    if os.environ.get(_CHILD_ENV):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(bench_writes(Path(tmp), rng, vocab, VaultSettings.for_tests(memory_security=False))))
+        return
+    off = _writes_without_memory_security()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        writes = bench_writes(work, rng, vocab, VaultSettings.for_tests())
+        search = bench_search(work, rng, vocab)
+        unlock = bench_unlock(work)
+    print(f"records: {N} notes in batches of {BATCH} (records + outbox + search + audit rows each)")
+    print(f"vault save_records total: {writes['vault_write_s']:.3f} s; plain sqlite3 same inserts: "
+          f"{writes['plain_write_s']:.3f} s")  # fmt: skip
+    print(f"search hits over 41 queries: {search['search_hits']:.0f}")
+    print(f"argon2id memory: {unlock['argon2_memory_mib']:.0f} MiB")
+    print(f"vault_write_ratio_memsec_off: {off['vault_write_ratio']:.2f}")
+    print(f"vault_raw_write_ratio_memsec_off: {off['vault_raw_write_ratio']:.2f}")
+    print(f"vault_raw_write_ratio: {writes['vault_raw_write_ratio']:.2f}")
+    print(f"vault_single_save_ms: {writes['vault_single_save_ms']:.2f}")
+    print(f"vault_write_ratio: {writes['vault_write_ratio']:.2f}")
+    print(f"vault_search_ms: {search['vault_search_ms']:.2f}")
+    print(f"vault_unlock_s: {unlock['vault_unlock_s']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
