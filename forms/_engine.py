@@ -391,7 +391,9 @@ def _initial(node: CNode, sources: Mapping[str, Mapping[str, object]], *, first:
         if isinstance(spec, Repeat):
             assert cf.node is not None
             item_node = cf.node
-            out[name] = [_initial(item_node, sources, first=first and i == 0) for i in range(spec.min)]
+            count = spec.min if spec.show_if is None and spec.required_if is None else 0
+            if count:
+                out[name] = [_initial(item_node, sources, first=first and i == 0) for i in range(count)]
             continue
         value = _lookup(sources, spec.prefill) if spec.prefill and first else None
         if value is None or value == "":

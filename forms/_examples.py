@@ -36,7 +36,6 @@ def _injury(n: int, kind: str = "abrasion") -> dict[str, Any]:
 def _child(name: str, dob: str, nhs: str, injuries: int, **extra: Any) -> dict[str, Any]:
     child: dict[str, Any] = {
         "child_name": name,
-        "aliases": "",
         "date_of_birth": dob,
         "gender": "female",
         "nhs_number": nhs,
@@ -101,13 +100,13 @@ def _common_tail(agency: str) -> dict[str, Any]:
         "referrer_agency": agency,
         "registration": "12A3456E",
         "referrer_email": "sam.carter@nhs.net",
-        "referrer_phone": "01803 123456",
+        "referrer_phone": "01803123456",
         "referred_at": "2026-11-30T10:15:00+00:00",
         "safeguarding_lead_consulted": True,
         "safeguarding_lead_name": "Jo Hughes",
         "attestation": _SIGNED,
         "professionals": [
-            {"name": "Dr Priya Shah", "agency": "Harbour Surgery", "role": "GP", "phone": "01803 654321"},
+            {"name": "Dr Priya Shah", "agency": "Harbour Surgery", "role": "GP", "phone": "01803654321"},
         ],
     }
 
@@ -123,9 +122,7 @@ def _hv_concern() -> dict[str, Any]:
         "access": "none",
         "children": [
             _child("Amy Example", "2021-03-14", "9990000018", 2, school="Harbour Primary", unborn=False),
-            _child(
-                "Ben Example", "2023-06-01", "9990000026", 1, unborn=False, mobile=True, growth="On the 25th centile."
-            ),
+            _child("Ben Example", "2023-06-01", "9990000026", 1, unborn=False, growth="On the 25th centile."),
             _child("Cara Example", "2025-09-20", "9990000034", 1, unborn=False, mobile=True, feeding="Bottle fed."),
         ],
         "adults": [
@@ -162,7 +159,7 @@ def _sn_referral() -> dict[str, Any]:
                 sexual_activity=False,
             ),
         ],
-        "adults": [_adult("Gail Example", "parent", [])],
+        "adults": [_adult("Gail Example", "parent", ["mental_health"])],
         "disclosure_made": True,
         "pupil_words": "I don't want to go home because he hits me.",
         "disclosure_time": "2026-11-30T11:00:00+00:00",

@@ -1,0 +1,350 @@
+"""Every safeguarding rule, table-driven, both ways: it fires when it should and stays quiet when it should not.
+
+Each row: a form, edits to its complete example answers, an issue (path, code), and whether it must be present.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.forms._helpers import DELETE, codes, issues_for
+
+DASH_14 = [f"q{i:02d}" for i in range(1, 15)]
+DASH_13 = DASH_14[:13]
+DA = {"da_disclosed": True, "dash_completed": True}
+BRUISE = {"children[2].injuries[0].injury_type": "bruise"}
+EARLY_HELP_WITH_CONSENT = {
+    "level_of_need": "3",
+    "referral_decision": "early_help",
+    "consent": "given",
+    "consent_given_by": "Mother",
+    "consent_not_given_reason": DELETE,
+}
+FGM = {"categories": ["physical", "fgm"], "children[1].fgm_known": False, "children[2].fgm_known": False}
+SIGN_OFF_ONLY = {
+    "nothing_known": True,
+    **dict.fromkeys(
+        [
+            "conditions",
+            "immunisations",
+            "last_seen",
+            "ae_attendances",
+            "ae_detail",
+            "was_not_brought",
+            "safeguarding_codes",
+            "adults",
+            "gp_analysis",
+            "health_rag",
+            "info_withheld",
+            "shared_without_consent",
+            "basis_without_consent",
+            "approved_by",
+            "approver_name",
+        ],
+        DELETE,
+    ),
+}
+SEX_U13 = {"children[0].sexual_activity": True, "children[0].date_of_birth": "2014-06-01"}
+
+RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
+    # urgency gate: immediate danger -> time of the 999 call and police reference
+    ("danger_needs_999_time", "hv_concern", {"immediate_danger": True}, ("call_999_time", "required"), True),
+    ("danger_needs_police_ref", "sn_referral", {"immediate_danger": True}, ("police_reference", "required"), True),
+    (
+        "danger_recorded",
+        "hv_concern",
+        {"immediate_danger": True, "call_999_time": "2026-11-30T09:50:00+00:00", "police_reference": "DC-123"},
+        ("call_999_time", "required"),
+        False,
+    ),
+    ("no_danger_no_999", "hv_concern", {"immediate_danger": False}, ("police_reference", "required"), False),
+    # parent not informed -> reason and approving manager
+    ("not_told_needs_reason", "hv_concern", {"parent_informed": False}, ("not_informed_reason", "required"), True),
+    ("not_told_needs_manager", "sn_referral", {"parent_informed": False}, ("approving_manager", "required"), True),
+    (
+        "not_told_recorded",
+        "hv_concern",
+        {"parent_informed": False, "not_informed_reason": "significant_harm", "approving_manager": "Jo Hughes"},
+        ("approving_manager", "required"),
+        False,
+    ),
+    ("told_needs_nothing", "hv_concern", {"parent_informed": True}, ("not_informed_reason", "required"), False),
+    # early help (levels 2-3) needs consent; child protection (level 4) does not
+    (
+        "early_help_without_consent",
+        "hv_concern",
+        {"level_of_need": "2", "referral_decision": "early_help"},
+        ("consent", "consent_required_for_early_help"),
+        True,
+    ),
+    (
+        "early_help_refused",
+        "sn_referral",
+        {"level_of_need": "3", "consent": "refused"},
+        ("consent", "consent_required_for_early_help"),
+        True,
+    ),
+    (
+        "early_help_with_consent",
+        "hv_concern",
+        EARLY_HELP_WITH_CONSENT,
+        ("consent", "consent_required_for_early_help"),
+        False,
+    ),
+    (
+        "child_protection_without_consent",
+        "hv_concern",
+        {"level_of_need": "4", "consent": "not_sought"},
+        ("consent", "consent_required_for_early_help"),
+        False,
+    ),
+    # a bruise on a non-mobile baby requires a referral to the MASH
+    (
+        "bruise_non_mobile_not_referred",
+        "hv_concern",
+        {**BRUISE, **EARLY_HELP_WITH_CONSENT, "children[2].mobile": False},
+        ("children[2].injuries", "bruise_non_mobile_needs_referral"),
+        True,
+    ),
+    (
+        "bruise_young_baby_mobility_unanswered",
+        "hv_concern",
+        {**BRUISE, **EARLY_HELP_WITH_CONSENT, "children[2].date_of_birth": "2026-08-01", "children[2].mobile": DELETE},
+        ("children[2].injuries", "bruise_non_mobile_needs_referral"),
+        True,
+    ),
+    (
+        "bruise_non_mobile_referred",
+        "hv_concern",
+        {**BRUISE, "children[2].mobile": False},
+        ("children[2].injuries", "bruise_non_mobile_needs_referral"),
+        False,
+    ),
+    (
+        "bruise_mobile_baby",
+        "hv_concern",
+        {**BRUISE, **EARLY_HELP_WITH_CONSENT, "children[2].mobile": True},
+        ("children[2].injuries", "bruise_non_mobile_needs_referral"),
+        False,
+    ),
+    (
+        "graze_non_mobile",
+        "hv_concern",
+        {**EARLY_HELP_WITH_CONSENT, "children[2].mobile": False},
+        ("children[2].injuries", "bruise_non_mobile_needs_referral"),
+        False,
+    ),
+    # known FGM in a girl under 18 -> police report date and reference
+    (
+        "fgm_under_18_unreported",
+        "hv_concern",
+        {**FGM, "children[0].fgm_known": True},
+        ("children[0].fgm_police_report_date", "required"),
+        True,
+    ),
+    (
+        "fgm_under_18_no_reference",
+        "sn_referral",
+        {"categories": ["fgm"], "children[0].fgm_known": True, "children[0].fgm_police_report_date": "2026-11-30"},
+        ("children[0].fgm_police_reference", "required"),
+        True,
+    ),
+    (
+        "fgm_under_18_reported",
+        "hv_concern",
+        {
+            **FGM,
+            "children[0].fgm_known": True,
+            "children[0].fgm_police_report_date": "2026-11-30",
+            "children[0].fgm_police_reference": "101-55",
+        },
+        ("children[0].fgm_police_report_date", "required"),
+        False,
+    ),
+    (
+        "fgm_adult_daughter",
+        "hv_concern",
+        {**FGM, "children[0].fgm_known": True, "children[0].date_of_birth": "2007-01-01"},
+        ("children[0].fgm_police_report_date", "required"),
+        False,
+    ),
+    (
+        "fgm_not_known",
+        "hv_concern",
+        {**FGM, "children[0].fgm_known": False},
+        ("children[0].fgm_police_report_date", "required"),
+        False,
+    ),
+    ("fgm_ticked_needs_answer", "hv_concern", {"categories": ["fgm"]}, ("children[0].fgm_known", "required"), True),
+    # sexual activity under 13 -> a child protection referral
+    (
+        "under_13_not_cp",
+        "sn_referral",
+        {**SEX_U13, **EARLY_HELP_WITH_CONSENT},
+        ("children[0].sexual_activity", "under_13_needs_child_protection"),
+        True,
+    ),
+    (
+        "under_13_level4_not_referred",
+        "sn_referral",
+        {**SEX_U13, "referral_decision": "early_help"},
+        ("children[0].sexual_activity", "under_13_needs_child_protection"),
+        True,
+    ),
+    ("under_13_cp", "sn_referral", SEX_U13, ("children[0].sexual_activity", "under_13_needs_child_protection"), False),
+    (
+        "aged_14_early_help",
+        "sn_referral",
+        {**SEX_U13, **EARLY_HELP_WITH_CONSENT, "children[0].date_of_birth": "2012-06-01"},
+        ("children[0].sexual_activity", "under_13_needs_child_protection"),
+        False,
+    ),
+    # GP "nothing known" short-circuits but still needs sign-off
+    ("nothing_known_signed", "gp_response", SIGN_OFF_ONLY, ("gp_analysis", "required"), False),
+    ("nothing_known_unsigned", "gp_response", {**SIGN_OFF_ONLY, "signature": DELETE}, ("signature", "required"), True),
+    ("nothing_known_no_gmc", "gp_response", {**SIGN_OFF_ONLY, "gmc_number": DELETE}, ("gmc_number", "required"), True),
+    (
+        "nothing_known_no_ods",
+        "gp_response",
+        {**SIGN_OFF_ONLY, "practice_ods": DELETE},
+        ("practice_ods", "required"),
+        True,
+    ),
+    (
+        "nothing_known_untimed",
+        "gp_response",
+        {**SIGN_OFF_ONLY, "responded_at": DELETE},
+        ("responded_at", "required"),
+        True,
+    ),
+    ("something_known_needs_analysis", "gp_response", {"gp_analysis": DELETE}, ("gp_analysis", "required"), True),
+    # information withheld needs reasons
+    ("withheld_without_reasons", "gp_response", {"info_withheld": True}, ("withheld_reasons", "required"), True),
+    (
+        "withheld_with_reasons",
+        "gp_response",
+        {"info_withheld": True, "withheld_reasons": "Third-party information."},
+        ("withheld_reasons", "required"),
+        False,
+    ),
+    ("nothing_withheld", "gp_response", {"info_withheld": False}, ("withheld_reasons", "required"), False),
+    ("without_consent_needs_approver", "gp_response", {"approved_by": DELETE}, ("approved_by", "required"), True),
+    # DASH 14 or more -> MARAC referral
+    (
+        "dash_14_no_marac",
+        "hv_concern",
+        {**DA, "dash_yes": DASH_14, "marac_referral": False},
+        ("marac_referral", "marac_referral_required"),
+        True,
+    ),
+    (
+        "dash_14_marac",
+        "hv_concern",
+        {**DA, "dash_yes": DASH_14, "marac_referral": True, "marac_date": "2026-11-30"},
+        ("marac_referral", "marac_referral_required"),
+        False,
+    ),
+    (
+        "dash_13_no_marac",
+        "hv_concern",
+        {**DA, "dash_yes": DASH_13, "marac_referral": False},
+        ("marac_referral", "marac_referral_required"),
+        False,
+    ),
+    (
+        "da_not_safe_to_ask",
+        "hv_concern",
+        {"da_safe_to_ask": False, **DA, "dash_yes": DASH_14},
+        ("marac_referral", "marac_referral_required"),
+        False,
+    ),
+    # NHS number blank needs an explicit "not known"
+    ("nhs_blank", "hv_concern", {"children[1].nhs_number": DELETE}, ("children[1].nhs_number", "required"), True),
+    (
+        "nhs_blank_not_known",
+        "sn_referral",
+        {"children[0].nhs_number": DELETE, "children[0].nhs_number_not_known": True},
+        ("children[0].nhs_number", "required"),
+        False,
+    ),
+    (
+        "nhs_bad_check_digit",
+        "hv_concern",
+        {"children[0].nhs_number": "9990000019"},
+        ("children[0].nhs_number", "invalid_nhs_number"),
+        True,
+    ),
+    (
+        "nhs_spaced",
+        "hv_concern",
+        {"children[0].nhs_number": "999 000 0018"},
+        ("children[0].nhs_number", "invalid_nhs_number"),
+        False,
+    ),
+    # body map: shown and required once an injury is seen
+    (
+        "injury_seen_needs_body_map",
+        "hv_concern",
+        {"children[0].injuries": []},
+        ("children[0].injuries", "too_few"),
+        True,
+    ),
+    ("no_injury_no_body_map", "sn_referral", {"categories": ["neglect"]}, ("children[0].injuries", "too_few"), False),
+    # a non-mobile question for every baby with injuries
+    (
+        "mobility_needed_with_injuries",
+        "hv_concern",
+        {"children[2].mobile": DELETE},
+        ("children[2].mobile", "required"),
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("form_id", "changes", "issue", "present"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
+def test_rule(form_id: str, changes: dict[str, Any], issue: tuple[str, str], present: bool) -> None:
+    found = codes(issues_for(form_id, changes))
+    assert (issue in found) is present, sorted(found)
+
+
+def test_the_example_answers_raise_no_rule() -> None:
+    for form_id in ("hv_concern", "sn_referral", "gp_response", "case_note"):
+        assert issues_for(form_id, {}) == []
+
+
+SOFT = [
+    ("gp_response", {"responded_at": "2026-12-02T09:00:00+00:00"}, "responded_at", "after_deadline"),
+    ("hv_concern", {"referral_decision": "early_help"}, "referral_decision", "level4_not_referred"),
+    (
+        "hv_concern",
+        {
+            "immediate_danger": True,
+            "call_999_time": "2026-11-30T09:50:00+00:00",
+            "police_reference": "DC-1",
+            "level_of_need": "3",
+            "consent": "given",
+            "consent_given_by": "Mother",
+            "consent_not_given_reason": DELETE,
+        },
+        "level_of_need",
+        "danger_not_level4",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form_id", "changes", "path", "code"), SOFT)
+def test_soft_warnings_are_overridden_only_with_a_reason(
+    form_id: str, changes: dict[str, Any], path: str, code: str
+) -> None:
+    plain = issues_for(form_id, changes)
+    assert [(i.path, i.code, i.severity) for i in plain] == [(path, code, "warning")]
+    assert issues_for(form_id, changes, overrides={path: "   "}) == plain  # a blank reason is no reason
+    assert issues_for(form_id, changes, overrides={"elsewhere": "reason"}) == plain
+    assert issues_for(form_id, changes, overrides={path: "Seen in clinic; the GP was told by phone."}) == []
+
+
+def test_an_override_never_silences_an_error() -> None:
+    issues = issues_for("hv_concern", {"immediate_danger": True}, overrides={"call_999_time": "busy"})
+    assert ("call_999_time", "required") in codes(issues)
