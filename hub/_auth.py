@@ -148,12 +148,14 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
             .join(users, users.c.user_id == devices.c.user_id)
             .where(refresh_tokens.c.token_hash == token_hash)
         ).one_or_none()
-        if row is None or row.revoked_at is not None:
-            return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token unknown or revoked")
+        if row is None:
+            return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token unknown")
         if row.device_revoked_at is not None:
             return ApiError(403, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
         if row.disabled:
             return ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
+        if row.revoked_at is not None:
+            return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token revoked")
         rotated = conn.execute(
             sa.update(refresh_tokens)
             .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.rotated_at.is_(None))

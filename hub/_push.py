@@ -196,12 +196,13 @@ def _check_response(conn: Connection, who: Principal, m: Mutation, extra: dict[s
 
 
 def _local_authority(fields: dict[str, JsonValue]) -> str | None:
-    """Where a referral goes: the local authority named in its body (top level or under ``routing``)."""
-    for source in (fields, fields.get("routing"), fields.get("referral")):
-        if isinstance(source, dict):
-            value = source.get("local_authority")
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:200]
+    """Where a referral goes: the local authority named in its body (forms' ``{code, key, name}``, or a string)."""
+    value = fields.get("local_authority")
+    if isinstance(value, dict):
+        name, code = value.get("name"), value.get("code")
+        value = f"{name} ({code})" if isinstance(name, str) and isinstance(code, str) else name
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:200]
     return None
 
 

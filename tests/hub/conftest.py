@@ -23,6 +23,7 @@ from hub._admin import create_user, enrol_code
 from hub._db import Database
 from hub._migrations import migrate
 from tests.hub._asgi import PortalTransport
+from tests.hub._records import case_fields, referral_fields
 from tests.support.postgres import PostgresCluster
 
 _TEMPLATE = "hub_template"
@@ -168,4 +169,9 @@ def mutation(
 
 
 def new_case(fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return mutation("case", fields or {"child_name": "Alex Example", "postcode": "EX1 1AA"})
+    """A case create; ``fields`` are laid over a minimal valid case (child_name, NHS number not known)."""
+    return mutation("case", case_fields(**(fields or {})))
+
+
+def new_referral(case_id: str) -> dict[str, Any]:
+    return mutation("referral", referral_fields(case_id), case_id=case_id)

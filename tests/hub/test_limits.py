@@ -40,7 +40,7 @@ def test_gzip_bomb_stops_at_the_limit(hub: Hub) -> None:
 
 def test_gzip_request_and_response(hub: Hub) -> None:
     device = hub.device("hv1")
-    case = new_case({"child_name": "A", "history": "long text " * 500})
+    case = new_case({"child_name": "A", "disability_sen": "long text " * 500})
     body = gzip.compress(json.dumps({"mutations": [case]}).encode())
     response = device.client.post(
         "/v1/sync",

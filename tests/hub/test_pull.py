@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub._admin import assign_case
 from hub._staff import create_request, move_referral
-from tests.hub.conftest import Hub, mutation, new_case
+from tests.hub.conftest import Hub, mutation, new_case, new_referral
 
 
 def test_pages_in_seq_order_with_more_and_cursor(hub: Hub) -> None:
@@ -49,7 +49,7 @@ def test_an_empty_pull_moves_the_cursor_past_invisible_changes(hub: Hub) -> None
 def test_referral_status_moves_reach_the_referrer(hub: Hub) -> None:
     device = hub.device("hv1")
     case = new_case()
-    referral = mutation("referral", {"local_authority": "Devon"}, case_id=case["case_id"])
+    referral = new_referral(case["case_id"])
     receipt = device.push(case, referral)[1]["receipt"]
     device.pull_all()
     move_referral(hub.db, receipt["hub_reference"], "triaged")

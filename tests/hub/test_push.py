@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from hub._tables import mutations, records
 from sync.protocol import MAX_STRING_LENGTH, content_hash
-from tests.hub.conftest import Hub, mutation, new_case, new_id
+from tests.hub._records import case_fields, referral_fields
+from tests.hub.conftest import Hub, mutation, new_case, new_id, new_referral
 
 
 def _count(hub: Hub, table: sa.Table) -> int:
@@ -21,7 +22,7 @@ def test_create_is_applied_at_version_1_and_pulled_back(hub: Hub) -> None:
     assert [r["outcome"] for r in body["results"]] == ["applied"]
     assert body["results"][0]["version"] == 1
     assert [(c["record_id"], c["version"], c["fields"]) for c in body["changes"]] == [
-        (case["record_id"], 1, {"child_name": "Alex"})
+        (case["record_id"], 1, case_fields(child_name="Alex"))
     ]
     assert body["cursor"] == body["changes"][0]["seq"]
 
@@ -29,7 +30,7 @@ def test_create_is_applied_at_version_1_and_pulled_back(hub: Hub) -> None:
 def test_replay_returns_the_stored_answer_and_stores_nothing_new(hub: Hub) -> None:
     device = hub.device("hv1")
     case = new_case()
-    referral = mutation("referral", {"local_authority": "Devon", "concern": "bruise"}, case_id=case["case_id"])
+    referral = new_referral(case["case_id"])
     first = device.push(case, referral)
     before = (_count(hub, records), _count(hub, mutations))
     second = device.push(case, referral)
@@ -41,7 +42,7 @@ def test_same_mutation_id_with_another_payload_is_refused_and_the_rest_applies(h
     device = hub.device("hv1")
     case = new_case({"child_name": "Alex"})
     device.push(case)
-    forged = {**case, "fields": {"child_name": "Someone else"}}
+    forged = {**case, "fields": case_fields(child_name="Someone else")}
     note = mutation("note", {"text": "visited"}, case_id=case["case_id"])
     results = device.push(forged, note)
     assert results[0]["outcome"] == "rejected"
@@ -116,7 +117,7 @@ def test_case_record_must_be_its_own_case(hub: Hub) -> None:
 def test_referral_gets_a_receipt_routing_and_status(hub: Hub) -> None:
     device = hub.device("hv1")
     case = new_case()
-    fields = {"local_authority": "Torbay", "concern": "injury on a baby"}
+    fields = referral_fields(case["case_id"])
     referral = mutation("referral", fields, case_id=case["case_id"])
     body = device.sync(case, referral).json()
     receipt = body["results"][1]["receipt"]
@@ -129,7 +130,7 @@ def test_referral_gets_a_receipt_routing_and_status(hub: Hub) -> None:
         routed = conn.execute(
             sa.select(records.c.routed_to).where(records.c.record_id == referral["record_id"])
         ).scalar_one()
-    assert routed == "Torbay"
+    assert routed == "Torbay Council (E06000027)"
     # A replay carries the same receipt: proof of the same share, not a new one.
     assert device.push(referral)[0]["receipt"] == receipt
 
@@ -142,7 +143,7 @@ def test_mutable_update_on_current_base_is_applied(hub: Hub) -> None:
     [result] = device.push(edit)
     assert (result["outcome"], result["version"]) == ("applied", 2)
     device.pull_all()
-    assert device.seen[case["record_id"]]["fields"] == {"child_name": "Alex", "postcode": "TQ1 1AA"}
+    assert device.seen[case["record_id"]]["fields"] == case_fields(child_name="Alex", postcode="TQ1 1AA")
 
 
 def test_a_change_that_changes_nothing_makes_no_version(hub: Hub) -> None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from hub._db import Database
 from hub._tables import mutations, records
-from tests.hub.conftest import mutation, new_case
+from tests.hub.conftest import mutation, new_case, new_referral
 from tests.support.hubproc import HubProcess
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def _counts(db_url: str) -> tuple[int, int]:
 def _batch() -> list[dict[str, Any]]:
     case = new_case()
     notes = [mutation("note", {"text": f"note {i}"}, case_id=case["case_id"]) for i in range(10)]
-    referral = mutation("referral", {"local_authority": "Devon"}, case_id=case["case_id"])
+    referral = new_referral(case["case_id"])
     return [case, *notes, referral]
 
 
@@ -79,7 +79,7 @@ def test_replay_after_a_crash_returns_the_stored_answer(hubproc: HubProcess, db_
     again = httpx.post(hubproc.base_url + "/v1/push", json={"mutations": batch}, headers=headers).json()["results"]
     assert again == first
     assert _counts(db_url) == (len(batch), len(batch))
-    forged = {**batch[0], "fields": {"child_name": "changed"}}
+    forged = {**batch[0], "fields": {"child_name": "changed", "nhs_number_not_known": True}}
     [refused] = httpx.post(hubproc.base_url + "/v1/push", json={"mutations": [forged]}, headers=headers).json()[
         "results"
     ]
