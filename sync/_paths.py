@@ -61,8 +61,10 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create the data folder readable by its owner only."""
+    """Create the data folder (or tighten an existing one) so only its owner can read it."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # best effort: e.g. a folder owned by someone else stays as it is
+        path.chmod(0o700)
 
 
 __all__ = [

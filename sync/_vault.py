@@ -21,6 +21,7 @@ becomes a SAVEPOINT of the outer one.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -206,7 +207,9 @@ class Vault:
         header = Header(device_id=device_id, state="active", salt=salt, kdf=settings.kdf, key=None)
         header = replace(header, key=wrap_key(kek, key, device_id))
         vault = cls(data_dir, header, settings, clock)
-        # Database first, header last: a header always points at a database that exists.
+        # Database first, header last: a header always points at a database that exists. Made 0600 before SQLite
+        # opens it: SQLite gives the -wal, -shm and journal files the database file's mode.
+        os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         conn = vault._connect(key)
         try:
             vault._schema_version = _migrate.migrate(conn)

@@ -104,3 +104,52 @@ def test_lock_if_idle(tmp_path: Path) -> None:
     assert not vault.is_unlocked
     with pytest.raises(VaultLocked), vault.transaction():
         pass
+
+
+def test_data_dir_order_cli_then_env_then_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync._paths import ENV_VAR, resolve_data_dir
+
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "from-env"))
+    assert resolve_data_dir(tmp_path / "from-cli") == tmp_path / "from-cli"
+    assert resolve_data_dir() == tmp_path / "from-env"
+    monkeypatch.delenv(ENV_VAR)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_data_dir() == tmp_path / "xdg" / "mash-field"
+
+
+def test_data_folder_is_private(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path / "v", PASS, settings=FAST)
+    with vault.transaction() as conn:
+        Vault.meta_set(conn, "k", "v")
+    files = list((tmp_path / "v").iterdir())
+    assert {p.name for p in files} >= {"vault.db", "vault.db-wal", "vault.db-shm", "vault.header", "vault.lockout"}
+    assert [p.name for p in files if p.stat().st_mode & 0o077] == []
+    assert (tmp_path / "v").stat().st_mode & 0o077 == 0
+    vault.lock()
+
+
+def test_transactions_from_two_threads_do_not_interleave(tmp_path: Path) -> None:
+    import threading
+
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+    with vault.transaction() as conn:
+        Vault.meta_set(conn, "counter", "0")
+    errors: list[BaseException] = []
+
+    def bump() -> None:
+        try:
+            for _ in range(100):
+                with vault.transaction() as conn:
+                    value = int(conn.execute("SELECT value FROM meta WHERE key = 'counter'").fetchone()[0])
+                    Vault.meta_set(conn, "counter", str(value + 1))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert vault.meta_get("counter") == "400"
+    vault.lock()
