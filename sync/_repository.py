@@ -34,8 +34,6 @@ from sync.protocol import (
     RecordType,
 )
 
-#: Types whose text goes into the search index.
-SEARCHED_TYPES: Final = frozenset({RecordType.CASE, RecordType.PERSON, RecordType.NOTE})
 _FIELD_NAME: Final = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_FIELD_NAME_LENGTH - 1}}}")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _RECORD_COLUMNS: Final = "id, type, case_id, body, server_body, server_version, state, hub_meta, created_at, updated_at"
@@ -202,8 +200,7 @@ class Repository:
             (str(rid), rtype.value, str(cid), body, now, now),
         )
         self._enqueue(conn, rid, rtype, cid, 0, body, now)
-        if rtype in SEARCHED_TYPES:
-            _search.index_record(conn, rid, cid, rtype.value, fields, new=True)
+        _search.index_record(conn, rid, cid, rtype.value, fields, new=True)
         _audit.append_audit(conn, "create", rid, rtype.value)
         return LocalRecord(rid, rtype.value, cid, fields, None, 0, "pending", None, now, now)
 
@@ -232,8 +229,7 @@ class Repository:
                 conn, existing.id, RecordType(existing.type), existing.case_id, existing.server_version,
                 _dumps(changed), now,
             )  # fmt: skip
-        if existing.type in SEARCHED_TYPES:
-            _search.index_record(conn, existing.id, existing.case_id, existing.type, body)
+        _search.index_record(conn, existing.id, existing.case_id, existing.type, body)
         _audit.append_audit(conn, "change", existing.id, ",".join(sorted(changed)))
         return LocalRecord(
             existing.id, existing.type, existing.case_id, body, existing.server_body, existing.server_version,

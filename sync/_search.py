@@ -19,6 +19,8 @@ from uuid import UUID
 if TYPE_CHECKING:
     from sync._vault import DbConnection
 
+#: Record types whose text goes into the index ("notes and case details"); other kinds are ignored.
+SEARCHED_KINDS: Final = frozenset({"case", "person", "note"})
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
 # Runs of digit groups separated by one space or dash; NHS (3-3-4) and phone (4/5 + 5/6) shapes are picked out of
 # them. A pattern that starts with \d lets the regex engine skip ahead fast over plain text.
@@ -82,10 +84,13 @@ def index_record(
     *,
     new: bool = False,
 ) -> None:
-    """(Re)index one record inside the caller's transaction. Empty text removes it from the index.
+    """(Re)index one record inside the caller's transaction. Empty text removes it from the index; kinds not in
+    ``SEARCHED_KINDS`` are not indexed.
 
     ``new=True`` (a record created in this transaction) skips looking for an older entry.
     """
+    if kind not in SEARCHED_KINDS:
+        return
     rid = str(record_id)
     row = None if new else conn.execute("SELECT doc FROM search_map WHERE record_id = ?", (rid,)).fetchone()
     if row is not None:
@@ -137,4 +142,12 @@ def search(conn: DbConnection, query: str, *, limit: int = 50, kinds: tuple[str,
     ]
 
 
-__all__ = ["SearchHit", "document_text", "index_record", "match_expression", "search", "unindex_record"]
+__all__ = [
+    "SEARCHED_KINDS",
+    "SearchHit",
+    "document_text",
+    "index_record",
+    "match_expression",
+    "search",
+    "unindex_record",
+]
