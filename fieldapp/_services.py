@@ -31,6 +31,7 @@ from sync._errors import (
     WrongPassphrase,
 )
 from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, SyncError
+from sync._replica import Replica
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus
 from sync._vault import Vault, VaultSettings
@@ -259,6 +260,13 @@ class Services:
         elif self.repo is not None:
             self._set_status(self.last_status.replace(pending=self.repo.pending_count()))
         self.publish(Event.DATA_CHANGED)
+
+    def replica(self) -> Replica | None:
+        if self.engine is not None:
+            return self.engine.replica
+        if self.vault is not None and self.vault.is_unlocked:
+            return Replica(self.vault)
+        return None
 
     def sync_now(self) -> SyncStatus:
         if self.engine is None:

@@ -7,7 +7,20 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp.views import case, caseload, enrol, form, new_case, note, referral, setup, unlock
+from fieldapp.views import (
+    case,
+    caseload,
+    conflicts,
+    enrol,
+    form,
+    new_case,
+    note,
+    referral,
+    settings,
+    setup,
+    sync,
+    unlock,
+)
 
 SCREENS: dict[str, Callable[..., ft.View]] = {
     "setup": setup.build,
@@ -19,6 +32,9 @@ SCREENS: dict[str, Callable[..., ft.View]] = {
     "note": note.build,
     "form": form.build,
     "referral": referral.build,
+    "sync": sync.build,
+    "conflicts": conflicts.build,
+    "settings": settings.build,
 }
 
 

@@ -85,6 +85,7 @@ class FormRenderer:
         self.signer = signer or "the person completing this form"
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
+        self.issue_holders: dict[str, ft.Control] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         self.on_after_change: Callable[[], None] = lambda: None
 
@@ -107,9 +108,11 @@ class FormRenderer:
         return out
 
     def _wrap(self, path: str, control: ft.Control) -> ft.Control:
-        issue = ft.Text("", size=13, visible=False)
+        issue = ft.Text("", size=13)
+        holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, content=issue, visible=False)
         self.issue_texts[path] = issue
-        box = ft.Column([control, ft.Semantics(identifier=f"issue-{path}", content=issue)], spacing=2)
+        self.issue_holders[path] = holder
+        box = ft.Column([control, holder], spacing=2)
         wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box)
         self.wrappers[path] = wrapper
         return wrapper
@@ -144,6 +147,7 @@ class FormRenderer:
         for p in [p for p in self.wrappers if p.startswith(f"{path}[")]:
             self.wrappers.pop(p, None)
             self.issue_texts.pop(p, None)
+            self.issue_holders.pop(p, None)
         for p in [p for p in self.repeat_boxes if p.startswith(f"{path}[")]:
             self.repeat_boxes.pop(p, None)
         raw = self.s.get(path)
@@ -415,7 +419,7 @@ class FormRenderer:
             wrapper.visible = self.s.visible(path) if path in self.s.state.fields else True
         for path, text in self.issue_texts.items():
             shown = self.s.shown_issues(path)
-            text.visible = bool(shown)
+            self.issue_holders[path].visible = bool(shown)
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         self.on_after_change()

@@ -27,7 +27,9 @@ def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
     signer = creds.user.display_name if creds else ""
     renderer = FormRenderer(session, ctx.act, signer)
     saved = ft.Text("", size=12)
-    summary = ft.Column(spacing=4, visible=False)
+    summary = ft.Column(spacing=4)
+    summary_holder = tag("form-summary", summary)
+    summary_holder.visible = False
 
     def after_change() -> None:
         saved.value = "Draft saved on this device" if session.draft_id else ""
@@ -36,7 +38,7 @@ def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
         record_id = session.submit()
         if record_id is None:
             problems = session.blocking()
-            summary.visible = True
+            summary_holder.visible = True
             summary.controls = [
                 ft.Text(f"Fix {len(problems)} thing(s) before submitting:", color=ERROR, weight=ft.FontWeight.BOLD)
             ]
@@ -68,7 +70,7 @@ def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
     body = page_body(
         *header,
         form,
-        tag("form-summary", summary),
+        summary_holder,
         ft.Row([ft.Button("Submit form", icon=ft.Icons.CHECK, on_click=ctx.act(on_submit)), saved]),
     )
     return view(route, app_bar(ctx, session.spec.title), body)
