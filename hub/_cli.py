@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         access_log=False,  # request lines name no one, but the audit table is the record of access
         server_header=False,
         date_header=False,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=2,
         backlog=2048,
     )
     return 0
