@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import flet as ft
 
@@ -13,9 +12,11 @@ from fieldapp.views import (
     conflicts,
     enrol,
     form,
+    inbox,
     new_case,
     note,
     referral,
+    request,
     settings,
     setup,
     sync,
@@ -35,32 +36,8 @@ SCREENS: dict[str, Callable[..., ft.View]] = {
     "sync": sync.build,
     "conflicts": conflicts.build,
     "settings": settings.build,
+    "inbox": inbox.build,
+    "request": request.build,
 }
-
-
-def _placeholder(name: str) -> Callable[..., ft.View]:
-    def build(ctx: Any, **params: str) -> ft.View:
-        from fieldapp.views._kit import app_bar, page_body, view
-
-        return view("/", app_bar(ctx, name.title()), page_body(ft.Text(f"{name}: coming soon")))
-
-    return build
-
-
-for _name in (
-    "enrol",
-    "caseload",
-    "new_case",
-    "case",
-    "note",
-    "form",
-    "referral",
-    "inbox",
-    "request",
-    "sync",
-    "conflicts",
-    "settings",
-):
-    SCREENS.setdefault(_name, _placeholder(_name))
 
 __all__ = ["SCREENS"]

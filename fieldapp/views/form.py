@@ -23,6 +23,8 @@ def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
         session = FormSession(ctx.services, UUID(case_id), form_id, request=request, draft_key=request_id)
     except (UnknownForm, ValueError):
         return view(route, app_bar(ctx, "Form"), page_body(ft.Text("This form is not available on this device.")))
+    if ctx.query.get("nothing_known") == "1" and session.get("nothing_known") is None:
+        session.set("nothing_known", True)
     creds = ctx.services.credentials()
     signer = creds.user.display_name if creds else ""
     renderer = FormRenderer(session, ctx.act, signer)
@@ -35,7 +37,8 @@ def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
         saved.value = "Draft saved on this device" if session.draft_id else ""
 
     def on_submit(e: ft.ControlEvent) -> None:
-        record_id = session.submit()
+        extra = {"request_id": request_id} if session.spec.record_type == "response" and request_id else None
+        record_id = session.submit(extra=extra)
         if record_id is None:
             problems = session.blocking()
             summary_holder.visible = True

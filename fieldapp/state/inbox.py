@@ -1,0 +1,129 @@
+"""The GP inbox and one request: RAG, deadline countdown, whether and how it was answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from fieldapp.state.case import sync_label
+
+if TYPE_CHECKING:
+    from fieldapp._services import Services
+    from sync._repository import LocalRecord
+
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def countdown(deadline: str, now: datetime | None = None) -> str:
+    """'Due in 3 h 20 min' / 'Overdue by 1 day 2 h'. A bad deadline says so rather than raising."""
+    try:
+        due = datetime.fromisoformat(deadline)
+    except (TypeError, ValueError):
+        return "Deadline not known"
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    seconds = int((due - now).total_seconds())
+    late = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} h")
+    if not days:
+        parts.append(f"{minutes} min")
+    text = " ".join(parts)
+    return f"Overdue by {text}" if late else f"Due in {text}"
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    record_id: str
+    case_id: str
+    reference: str
+    rag: str
+    child: str
+    deadline: str
+    countdown: str
+    answered: str  # "" | "Waiting to sync" | "Received by hub ..."
+
+
+def _answer_state(services: Services, request: LocalRecord, responses: list[LocalRecord]) -> str:
+    mine = [r for r in responses if r.body.get("request_id") == str(request.id)]
+    if not mine:
+        return ""
+    repo = services.repo
+    assert repo is not None
+    rec = mine[-1]
+    receipt = repo.get_receipt(rec.id)
+    return "Answered · " + sync_label(rec.state, receipt.hub_reference if receipt else None)
+
+
+def _row(services: Services, rec: LocalRecord, responses: list[LocalRecord], now: datetime | None) -> RequestRow:
+    b = rec.body
+    raw_child = b.get("child")
+    child: dict[str, Any] = raw_child if isinstance(raw_child, dict) else {}
+    return RequestRow(
+        str(rec.id),
+        str(rec.case_id),
+        str(b.get("reference") or ""),
+        str(b.get("rag") or ""),
+        str(child.get("name") or ""),
+        str(b.get("deadline") or ""),
+        countdown(str(b.get("deadline") or ""), now),
+        _answer_state(services, rec, responses),
+    )
+
+
+@dataclass
+class InboxState:
+    services: Services
+    rows: list[RequestRow] = field(default_factory=list)
+
+    def load(self, now: datetime | None = None) -> list[RequestRow]:
+        repo = self.services.repo
+        if repo is None:
+            return []
+        responses = repo.list_records(record_type="response")
+        requests = repo.list_records(record_type="info_request")
+        rows = [_row(self.services, r, responses, now) for r in requests]
+        # Unanswered first, then the nearest deadline.
+        rows.sort(key=lambda r: (bool(r.answered), r.deadline))
+        self.rows = rows
+        return rows
+
+
+@dataclass
+class RequestState:
+    services: Services
+    record_id: UUID
+    row: RequestRow | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def load(self, now: datetime | None = None) -> bool:
+        repo = self.services.repo
+        assert repo is not None
+        rec = repo.get_record(self.record_id)
+        if rec is None or rec.type != "info_request":
+            return False
+        self.body = dict(rec.body)
+        self.row = _row(self.services, rec, repo.list_records(record_type="response", case_id=rec.case_id), now)
+        return True
+
+    @property
+    def adults(self) -> list[str]:
+        out = []
+        for a in self.body.get("adults") or []:
+            if isinstance(a, dict):
+                out.append(", ".join(str(a[k]) for k in ("name", "relationship", "date_of_birth") if a.get(k)))
+        return out
+
+    @property
+    def questions(self) -> list[str]:
+        return [str(q) for q in self.body.get("questions") or []]

@@ -1,0 +1,57 @@
+"""One information request: what the hub asks, by when; answer with the GP response form or "nothing known"."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import flet as ft
+
+from fieldapp.state.inbox import RequestState
+from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
+from fieldapp.views.inbox import rag_chip
+
+
+def build(ctx: Ctx, record_id: str) -> ft.View:
+    route = f"/request/{record_id}"
+    try:
+        st = RequestState(ctx.services, UUID(record_id))
+        found = st.load()
+    except ValueError:
+        found = False
+    if not found or st.row is None:
+        return view(route, app_bar(ctx, "Request"), page_body(ft.Text("This request is not on this device.")))
+    row = st.row
+    form_route = f"/case/{row.case_id}/form/gp_response?request={record_id}"
+    controls: list[ft.Control] = [
+        ft.Row([rag_chip(row.rag), ft.Text(row.reference, theme_style=ft.TextThemeStyle.HEADLINE_SMALL)]),
+        tag("countdown", ft.Text(row.countdown, weight=ft.FontWeight.BOLD)),
+        ft.Text(f"Answer by {row.deadline.replace('T', ' ')[:16]}"),
+        ft.Text("Child", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        ft.Text(row.child),
+    ]
+    if st.adults:
+        controls += [
+            ft.Text("Adults covered", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            *[ft.Text(f"• {a}") for a in st.adults],
+        ]
+    controls += [
+        ft.Text("Questions", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        *[ft.Text(f"{i + 1}. {q}") for i, q in enumerate(st.questions)],
+        ft.Text("Share only what was asked (Caldicott: minimum necessary).", italic=True, size=13),
+    ]
+    if row.answered:
+        controls.append(tag("response-state", ft.Text(row.answered, weight=ft.FontWeight.BOLD)))
+    else:
+        controls.append(
+            ft.Row(
+                [
+                    ft.Button("Respond", icon=ft.Icons.REPLY, on_click=ctx.act(lambda e: ctx.go(form_route))),
+                    ft.OutlinedButton(
+                        "Nothing known",
+                        icon=ft.Icons.DO_NOT_DISTURB,
+                        on_click=ctx.act(lambda e: ctx.go(form_route + "&nothing_known=1")),
+                    ),
+                ]
+            )
+        )
+    return view(route, app_bar(ctx, "Information request"), page_body(*controls))
