@@ -21,6 +21,7 @@ becomes a SAVEPOINT of the outer one.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import re
 import threading
@@ -210,18 +211,21 @@ class Vault:
         # Database first, header last: a header always points at a database that exists. Made 0600 before SQLite
         # opens it: SQLite gives the -wal, -shm and journal files the database file's mode.
         os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        conn = vault._connect(key)
+        conn: dbapi2.Connection | None = None
         try:
+            conn = vault._connect(key)
             vault._schema_version = _migrate.migrate(conn)
             conn.execute("BEGIN IMMEDIATE")
             for k, v in (("device_id", device_id), ("device_label", device_label), ("created_at", _now_iso())):
                 Vault.meta_set(conn, k, v)
             _audit.append_audit(conn, "create_vault", None, "")
             conn.execute("COMMIT")
+            write_header(header_path, header)
         except BaseException:
-            conn.close()
+            if conn is not None:
+                conn.close()
+            _remove_db_files(db_path)  # ours, made a moment ago: do not leave a database without its header
             raise
-        write_header(header_path, header)
         write_lockout(data_dir / LOCKOUT_NAME, LockoutState())
         vault._conn, vault._key, vault._kek = conn, key, kek
         vault.touch()
@@ -333,7 +337,20 @@ class Vault:
                         conn.close()
                 raise
             self._conn, self._key, self._kek = conn, key, kek
+            if self._header.kdf != self._settings.kdf:
+                self._rewrap(passphrase)
             self.touch()
+
+    def _rewrap(self, passphrase: str) -> None:
+        """Wrap the key again with this app's Argon2id cost (it was made with other parameters)."""
+        assert self._key is not None
+        header = read_header(self._header_path)
+        salt = new_salt()
+        kek = derive_kek(passphrase, salt, self._settings.kdf)
+        rewrapped = replace(header, salt=salt, kdf=self._settings.kdf, key=wrap_key(kek, self._key, header.device_id))
+        write_header(self._header_path, rewrapped)
+        wipe(self._kek)
+        self._kek, self._header = kek, rewrapped
 
     def lock(self) -> None:
         """Close the connection and drop key material (best effort: Python may keep copies)."""
@@ -341,6 +358,8 @@ class Vault:
             conn, self._conn = self._conn, None
             if conn is not None:
                 with contextlib.suppress(dbapi2.Error):
+                    if conn.in_transaction:  # locked from inside a transaction: nothing of it is kept
+                        conn.execute("ROLLBACK")
                     conn.close()
             wipe(self._key)
             wipe(self._kek)
@@ -376,7 +395,7 @@ class Vault:
             assert header.key is not None  # an unlocked vault's header holds its key
             check_key = unwrap_key(old_kek, header.key, header.device_id, header.format)
             wipe(old_kek)
-            if check_key is None or check_key != key:
+            if check_key is None or not hmac.compare_digest(check_key, key):
                 raise WrongPassphrase(tries_left=self.tries_left, delay_s=0.0)
             wipe(check_key)
             check = check_passphrase(
@@ -460,10 +479,13 @@ class Vault:
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute(f"ROLLBACK TO {name}")
-                    conn.execute(f"RELEASE {name}")
+                    if self._holds(conn):
+                        conn.execute(f"ROLLBACK TO {name}")
+                        conn.execute(f"RELEASE {name}")
                     raise
                 else:
+                    if not self._holds(conn):
+                        raise VaultLocked()
                     conn.execute(f"RELEASE {name}")
                 finally:
                     self._depth -= 1
@@ -473,10 +495,12 @@ class Vault:
             try:
                 yield conn
             except BaseException:
-                if conn.in_transaction:
+                if self._holds(conn) and conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
             else:
+                if not self._holds(conn):  # locked from inside the block: the connection is gone, nothing stored
+                    raise VaultLocked()
                 try:
                     conn.execute("COMMIT")
                 except BaseException:
@@ -505,6 +529,10 @@ class Vault:
         )
 
     # --- internals ---------------------------------------------------------------------------------------------------
+
+    def _holds(self, conn: dbapi2.Connection) -> bool:
+        """Whether ``conn`` is still this vault's connection (lock() inside a block drops it)."""
+        return self._conn is conn
 
     def _require_conn(self) -> dbapi2.Connection:
         if self._conn is None:

@@ -153,3 +153,45 @@ def test_transactions_from_two_threads_do_not_interleave(tmp_path: Path) -> None
     assert errors == []
     assert vault.meta_get("counter") == "400"
     vault.lock()
+
+
+def test_locking_inside_a_transaction_keeps_nothing_of_it(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+
+    def lock_midway() -> None:
+        with vault.transaction() as conn:
+            Vault.meta_set(conn, "half", "done")
+            vault.lock()
+
+    with pytest.raises(VaultLocked):
+        lock_midway()
+    vault.unlock(PASS)
+    assert vault.meta_get("half") is None
+    vault.lock()
+
+
+def test_a_failed_create_leaves_no_database_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync import _vault
+
+    def no_header(path: Path, header: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_vault, "write_header", no_header)
+    with pytest.raises(OSError, match="disk full"):
+        Vault.create(tmp_path, PASS, settings=FAST)
+    monkeypatch.undo()
+    assert not Vault.exists(tmp_path)
+    Vault.create(tmp_path, PASS, settings=FAST).lock()
+
+
+def test_unlock_upgrades_the_argon2_cost_to_the_apps(tmp_path: Path) -> None:
+    from sync._keys import KdfParams, read_header
+    from sync._paths import HEADER_NAME
+
+    Vault.create(tmp_path, PASS, settings=FAST).lock()
+    stronger = VaultSettings.for_tests(kdf=KdfParams(memory_kib=2048, iterations=2, lanes=1))
+    vault = Vault.open(tmp_path, settings=stronger)
+    vault.unlock(PASS)
+    vault.lock()
+    assert read_header(tmp_path / HEADER_NAME).kdf == stronger.kdf
+    Vault.open(tmp_path, settings=stronger).unlock(PASS)
