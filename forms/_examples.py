@@ -1,6 +1,7 @@
 """Complete, valid example answers for every bundled form: for demos, the other packages' tests, and the benchmark.
 
-All people are invented; NHS numbers are in the 999 test range. ``today`` fixes the clock the answers were written for.
+All people are invented; NHS numbers are in the 999 test range. The answers were written on EXAMPLE_TODAY and stay
+valid on any later day (no age-dependent question flips), so other packages' tests may use them with today's clock.
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ def _hv_concern() -> dict[str, Any]:
         "access": "none",
         "children": [
             _child("Amy Example", "2021-03-14", "9990000018", 2, school="Harbour Primary", unborn=False),
-            _child("Ben Example", "2023-06-01", "9990000026", 1, unborn=False, growth="On the 25th centile."),
-            _child("Cara Example", "2025-09-20", "9990000034", 1, unborn=False, mobile=True, feeding="Bottle fed."),
+            _child("Ben Example", "2023-06-01", "9990000026", 2, unborn=False, growth="On the 25th centile."),
+            _child("Cara Example", "2025-09-20", "9990000034", 0, unborn=False, feeding="Bottle fed."),
         ],
         "adults": [
             _adult("Dana Example", "parent", ["mental_health"]),

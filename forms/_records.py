@@ -217,7 +217,9 @@ def _partial(model: type[BaseModel], fields: Mapping[str, object]) -> list[Valid
     return out
 
 
-def _form(fields: Mapping[str, object], model: type[FormFields], kind: str) -> list[ValidationIssue]:
+def _form(
+    fields: Mapping[str, object], model: type[FormFields], kind: str, today: dt.date | None
+) -> list[ValidationIssue]:
     try:
         record = model.model_validate(fields)
     except ValidationError as exc:
@@ -230,10 +232,9 @@ def _form(fields: Mapping[str, object], model: type[FormFields], kind: str) -> l
         return [error("form_id", "wrong_record_type", f"{spec.id} is submitted as a {spec.record_type} record.")]
     if spec_hash(spec) != record.spec_hash:
         return [error("spec_hash", "spec_mismatch", "The form was filled in against a different copy of this form.")]
-    today = parse_datetime(record.submitted_at)
-    issues = validate_submission(
-        spec, record.answers, overrides=record.overrides, today=today.date() if today is not None else None
-    )
+    # The hub's own date, never the device clock (which may be a year off). Ages only grow and "not in the future"
+    # only loosens with time, so a form valid on the day it was written offline is not refused for arriving late.
+    issues = validate_submission(spec, record.answers, overrides=record.overrides, today=today)
     return [i.model_copy(update={"path": f"answers.{i.path}".rstrip(".")}) for i in issues]
 
 
@@ -261,19 +262,24 @@ RECORD_TYPES: Final = ("case", "person", "note", "form", "referral", "info_reque
 MUTABLE: Final = frozenset({"case", "person"})
 
 
-def validate_record(record_type: str, fields: Mapping[str, object], *, partial: bool = False) -> list[ValidationIssue]:
+def validate_record(
+    record_type: str, fields: Mapping[str, object], *, partial: bool = False, today: dt.date | None = None
+) -> list[ValidationIssue]:
     """Check a record's fields as the hub receives them; never raises. Any issue of severity "error" means reject.
 
     ``partial=True`` is for an update of a mutable record (case, person): only the fields given are checked, and
-    rules across fields (NHS number or "not known") are left to the check of the merged record.
+    rules across fields (NHS number or "not known") are left to the check of the merged record. ``today`` (default:
+    today in England, by the hub's clock) anchors age rules and date checks in submitted forms.
     """
     try:
-        return _validate_record(record_type, fields, partial=partial)
+        return _validate_record(record_type, fields, partial=partial, today=today)
     except RecursionError:
         return [error("", "too_deep", "The record is nested too deeply to read.")]
 
 
-def _validate_record(record_type: str, fields: Mapping[str, object], *, partial: bool) -> list[ValidationIssue]:
+def _validate_record(
+    record_type: str, fields: Mapping[str, object], *, partial: bool, today: dt.date | None
+) -> list[ValidationIssue]:
     if not isinstance(fields, Mapping):
         return [error("", "wrong_type", "A record's fields are a JSON object.")]
     if record_type not in RECORD_TYPES:
@@ -281,9 +287,9 @@ def _validate_record(record_type: str, fields: Mapping[str, object], *, partial:
     if partial and record_type not in MUTABLE:
         return [error("", "append_only", f"A {record_type} record is never changed: write an addendum.")]
     if record_type == "form":
-        return _form(fields, FormFields, "form")
+        return _form(fields, FormFields, "form", today)
     if record_type == "response":
-        return _form(fields, ResponseFields, "response")
+        return _form(fields, ResponseFields, "response", today)
     if record_type == "referral":
         return _validate_referral(fields)
     model = _MODELS[record_type]

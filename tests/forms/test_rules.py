@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from forms import example_answers
 from tests.forms._helpers import DELETE, codes, issues_for
 
 DASH_14 = [f"q{i:02d}" for i in range(1, 15)]
 DASH_13 = DASH_14[:13]
 DA = {"da_disclosed": True, "dash_completed": True}
-BRUISE = {"children[2].injuries[0].injury_type": "bruise"}
+_INJURY = example_answers("hv_concern")["children"][0]["injuries"][0]
+BRUISE = {"children[2].injury_seen": True, "children[2].injuries": [{**_INJURY, "injury_type": "bruise"}]}
+GRAZE = {"children[2].injury_seen": True, "children[2].injuries": [{**_INJURY, "injury_type": "abrasion"}]}
 EARLY_HELP_WITH_CONSENT = {
     "level_of_need": "3",
     "referral_decision": "early_help",
@@ -132,7 +135,7 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
     (
         "graze_non_mobile",
         "hv_concern",
-        {**EARLY_HELP_WITH_CONSENT, "children[2].mobile": False},
+        {**GRAZE, **EARLY_HELP_WITH_CONSENT, "children[2].mobile": False},
         ("children[2].injuries", "bruise_non_mobile_needs_referral"),
         False,
     ),
@@ -296,9 +299,16 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
     (
         "mobility_needed_with_injuries",
         "hv_concern",
-        {"children[2].mobile": DELETE},
+        {**BRUISE, "children[2].mobile": DELETE},
         ("children[2].mobile", "required"),
         True,
+    ),
+    (
+        "no_mobility_question_without_injuries",
+        "hv_concern",
+        {"children[2].mobile": DELETE},
+        ("children[2].mobile", "required"),
+        False,
     ),
 ]
 

@@ -16,6 +16,7 @@ from forms import (
     Repeat,
     SpecError,
     UnknownForm,
+    clean_answers,
     example_answers,
     list_specs,
     list_versions,
@@ -23,6 +24,7 @@ from forms import (
     spec_hash,
     spec_json_schema,
     validate,
+    validate_submission,
 )
 from forms._registry import compiled
 
@@ -125,3 +127,13 @@ def test_malformed_specs_are_spec_errors(
 ) -> None:
     with pytest.raises(SpecError, match=message):
         compiled(_spec(items, rules))
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+@pytest.mark.parametrize("years_later", [0, 1, 5, 20])
+def test_the_examples_stay_valid_and_clean_on_later_days(form_id: str, years_later: int) -> None:
+    spec = load_spec(form_id)
+    today = EXAMPLE_TODAY.replace(year=EXAMPLE_TODAY.year + years_later)
+    answers = example_answers(form_id)
+    assert validate_submission(spec, answers, today=today) == []
+    assert clean_answers(spec, answers, today=today) == answers
