@@ -37,7 +37,9 @@ def zygote() -> Iterator[Zygote]:
     z.close()
 
 
-def _kill_at_random(z: Zygote, cmd: dict[str, Any], rng: random.Random) -> list[tuple[str, list[Any]]]:
+def _kill_at_random(
+    z: Zygote, cmd: dict[str, Any], rng: random.Random, max_acks: int = 25
+) -> list[tuple[str, list[Any]]]:
     """Run one child, kill it after a random number of acks plus a random slice of a save; return its lines."""
     z.send(cmd)
     lines: list[tuple[str, list[Any]]] = []
@@ -53,7 +55,7 @@ def _kill_at_random(z: Zygote, cmd: dict[str, Any], rng: random.Random) -> list[
             ready = True
         else:
             lines.append((word, args))
-    target = rng.randint(0, 25)
+    target = rng.randint(0, max_acks)
     acks = 0
     while acks < target:
         word, args = z.next()
@@ -98,6 +100,7 @@ def _check_opens_and_holds(data_dir: Path, passphrase: str, acked: dict[str, int
         vault.lock()
 
 
+@pytest.mark.slow
 def test_kill_during_saves_loses_no_acknowledged_save(tmp_path: Path, zygote: Zygote) -> None:
     rng = random.Random(20261130)
     Vault.create(tmp_path, PASS, settings=FAST).lock()
@@ -112,6 +115,7 @@ def test_kill_during_saves_loses_no_acknowledged_save(tmp_path: Path, zygote: Zy
     assert len(acked) > TRIALS  # the trials really saved things
 
 
+@pytest.mark.slow
 def test_kill_during_key_rotation_always_opens(tmp_path: Path, zygote: Zygote) -> None:
     rng = random.Random(7)
     Vault.create(tmp_path, PASS, settings=FAST).lock()
@@ -120,15 +124,16 @@ def test_kill_during_key_rotation_always_opens(tmp_path: Path, zygote: Zygote) -
     n = 0
     for _ in range(TRIALS):
         cmd = {"mode": "rotate", "dir": str(tmp_path), "passphrase": PASS, "start": n}
-        for word, args in _kill_at_random(zygote, cmd, rng):
+        for word, args in _kill_at_random(zygote, cmd, rng, max_acks=5):
             if word == "ack":
                 acked[args[0]] = args[1]
             elif word == "rotated":
                 rotations += 1
         n = _check_opens_and_holds(tmp_path, PASS, acked) + 1
-    assert rotations >= TRIALS
+    assert rotations >= TRIALS // 2
 
 
+@pytest.mark.slow
 def test_kill_during_passphrase_change_leaves_old_or_new(tmp_path: Path, zygote: Zygote) -> None:
     rng = random.Random(11)
     phrases = [PASS, OTHER]
@@ -138,7 +143,7 @@ def test_kill_during_passphrase_change_leaves_old_or_new(tmp_path: Path, zygote:
     for _ in range(TRIALS):
         cmd = {"mode": "passphrase", "dir": str(tmp_path), "passphrases": phrases, "current": current}
         in_flight = None
-        for word, args in _kill_at_random(zygote, cmd, rng):
+        for word, args in _kill_at_random(zygote, cmd, rng, max_acks=5):
             if word == "begin":
                 in_flight = args[0]
             elif word == "ack":
@@ -154,7 +159,7 @@ def test_kill_during_passphrase_change_leaves_old_or_new(tmp_path: Path, zygote:
         with vault.read() as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         vault.lock()
-    assert changes >= TRIALS
+    assert changes >= TRIALS // 2
 
 
 def test_failed_unlock_is_counted_even_when_killed_mid_check(tmp_path: Path, zygote: Zygote) -> None:
