@@ -23,6 +23,7 @@ from forms._spec import FormField, FormSpec, Group, Item, Repeat
 BASE_URL: Final = "urn:mash-field:form"
 EXPRESSION_URL: Final = "urn:mash-field:extension:show-if-expression"
 ESTIMATED_URL: Final = "urn:mash-field:extension:estimated"
+NHS_NUMBER_SYSTEM: Final = "https://fhir.nhs.uk/Id/nhs-number"
 _TYPES: Final = {
     "short_text": "string",
     "long_text": "text",
@@ -181,10 +182,12 @@ def to_fhir_questionnaire_response(
     author: str | None = None,
     status: str = "completed",
     response_id: str | None = None,
+    nhs_number: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """A submitted form as a FHIR R4 QuestionnaireResponse. Only visible, answered questions appear (the answers are
-    cleaned first). ``subject`` is a reference such as ``"Patient/9434765919"``; ``author`` a display name."""
+    cleaned first). The subject is ``subject`` (a reference such as ``"Patient/123"``) or, given ``nhs_number``, a
+    logical reference by NHS number; ``author`` is a display name."""
     day = today or england_today()
     clean = clean_answers(spec, answers, today=day)
     root = Scope(compiled(spec).root, clean, None, day)
@@ -198,6 +201,8 @@ def to_fhir_questionnaire_response(
         resource["id"] = response_id
     if subject:
         resource["subject"] = {"reference": subject}
+    elif nhs_number:
+        resource["subject"] = {"type": "Patient", "identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
     if authored:
         resource["authored"] = authored.isoformat()
     if author:

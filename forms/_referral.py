@@ -401,7 +401,8 @@ def _summary(
         reason = NOT_INFORMED_WORDS.get(consent.not_informed_reason or "", "no reason given")
         lines.append(f"The parents or carers have NOT been told: {reason} (approved by {consent.approving_manager}).")
     consent_words = {"given": f"given by {consent.given_by}", "refused": "refused", "not_sought": "not sought"}
-    lines.append(f"Consent to share: {consent_words[consent.consent]}. Lawful basis: {basis.words()}.")
+    why = f" ({' '.join(consent.reason_if_not_given.split())})" if consent.reason_if_not_given else ""
+    lines.append(f"Consent to share: {consent_words[consent.consent]}{why}. Lawful basis: {basis.words()}.")
     for form, spec in plan["forms"]:
         lines.append(f"From the {spec.title.lower()}:")
         lines.extend(f"  {line}" for line in summary_lines(spec, form.answers, today))

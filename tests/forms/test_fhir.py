@@ -110,6 +110,15 @@ def test_response_answers_and_repeats() -> None:
     assert [a["valueCoding"]["code"] for a in concern["categories"]["answer"]] == ["physical", "neglect"]
 
 
+def test_the_subject_may_be_given_by_nhs_number() -> None:
+    resource = to_fhir_questionnaire_response(
+        load_spec("case_note"), example_answers("case_note"), nhs_number="9990000018", today=EXAMPLE_TODAY
+    )
+    parsed = QuestionnaireResponse.model_validate(resource)
+    assert parsed.subject.identifier.system == "https://fhir.nhs.uk/Id/nhs-number"
+    assert parsed.subject.identifier.value == "9990000018"
+
+
 def test_hidden_answers_are_not_exported() -> None:
     answers = edit(example_answers("hv_concern"), {"police_reference": "should not leave"})
     resource = to_fhir_questionnaire_response(load_spec("hv_concern"), answers, today=EXAMPLE_TODAY)
