@@ -39,6 +39,8 @@ HEADER_FORMAT: Final = 1
 KEY_BYTES: Final = 32
 SALT_BYTES: Final = 16
 NONCE_BYTES: Final = 12
+MAX_MEMORY_KIB: Final = 4 * 1024 * 1024  # 4 GiB
+MAX_ITERATIONS: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,15 @@ def encode_header(header: Header) -> bytes:
     return json.dumps(body, sort_keys=True, indent=1).encode() + b"\n"
 
 
+def _reasonable(params: KdfParams) -> bool:
+    """Bounds on the Argon2id cost read from disk, so a doctored header cannot make unlock eat all memory or time."""
+    return (
+        1 <= params.lanes <= 16
+        and 8 * params.lanes <= params.memory_kib <= MAX_MEMORY_KIB
+        and 1 <= params.iterations <= MAX_ITERATIONS
+    )
+
+
 def decode_header(raw: bytes) -> Header:
     """Parse and check a header. Raises VaultCorrupt (damaged, foreign, tampered) or VaultTooNew."""
     try:
@@ -195,6 +206,8 @@ def decode_header(raw: bytes) -> Header:
         params = KdfParams(
             memory_kib=int(kdf["memory_kib"]), iterations=int(kdf["iterations"]), lanes=int(kdf["lanes"])
         )
+        if not _reasonable(params):
+            raise ValueError("unreasonable kdf cost")
         state = body["state"]
         if state not in ("active", "erased"):
             raise ValueError("unknown state")

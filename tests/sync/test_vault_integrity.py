@@ -14,7 +14,7 @@ import pytest
 from sync import _keys, _schema
 from sync._errors import VaultCorrupt, VaultTooNew, WrongPassphrase
 from sync._paths import DB_NAME, HEADER_NAME
-from sync._repository import Repository
+from sync._repository import RecordInput, Repository
 from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
@@ -25,9 +25,8 @@ def _make(tmp_path: Path, records: int = 120) -> list[str]:
     vault = Vault.create(tmp_path, PASS, settings=FAST)
     repo = Repository(vault)
     case = repo.save_record("case", {"child_name": "Test Child"})
-    ids = [str(case.id)]
-    for i in range(records):
-        ids.append(str(repo.save_record("note", {"text": f"note {i} " + "words " * 40}, case_id=case.id).id))
+    notes = [RecordInput("note", {"text": f"note {i} " + "words " * 40}, case_id=case.id) for i in range(records)]
+    ids = [str(case.id)] + [str(r.id) for r in repo.save_records(notes)]
     vault.lock()
     return ids
 
@@ -106,13 +105,32 @@ def test_tampered_header_with_fixed_checksum_reads_as_wrong_passphrase(tmp_path:
         _unlock(tmp_path)
 
 
-def test_header_from_a_newer_app_is_refused(tmp_path: Path) -> None:
-    _make(tmp_path, records=1)
+def _rewrite_header(tmp_path: Path, **changes: object) -> None:
     body = json.loads((tmp_path / HEADER_NAME).read_text())
     body.pop("checksum")
-    body["format"] = _keys.HEADER_FORMAT + 1
+    for dotted, value in changes.items():
+        target = body
+        *path, last = dotted.split("__")
+        for part in path:
+            target = target[part]
+        target[last] = value
     body["checksum"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     (tmp_path / HEADER_NAME).write_text(json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    "change", [{"kdf__memory_kib": 2**40}, {"kdf__iterations": 10**9}, {"kdf__lanes": 0}, {"kdf__alg": "md5"}]
+)
+def test_a_header_asking_for_an_absurd_kdf_cost_is_refused(tmp_path: Path, change: dict[str, object]) -> None:
+    _make(tmp_path, records=1)
+    _rewrite_header(tmp_path, **change)
+    with pytest.raises(VaultCorrupt, match="incomplete"):
+        Vault.open(tmp_path, settings=FAST)
+
+
+def test_header_from_a_newer_app_is_refused(tmp_path: Path) -> None:
+    _make(tmp_path, records=1)
+    _rewrite_header(tmp_path, format=_keys.HEADER_FORMAT + 1)
     with pytest.raises(VaultTooNew) as err:
         Vault.open(tmp_path, settings=FAST)
     assert err.value.found == _keys.HEADER_FORMAT + 1
