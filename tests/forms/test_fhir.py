@@ -43,6 +43,7 @@ def test_every_spec_is_a_valid_questionnaire(form_id: str) -> None:
     resource = to_fhir_questionnaire(spec)
     parsed = Questionnaire.model_validate(resource)
     assert parsed.version == str(spec.version)
+    assert parsed.identifier is not None
     assert parsed.identifier[0].value == spec_hash(spec)
     links = _link_ids(resource["item"])
     assert len(links) == len(set(links))  # linkIds are unique
@@ -115,6 +116,8 @@ def test_the_subject_may_be_given_by_nhs_number() -> None:
         load_spec("case_note"), example_answers("case_note"), nhs_number="9990000018", today=EXAMPLE_TODAY
     )
     parsed = QuestionnaireResponse.model_validate(resource)
+    assert parsed.subject is not None
+    assert parsed.subject.identifier is not None
     assert parsed.subject.identifier.system == "https://fhir.nhs.uk/Id/nhs-number"
     assert parsed.subject.identifier.value == "9990000018"
 

@@ -202,4 +202,4 @@ def test_not_telling_the_family_is_in_the_summary_with_the_manager() -> None:
 def test_the_referral_is_immutable() -> None:
     referral = build()
     with pytest.raises(ValueError, match="frozen"):
-        referral.summary = "changed"  # type: ignore[misc]
+        setattr(referral, "summary", "changed")  # noqa: B010 - assignment must fail at run time
