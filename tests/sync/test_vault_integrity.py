@@ -222,3 +222,18 @@ def test_a_failing_migration_leaves_the_old_version(tmp_path: Path, monkeypatch:
     with vault.read() as conn:
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'fine'").fetchone()[0] == 0
     vault.lock()
+
+
+def test_plain_sqlite_library_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a SQLite that has no encryption, ``PRAGMA cipher_version`` is empty: the vault refuses to run."""
+    from sync import _vault
+    from sync._errors import VaultInsecure
+
+    _make(tmp_path, records=1)
+    before = _fingerprint(tmp_path)
+    monkeypatch.setattr(_vault.dbapi2, "connect", sqlite3.connect)  # Python's own, unencrypted SQLite
+    with pytest.raises(VaultInsecure):
+        _unlock(tmp_path)
+    with pytest.raises(VaultInsecure):
+        Vault.create(tmp_path / "new", PASS, settings=FAST)
+    assert _fingerprint(tmp_path)[DB_NAME] == before[DB_NAME]
