@@ -38,13 +38,18 @@ def change_from_row(m: sa.RowMapping) -> Change:
     )
 
 
+#: Seqs fit in a signed 64-bit column; a cursor beyond that (only a broken or hostile client sends one) reads as it.
+_MAX_SEQ = 2**62
+
+
 def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: int) -> PullResponse:
+    after = min(cursor, _MAX_SEQ)
     with db.read() as conn:
         head = _store.current(conn, "seq")
         rows = (
             conn.execute(
                 sa.select(records)
-                .where(records.c.seq > cursor, records.c.seq <= head, _access.visible(who))
+                .where(records.c.seq > after, records.c.seq <= head, _access.visible(who))
                 .order_by(records.c.seq)
                 .limit(limit + 1)
             )

@@ -16,7 +16,7 @@ from tests.support.hubproc import HubProcess
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 15  # per operation, mode and auth: bounded so that both databases take seconds, not minutes
+EXAMPLES = 12  # per operation, mode and auth: bounded so that both databases take seconds, not minutes
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_no_server_errors(fuzzed_hub: HubProcess, auth: str) -> None:
                 response = case.call(base_url=fuzzed_hub.base_url, headers=headers, timeout=30)
                 if response.status_code >= 500:
                     failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}")
-                assert response.status_code < 500
+                assert response.status_code < 500, fuzzed_hub.log_text()
 
             run()
     assert failures == []
