@@ -163,7 +163,7 @@ def test_kill_during_passphrase_change_leaves_old_or_new(tmp_path: Path, zygote:
 
 
 def test_failed_unlock_is_counted_even_when_killed_mid_check(tmp_path: Path, zygote: Zygote) -> None:
-    slow = KdfParams(memory_kib=32 * 1024, iterations=6, lanes=1)  # long enough to kill inside the check
+    slow = KdfParams(memory_kib=64 * 1024, iterations=6, lanes=1)  # long enough to kill inside the check
     Vault.create(tmp_path, PASS, settings=VaultSettings.for_tests(kdf=slow)).lock()
     lockout = tmp_path / LOCKOUT_NAME
     for expected in (1, 2, 3):
@@ -177,6 +177,7 @@ def test_failed_unlock_is_counted_even_when_killed_mid_check(tmp_path: Path, zyg
         deadline = time.monotonic() + 10
         while read_lockout(lockout).failures < expected:
             assert time.monotonic() < deadline, "the failure was not recorded before the check"
+            time.sleep(0.001)  # polling interval, not a wait for the outcome
         os.kill(pid, signal.SIGKILL)
         words = []
         while True:
