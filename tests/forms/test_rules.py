@@ -49,6 +49,12 @@ SIGN_OFF_ONLY = {
         DELETE,
     ),
 }
+UNBORN = {
+    "children[2].unborn": True,
+    "children[2].nhs_number": DELETE,
+    "children[2].injury_seen": DELETE,
+    "children[2].date_of_birth": DELETE,
+}
 SEX_U13 = {"children[0].sexual_activity": True, "children[0].date_of_birth": "2014-06-01"}
 
 RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
@@ -285,6 +291,22 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
         {"children[0].nhs_number": "999 000 0018"},
         ("children[0].nhs_number", "invalid_nhs_number"),
         False,
+    ),
+    # an unborn baby: an expected date instead of a date of birth; no NHS number or injury questions
+    (
+        "unborn_needs_no_nhs_number",
+        "hv_concern",
+        {**UNBORN, "children[2].expected_date": "2027-03-01"},
+        ("children[2].nhs_number", "required"),
+        False,
+    ),
+    ("unborn_needs_expected_date", "hv_concern", UNBORN, ("children[2].expected_date", "required"), True),
+    (
+        "born_needs_date_of_birth",
+        "hv_concern",
+        {"children[2].date_of_birth": DELETE},
+        ("children[2].date_of_birth", "required"),
+        True,
     ),
     # body map: shown and required once an injury is seen
     (
