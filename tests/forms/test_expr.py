@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from forms import FormSpec, SpecError, evaluate
+from forms import OPERATORS, FormSpec, SpecError, evaluate
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -130,3 +132,56 @@ def test_names_resolve_inside_the_item_before_the_form() -> None:
     state = evaluate(spec_with(None, extra=extra), {"n": 100, "m": 1, "rows": [{"n": 5}, {}]}, today=TODAY)
     assert state.calculated["rows[0].inner"] == 6  # inner n, outer m
     assert state.calculated["rows[1].inner"] is None
+
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["a", "", "2026-01-01"]),
+    st.sampled_from([{"var": n} for n in ("n", "m", "flag", "born", "word", "picks")]),
+    st.just({"today": []}),
+)
+_OPS = sorted(OPERATORS - {"var", "today", "any", "all", "none", "count_where", "sum", "count"})
+
+
+def _trees(depth: int) -> st.SearchStrategy[Any]:
+    if depth == 0:
+        return _LEAVES
+    inner = _trees(depth - 1)
+    return st.one_of(
+        _LEAVES,
+        st.builds(lambda op, args: {op: args}, st.sampled_from(_OPS), st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda op, body: {op: [{"var": "kids"}, body]},
+                  st.sampled_from(["any", "all", "none", "count_where", "sum"]),
+                  st.one_of(_LEAVES, st.just({"gt": [{"var": "age"}, 2]}))),
+        st.lists(inner, max_size=3),
+    )  # fmt: skip
+
+
+_ANSWERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "n": st.one_of(st.integers(-(10**6), 10**6), st.text(max_size=3), st.none()),
+        "m": st.one_of(st.integers(), st.floats()),
+        "flag": st.one_of(st.booleans(), st.integers()),
+        "born": st.sampled_from(["2020-02-29", "2026-11-30", "1900-01-01", "9999-12-31", "bad", ""]),
+        "word": st.text(max_size=5),
+        "picks": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+        "kids": st.lists(st.fixed_dictionaries({}, optional={"age": st.integers(-3, 30)}), max_size=3),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(expr=_trees(3), answers=_ANSWERS)
+def test_any_expression_that_compiles_never_raises_at_run_time(expr: Any, answers: dict[str, Any]) -> None:
+    assume(expr is not None)  # null means "not calculated"
+    try:
+        spec = spec_with(expr)
+        evaluate(spec, {}, today=TODAY)  # compile (may rightly refuse: wrong arity, a repeat used as a value)
+    except SpecError:
+        assume(False)
+    state = evaluate(spec, answers, today=TODAY)
+    assert "out" in state.calculated
