@@ -115,7 +115,7 @@ from forms._referral import (
     lawful_basis_from_answers,
     referral_issues,
 )
-from forms._registry import list_specs, list_versions, load_spec, spec_hash
+from forms._registry import check_spec, list_specs, list_versions, load_spec, spec_hash
 from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_table, route, route_postcode
 from forms._schema import spec_json_schema
 from forms._spec import FIELD_KINDS, Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
@@ -163,6 +163,7 @@ __all__ = [
     "ValidationIssue",
     "build_referral",
     "canonical_json",
+    "check_spec",
     "clean_answers",
     "consent_from_answers",
     "content_hash",

@@ -71,6 +71,11 @@ def spec_hash(spec: FormSpec) -> str:
     return content_hash(spec.model_dump(mode="json", exclude_defaults=True))
 
 
+def check_spec(spec: FormSpec) -> None:
+    """Compile a spec to lint it: raises SpecError naming the first problem (for a form author or a CI check)."""
+    compiled(spec)
+
+
 def compiled(spec: FormSpec) -> CompiledSpec:
     """The compiled form of a spec, cached by identity (specs are immutable)."""
     key = id(spec)

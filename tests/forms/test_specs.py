@@ -16,6 +16,7 @@ from forms import (
     Repeat,
     SpecError,
     UnknownForm,
+    check_spec,
     clean_answers,
     example_answers,
     list_specs,
@@ -26,7 +27,6 @@ from forms import (
     validate,
     validate_submission,
 )
-from forms._registry import compiled
 
 FORM_IDS = ["case_note", "gp_response", "hv_concern", "sn_referral"]
 
@@ -126,7 +126,7 @@ def test_malformed_specs_are_spec_errors(
     items: list[dict[str, Any]], rules: list[dict[str, Any]], message: str
 ) -> None:
     with pytest.raises(SpecError, match=message):
-        compiled(_spec(items, rules))
+        check_spec(_spec(items, rules))
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
