@@ -433,13 +433,25 @@ class Vault:
             fresh = new_key()
             phase1 = replace(header, pending=wrap_key(self._kek, fresh, header.device_id))
             write_header(self._header_path, phase1)
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            _expect(conn, "PRAGMA journal_mode = DELETE", "delete")
-            conn.execute(f"PRAGMA rekey = \"x'{_hex_key(fresh)}'\"").fetchall()
-            _expect(conn, "PRAGMA journal_mode = WAL", "wal")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            phase2 = replace(phase1, key=phase1.pending, pending=None)
-            write_header(self._header_path, phase2)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                _expect(conn, "PRAGMA journal_mode = DELETE", "delete")  # needs the database to itself
+                conn.execute(f"PRAGMA rekey = \"x'{_hex_key(fresh)}'\"").fetchall()
+                _expect(conn, "PRAGMA journal_mode = WAL", "wal")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                phase2 = replace(phase1, key=phase1.pending, pending=None)
+                write_header(self._header_path, phase2)
+            except BaseException as exc:
+                # Which key the database is under now is for the next unlock to find out (current, then pending):
+                # lock rather than guess, so no later write can use the wrong key.
+                wipe(fresh)
+                self.lock()
+                if isinstance(exc, dbapi2.OperationalError):
+                    raise VaultError(
+                        "The key could not be changed: another copy of the app has the vault open. "
+                        "The vault was locked; unlock it and try again."
+                    ) from None
+                raise
             self._header, self._key = phase2, fresh
             wipe(old_key)
             self._audit_now("rotate_key")

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from sync import _keys, _vault
-from sync._errors import WeakPassphrase, WrongPassphrase
+from sync._errors import VaultError, WeakPassphrase, WrongPassphrase
 from sync._paths import HEADER_NAME
 from sync._repository import Repository
 from sync._vault import Vault, VaultSettings
@@ -95,7 +95,7 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(Crash):
         vault.rotate_key()
     monkeypatch.undo()
-    dead, vault._conn = vault._conn, None  # the "dead" process's connection is simply gone
+    assert not vault.is_unlocked  # a failed rotation locks: the next unlock finds out which key is in use
     assert _keys.read_header(tmp_path / HEADER_NAME).pending is not None
     again = _reopen(tmp_path)
     header = _keys.read_header(tmp_path / HEADER_NAME)
@@ -106,5 +106,16 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     again.lock()
-    assert dead is not None
-    dead.close()
+
+
+def test_rotation_refused_by_another_connection_locks_and_recovers(tmp_path: Path) -> None:
+    vault, rid = _vault_with_a_note(tmp_path)
+    other = _reopen(tmp_path)  # a second app instance on the same folder
+    with pytest.raises(VaultError):
+        vault.rotate_key()
+    assert not vault.is_unlocked
+    other.lock()
+    again = _reopen(tmp_path)
+    assert [str(r.id) for r in Repository(again).list_records()] == [rid]
+    assert _keys.read_header(tmp_path / HEADER_NAME).pending is None
+    again.lock()
