@@ -210,6 +210,8 @@ def _gp_response() -> dict[str, Any]:
         "gmc_number": "7012345",
         "practice_ods": "L83001",
         "responded_at": "2026-11-30T15:00:00+00:00",
+        "lawful_basis_art6": "art6_1_e",
+        "lawful_basis_art9": "art9_2_g_dpa_s1_p18",
         "signature": {"signed_by": "Dr Priya Shah", "signed_at": "2026-11-30T15:00:00+00:00", "attested": True},
     }
 

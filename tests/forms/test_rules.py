@@ -308,6 +308,15 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
         ("children[2].date_of_birth", "required"),
         True,
     ),
+    # a decision not to refer is recorded with its reasons
+    (
+        "no_referral_needs_reason",
+        "hv_concern",
+        {"referral_decision": "advice_only", "level_of_need": "1"},
+        ("decision_reason", "required"),
+        True,
+    ),
+    ("referral_needs_no_reason", "sn_referral", {}, ("decision_reason", "required"), False),
     # body map: shown and required once an injury is seen
     (
         "injury_seen_needs_body_map",
