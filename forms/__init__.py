@@ -64,6 +64,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 
 from __future__ import annotations
 
+from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
     FieldState,
@@ -71,7 +72,6 @@ from forms._engine import (
     clean_answers,
     england_today,
     evaluate,
-    initial_answers,
     validate,
     validate_submission,
 )
@@ -94,6 +94,7 @@ from forms._identifiers import (
 )
 from forms._issues import ValidationIssue
 from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature
+from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
     CaseFields,
@@ -105,16 +106,7 @@ from forms._records import (
     deadline_for,
     validate_record,
 )
-from forms._referral import (
-    Consent,
-    LawfulBasis,
-    Referral,
-    SubmittedForm,
-    build_referral,
-    consent_from_answers,
-    lawful_basis_from_answers,
-    referral_issues,
-)
+from forms._referral import Referral, SubmittedForm, build_referral, referral_issues
 from forms._registry import check_spec, list_specs, list_versions, load_spec, spec_hash
 from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_table, route, route_postcode
 from forms._schema import spec_json_schema

@@ -17,6 +17,7 @@ from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
 from forms._issues import ValidationIssue, error
 from forms._kinds import to_json
+from forms._prefill import initial_answers as initial_answers  # re-exported: fieldapp imports it from here
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
 
@@ -356,48 +357,4 @@ def _clean(scope: Scope) -> dict[str, Any]:
             continue
         value, problem = scope.checked(name)
         out[name] = raw if problem is not None or value is None else to_json(value, raw)
-    return out
-
-
-def initial_answers(
-    spec: FormSpec,
-    *,
-    case: Mapping[str, object] | None = None,
-    request: Mapping[str, object] | None = None,
-) -> dict[str, Any]:
-    """A new form's starting answers: defaults, prefill from the case record and the info request, and the minimum
-    number of repeat items (the first item of a repeat takes the prefill, e.g. the case's child in ``children``)."""
-    sources = {"case": case or {}, "request": request or {}}
-    return _initial(compiled(spec).root, sources, first=True)
-
-
-def _lookup(sources: Mapping[str, Mapping[str, object]], dotted: str) -> object:
-    root, *parts = dotted.split(".")
-    value: object = sources.get(root, {})
-    for part in parts:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    if isinstance(value, list):  # a list shown in one read-only field: one line per entry
-        return "\n".join(
-            ", ".join(f"{v}" for v in item.values() if v not in (None, "")) if isinstance(item, Mapping) else str(item)
-            for item in value
-        )
-    return value
-
-
-def _initial(node: CNode, sources: Mapping[str, Mapping[str, object]], *, first: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, cf in node.fields.items():
-        spec = cf.spec
-        if isinstance(spec, Repeat):
-            assert cf.node is not None
-            item_node = cf.node
-            count = spec.min if spec.show_if is None and spec.required_if is None else 0
-            if count:
-                out[name] = [_initial(item_node, sources, first=first and i == 0) for i in range(count)]
-            continue
-        value = _lookup(sources, spec.prefill) if spec.prefill and first else None
-        if value is None or value == "":
-            value = spec.default
-        if value is not None:
-            out[name] = value
     return out
