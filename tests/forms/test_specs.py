@@ -137,3 +137,11 @@ def test_the_examples_stay_valid_and_clean_on_later_days(form_id: str, years_lat
     answers = example_answers(form_id)
     assert validate_submission(spec, answers, today=today) == []
     assert clean_answers(spec, answers, today=today) == answers
+
+
+@pytest.mark.parametrize("group_id", ["urgency", "concern", "level", "consent_sharing", "professionals_group"])
+def test_the_common_core_is_the_same_on_both_referral_forms(group_id: str) -> None:
+    def group(form_id: str) -> Any:
+        return next(i for i in load_spec(form_id).items if i.id == group_id).model_dump()
+
+    assert group("hv_concern") == group("sn_referral")
