@@ -129,24 +129,29 @@ def _never_raises(spec: FormSpec, answers: Any) -> list[ValidationIssue]:
 
 
 def _required_are_answered(spec: FormSpec, answers: dict[str, Any]) -> None:
-    """The oracle: a form with no errors has every unconditionally required answer and repeat entry."""
+    """The oracle: a form with no errors has every unconditionally required answer and repeat entry, at every depth
+    (inside each entry of an unconditional repeat too)."""
 
-    def walk(items: tuple[Any, ...]) -> None:
+    def walk(items: tuple[Any, ...], scope: dict[str, Any]) -> None:
         for item in items:
             if item.show_if is not None:
                 continue
             if isinstance(item, Group):
-                walk(item.items)
+                walk(item.items, scope)
             elif isinstance(item, Repeat):
+                entries = scope.get(item.id)
                 if item.min and item.required_if is None:
-                    assert isinstance(answers.get(item.id), list)
-                    assert len(answers[item.id]) >= item.min
+                    assert isinstance(entries, list)
+                    assert len(entries) >= item.min
+                for entry in entries if isinstance(entries, list) else []:
+                    assert isinstance(entry, dict)
+                    walk(item.items, entry)
             elif item.required and item.calculate is None:
-                value = answers.get(item.id)
+                value = scope.get(item.id)
                 assert value not in (None, "", [], {}), item.id
                 assert not (isinstance(value, str) and not value.strip()), item.id
 
-    walk(spec.items)
+    walk(spec.items, answers)
 
 
 @pytest.mark.parametrize("form_id", sorted(SPECS))
