@@ -5,12 +5,14 @@ Run: ``python -m bench.vault``. The last lines are ``name: value``:
 - ``vault_write_ratio``: 10,000 new records through ``Repository.save_records`` (batches of 500, one transaction
   each; every record gets its records row, its outbox row, its search index entry and its audit entry, plus the
   Python work: UUIDv7, JSON, field checks, audit hashing), divided by plain ``sqlite3`` executing the same INSERT
-  statements (records, outbox, search, search_map, audit; parameters prepared beforehand) into the same schema,
-  also in batches of 500. So the ratio counts encryption AND our Python per-record work against bare SQL.
+  statements (records, outbox, search, search_map, audit; parameters prepared beforehand, outside the timing) into
+  the same schema, also in batches of 500. So it counts encryption AND our per-record Python work against bare SQL.
+  Median of 3 runs on fresh databases, the sides alternating.
 - ``vault_raw_write_ratio``: the encryption cost alone: the SAME prepared statements through the vault's
   connection (SQLCipher, WAL, synchronous=FULL, secure_delete, cipher_memory_security) against plain sqlite3 with
   the same journal and sync settings.
-- ``vault_single_save_ms``: median of 200 ``save_record`` calls, one transaction (one fsync) each: what a user feels.
+- ``..._memsec_off``: the same two, measured in a child process with ``cipher_memory_security = OFF``.
+- ``vault_single_save_ms``: median of 3 x 100 ``save_record`` calls, one transaction (one fsync) each.
 - ``vault_search_ms``: median FTS query (41 queries of one or two words, limit 50) over 10,000 notes.
 - ``vault_unlock_s``: median of 5 unlocks with the production Argon2id parameters (``VaultSettings()``).
 """
@@ -39,6 +41,7 @@ from sync._vault import Vault, VaultSettings
 
 N = 10_000
 BATCH = 500
+REPEATS = 3
 PASS = "correct horse battery staple"
 _CHILD_ENV = "BENCH_VAULT_MEMSEC_OFF"
 
@@ -120,39 +123,43 @@ def _run_prepared(conn: Any, batches: list[list[tuple[str, tuple[Any, ...]]]]) -
 
 
 def bench_writes(work: Path, rng: random.Random, vocab: list[str], settings: VaultSettings) -> dict[str, float]:
+    """Each side REPEATS times on fresh databases, alternating, medians taken (the machine is shared and noisy)."""
     notes = [_note(rng, vocab) for _ in range(N)]
-    vault = Vault.create(work / "vault", PASS, settings=settings)
-    repo = Repository(vault)
-    case = repo.save_record("case", {"child_name": "Bench Child"})
-    batches = [
-        [RecordInput("note", fields, case_id=case.id) for fields in notes[i : i + BATCH]] for i in range(0, N, BATCH)
-    ]
-    vault_s = _timed(lambda: [repo.save_records(b) for b in batches])
+    vault_runs, plain_runs, raw_vault_runs, raw_plain_runs = [], [], [], []
+    singles: list[float] = []
+    for rep in range(REPEATS):
+        vault = Vault.create(work / f"vault{rep}", PASS, settings=settings)
+        repo = Repository(vault)
+        case = repo.save_record("case", {"child_name": "Bench Child"})
+        batches = [
+            [RecordInput("note", fields, case_id=case.id) for fields in notes[i : i + BATCH]]
+            for i in range(0, N, BATCH)
+        ]
+        vault_runs.append(_timed(lambda r=repo, bs=batches: [r.save_records(b) for b in bs]))
 
-    plain = _plain_db(work / "plain.db")
-    plain_s = _timed(lambda: _run_prepared(plain, _prepared(str(case.id), notes)))
+        prepared = _prepared(str(case.id), notes)  # outside the timing: plain sqlite3 only executes
+        plain = _plain_db(work / f"plain{rep}.db")
+        plain_runs.append(_timed(lambda c=plain, p=prepared: _run_prepared(c, p)))
+        plain.close()
 
-    # Encryption alone: identical prepared statements on both sides (fresh databases).
-    prepared = _prepared(str(case.id), notes)
-    raw_vault = Vault.create(work / "raw", PASS, settings=settings)
-    with raw_vault.read() as conn:
-        raw_vault_s = _timed(lambda: _run_prepared(conn, prepared))
-    raw_vault.lock()
-    plain2 = _plain_db(work / "plain2.db")
-    raw_plain_s = _timed(lambda: _run_prepared(plain2, prepared))
-    plain.close()
-    plain2.close()
+        # Encryption alone: identical prepared statements on both sides (fresh databases).
+        raw_vault = Vault.create(work / f"raw{rep}", PASS, settings=settings)
+        with raw_vault.read() as conn:
+            raw_vault_runs.append(_timed(lambda c=conn, p=prepared: _run_prepared(c, p)))
+        raw_vault.lock()
+        plain2 = _plain_db(work / f"plain_raw{rep}.db")
+        raw_plain_runs.append(_timed(lambda c=plain2, p=prepared: _run_prepared(c, p)))
+        plain2.close()
 
-    singles = []
-    for i in range(200):
-        fields = notes[i]
-        singles.append(_timed(lambda f=fields: repo.save_record("note", f, case_id=case.id)))
-    vault.lock()
+        for fields in notes[:100]:
+            singles.append(_timed(lambda r=repo, f=fields, c=case.id: r.save_record("note", f, case_id=c)))
+        vault.lock()
+    vault_s, plain_s = statistics.median(vault_runs), statistics.median(plain_runs)
     return {
         "vault_write_s": vault_s,
         "plain_write_s": plain_s,
         "vault_write_ratio": vault_s / plain_s,
-        "vault_raw_write_ratio": raw_vault_s / raw_plain_s,
+        "vault_raw_write_ratio": statistics.median(raw_vault_runs) / statistics.median(raw_plain_runs),
         "vault_single_save_ms": statistics.median(singles) * 1000,
     }
 
@@ -210,7 +217,7 @@ def main() -> None:
         search = bench_search(work, rng, vocab)
         unlock = bench_unlock(work)
     print(f"records: {N} notes in batches of {BATCH} (records + outbox + search + audit rows each)")
-    print(f"vault save_records total: {writes['vault_write_s']:.3f} s; plain sqlite3 same inserts: "
+    print(f"vault save_records total (median): {writes['vault_write_s']:.3f} s; plain sqlite3 same inserts: "
           f"{writes['plain_write_s']:.3f} s")  # fmt: skip
     print(f"search hits over 41 queries: {search['search_hits']:.0f}")
     print(f"argon2id memory: {unlock['argon2_memory_mib']:.0f} MiB")
