@@ -284,7 +284,8 @@ class Vault:
 
     def unlock_wait_s(self) -> float:
         """Seconds before the next unlock may be tried (0 when it may be tried now)."""
-        return max(0.0, read_lockout(self._lockout_path).not_before - self._clock())
+        wait = read_lockout(self._lockout_path).not_before - self._clock()
+        return wait if 0 < wait <= self._settings.unlock_delay_cap_s else 0.0
 
     # --- unlock / lock -----------------------------------------------------------------------------------------------
 
@@ -307,8 +308,10 @@ class Vault:
                 self._destroy()  # counted earlier, killed before the erase: finish it now
                 raise VaultErased()
             now = self._clock()
-            if now < state.not_before:
-                raise UnlockThrottled(state.not_before - now)
+            wait = state.not_before - now
+            # A wait longer than the cap means the clock went back: do not lock the user out for that.
+            if 0 < wait <= policy.delay_cap_s:
+                raise UnlockThrottled(wait)
             failures = state.failures + 1
             delay = policy.delay_after(failures)
             # Durable before the check: killing the app mid-check does not give a free guess.
@@ -338,7 +341,8 @@ class Vault:
                 raise
             self._conn, self._key, self._kek = conn, key, kek
             if self._header.kdf != self._settings.kdf:
-                self._rewrap(passphrase)
+                with contextlib.suppress(OSError):  # the old wrap still works; try again at the next unlock
+                    self._rewrap(passphrase)
             self.touch()
 
     def _rewrap(self, passphrase: str) -> None:

@@ -57,7 +57,11 @@ def test_delays_grow_and_an_early_try_is_refused_without_counting(tmp_path: Path
                 vault.unlock(PASS)  # even the right passphrase must wait
             assert early.value.wait_s == pytest.approx(err.value.delay_s)
             clock.now += err.value.delay_s
+    clock.now -= delays[-1]
     assert delays == [0, 0, 1, 2, 4, 8]
+    assert vault.unlock_wait_s() == 8
+    clock.now -= 3600  # the clock jumps back an hour: no hour-long lockout
+    assert vault.unlock_wait_s() == 0
     assert vault.failed_attempts == 6  # the refused early tries were not counted
     assert "Wait 8 seconds" in str(WrongPassphrase(4, 8.0))
     vault.unlock(PASS)
