@@ -53,17 +53,14 @@ def _unlock(tmp_path: Path) -> None:
     Vault.open(tmp_path, settings=FAST).unlock(PASS)
 
 
-DAMAGE: dict[str, Callable[[Path], None]] = {
+DAMAGE: dict[str, Callable[[Path], object]] = {
     "truncated mid-page": lambda d: os.truncate(d / DB_NAME, (d / DB_NAME).stat().st_size - 100),
     "truncated to whole pages": lambda d: os.truncate(d / DB_NAME, (d / DB_NAME).stat().st_size // 2 // 4096 * 4096),
     "empty database": lambda d: os.truncate(d / DB_NAME, 0),
     "bit flips in page 1": lambda d: _flip(d / DB_NAME, 200),
     "bit flips in a middle page": lambda d: _flip(d / DB_NAME, (d / DB_NAME).stat().st_size // 4096 // 2 * 4096 + 900),
     "foreign random file": lambda d: (d / DB_NAME).write_bytes(os.urandom(8 * 4096)),
-    "plain sqlite file": lambda d: (
-        sqlite3.connect(d / "plain.db").executescript("CREATE TABLE t(x);").close()
-        or (d / "plain.db").replace(d / DB_NAME)
-    ),
+    "plain sqlite file": lambda d: _replace_with_plain_sqlite(d / DB_NAME),
     "database missing": lambda d: (d / DB_NAME).unlink(),
     "header missing": lambda d: (d / HEADER_NAME).unlink(),
     "header truncated": lambda d: (d / HEADER_NAME).write_bytes((d / HEADER_NAME).read_bytes()[:50]),
@@ -226,12 +223,11 @@ def test_a_failing_migration_leaves_the_old_version(tmp_path: Path, monkeypatch:
 
 def test_plain_sqlite_library_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a SQLite that has no encryption, ``PRAGMA cipher_version`` is empty: the vault refuses to run."""
-    from sync import _vault
     from sync._errors import VaultInsecure
 
     _make(tmp_path, records=1)
     before = _fingerprint(tmp_path)
-    monkeypatch.setattr(_vault.dbapi2, "connect", sqlite3.connect)  # Python's own, unencrypted SQLite
+    monkeypatch.setattr("sync._vault.dbapi2.connect", sqlite3.connect)  # Python's own, unencrypted SQLite
     with pytest.raises(VaultInsecure):
         _unlock(tmp_path)
     with pytest.raises(VaultInsecure):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -75,7 +76,7 @@ def test_rotate_key_changes_the_key_and_keeps_the_data(tmp_path: Path) -> None:
 def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_at: str) -> None:
     vault, rid = _vault_with_a_note(tmp_path)
     writes = []
-    real_write = _vault.write_header
+    real_write = _keys.write_header
 
     def crashing_write(path: Path, header: _keys.Header) -> None:
         writes.append(header)
@@ -85,10 +86,10 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
 
     real_expect = _vault._expect
 
-    def crashing_expect(conn: object, pragma: str, answer: str) -> None:
+    def crashing_expect(conn: Any, pragma: str, answer: str) -> None:
         if crash_at == "before rekey" and "DELETE" in pragma:
             raise Crash  # phase 2 never happens: the database is under the current key
-        real_expect(conn, pragma, answer)  # type: ignore[arg-type]
+        real_expect(conn, pragma, answer)
 
     monkeypatch.setattr(_vault, "write_header", crashing_write)
     monkeypatch.setattr(_vault, "_expect", crashing_expect)
