@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fieldapp.state.case import sync_label
-from forms import LocalAuthority, ReferralError, SubmittedForm, build_referral, referral_issues, route
+from forms import (
+    LocalAuthority,
+    ReferralError,
+    SubmittedForm,
+    build_referral,
+    lawful_basis_from_answers,
+    referral_issues,
+    route,
+)
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
@@ -30,6 +38,7 @@ class ReferralReview:
     error: str = ""
     authority_choices: list[LocalAuthority] = field(default_factory=list)
     authority: LocalAuthority | None = None
+    preview: str = ""
 
     def load(self) -> bool:
         repo = self.services.repo
@@ -51,6 +60,19 @@ class ReferralReview:
         assert self.form is not None
         found = referral_issues(case=self.case, forms=[self.form], local_authority=self.authority)
         self.issues = [i.message for i in found if i.severity == "error"]
+        self.preview = ""
+        if not self.issues:
+            try:
+                self.preview = build_referral(
+                    case_id=str(self.case_id),
+                    case=self.case,
+                    forms=[self.form],
+                    created_by="you",
+                    created_at=datetime.now(UTC),
+                    local_authority=self.authority,
+                ).summary
+            except ReferralError as exc:
+                self.issues = [str(exc)]
 
     def choose_authority(self, key: str) -> None:
         self.authority = next((a for a in self.authority_choices if a.key == key), None)
@@ -72,7 +94,16 @@ class ReferralReview:
     @property
     def basis_text(self) -> str:
         a = self.form.answers if self.form else {}
-        return f"UK GDPR {a.get('lawful_basis_art6', '?')}; health data {a.get('lawful_basis_art9', '?')}."
+        try:
+            basis = lawful_basis_from_answers(a)
+        except ValueError:
+            return "The lawful basis is not recorded on the form."
+        text = f"UK GDPR Article {basis.article6}"
+        if basis.article9:
+            text += f"; health data Article {basis.article9}" + (
+                f" with DPA 2018 {basis.dpa_2018}" if basis.dpa_2018 else ""
+            )
+        return text + "."
 
     def submit(self, created_by: str) -> UUID | None:
         if not (self.consent_confirmed and self.basis_confirmed):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from forms._spec import FormField, FormSpec, Group, Repeat
 
 Item = FormField | Group | Repeat
 
 
-@lru_cache(maxsize=64)
+_CACHE: dict[tuple[str, int], dict[str, str]] = {}
+
+
 def _labels(spec: FormSpec) -> dict[str, str]:
+    key = (spec.id, spec.version)
+    if key in _CACHE:
+        return _CACHE[key]
     out: dict[str, str] = {}
 
     def walk(items: tuple[Item, ...]) -> None:
@@ -21,6 +25,7 @@ def _labels(spec: FormSpec) -> dict[str, str]:
                 walk(it.items)
 
     walk(spec.items)
+    _CACHE[key] = out
     return out
 
 

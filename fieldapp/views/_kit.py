@@ -40,7 +40,8 @@ class Ctx(Protocol):
 
 
 def tag(identifier: str, control: ft.Control, label: str | None = None) -> ft.Control:
-    return ft.Semantics(identifier=identifier, label=label, content=control)
+    """Give a control a test/automation identifier; ``label`` also makes it one node for screen readers."""
+    return ft.Semantics(identifier=identifier, label=label, container=label is not None, content=control)
 
 
 def app_bar(

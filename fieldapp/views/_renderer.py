@@ -8,6 +8,7 @@ screen readers and a ``Semantics`` identifier ``f-<path>`` for tests; issues sit
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from forms._spec import FormField, Group, Repeat
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]
 MAP_W, MAP_H = 150, 300
-MANY_OPTIONS = 7
+MANY_OPTIONS = 10
 TEXT_KINDS = {
     "short_text",
     "long_text",
@@ -88,6 +89,7 @@ class FormRenderer:
         self.issue_holders: dict[str, ft.Control] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         self.on_after_change: Callable[[], None] = lambda: None
+        self._lock = threading.RLock()
 
     # -- building ---------------------------------------------------------------------------------------------
     def build(self) -> ft.Column:
@@ -171,18 +173,26 @@ class FormRenderer:
         box.controls = cards
 
     def _add(self, path: str) -> None:
-        self.s.add_item(path)
-        self._fill_repeat(path)
-        self.refresh()
+        with self._lock:
+            self.s.add_item(path)
+            self._fill_repeat(path)
+            self.refresh()
 
     def _remove(self, path: str, index: int) -> None:
-        self.s.remove_item(path, index)
-        self._fill_repeat(path)
-        self.refresh()
+        with self._lock:
+            self.s.remove_item(path, index)
+            self._fill_repeat(path)
+            self.refresh()
 
     def _changed(self, path: str, value: Any) -> None:
-        self.s.set(path, value)
-        self.refresh()
+        with self._lock:
+            self.s.set(path, value)
+            self.refresh()
+
+    def _changed_with(self, path: str, read: Callable[[], Any]) -> None:
+        with self._lock:
+            self.s.set(path, read())
+            self.refresh()
 
     # -- fields -----------------------------------------------------------------------------------------------
     def _label(self, f: FormField) -> str:
@@ -245,7 +255,9 @@ class FormRenderer:
             read_only=f.read_only,
             keyboard_type=ft.KeyboardType.NUMBER if f.kind in ("integer", "decimal") else ft.KeyboardType.TEXT,
         )
-        box.on_change = self.act(lambda e: self._changed(path, to_answer(f.kind, box.value or "")))
+        # Read the box when the handler runs, under the lock: change events may be handled out of order on
+        # worker threads, and the control always holds the latest text.
+        box.on_change = self.act(lambda e: self._changed_with(path, lambda: to_answer(f.kind, box.value or "")))
         if f.kind in ("date", "datetime") and not f.read_only:
 
             def now(e: ft.ControlEvent) -> None:
@@ -260,7 +272,7 @@ class FormRenderer:
                     ft.TextButton(label, tooltip=f"{label}: {f.label}", on_click=self.act(now)),
                 ]
             )
-        return box
+        return ft.Row([ft.Container(box, expand=True)])
 
     def _yes_no(self, f: FormField, path: str) -> ft.Control:
         value = self.s.get(path)

@@ -33,9 +33,11 @@ def _timeline_tile(ctx: Ctx, case_id: str, item: TimelineItem) -> ft.Control:
         actions.append(
             ft.TextButton("Open referral", on_click=ctx.act(lambda e: ctx.go(f"/referral/{item.record_id}")))
         )
+    spoken = f"{item.title}, {item.when}. {item.detail} {item.sync}".strip()
     return tag(
         f"timeline-{item.kind}",
-        ft.Card(
+        label=spoken,
+        control=ft.Card(
             content=ft.Container(
                 ft.Column(
                     [

@@ -49,7 +49,7 @@ def build(ctx: Ctx, case_id: str) -> ft.View:
         ]
     controls += [
         ft.Text("Keep facts apart from opinion. A saved note cannot be changed; corrections are addenda."),
-        tag("note-text", box),
+        tag("note-text", ft.Row([ft.Container(box, expand=True)])),
         saved,
         tag("note-error", err),
         ft.Button("Save note", icon=ft.Icons.SAVE, on_click=ctx.act(on_save)),

@@ -93,6 +93,16 @@ def _review_view(ctx: Ctx, route: str, rv: ReferralReview) -> ft.View:
             ft.Text("The postcode does not say which council this goes to: choose one."),
             ft.Semantics(identifier="local-authority", label="Local authority", container=True, content=dd),
         ]
+    if rv.preview:
+        controls += [
+            ft.Text("What the hub will receive", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Container(
+                ft.Text(rv.preview, selectable=True),
+                padding=12,
+                border_radius=8,
+                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
+            ),
+        ]
     controls += [
         tag("referral-issues", issues),
         tag("referral-error", err),

@@ -76,9 +76,18 @@ class AppPage:
 
     # -- acting --------------------------------------------------------------------------------------------------
     def type_into(self, box: Locator, text: str) -> None:
-        box.click()
-        box.fill("")
-        box.fill(text)
+        """Click, clear, type; check the field holds the text and retry (Flutter's web input loses some fills)."""
+        for _ in range(4):
+            box.click()
+            box.fill("")
+            box.fill(text)
+            self.page.wait_for_timeout(60)
+            try:
+                if box.input_value(timeout=2000) == text:
+                    return
+            except Exception:
+                return
+        raise AssertionError(f"could not type {text!r} into {box}")
 
     def type_label(self, label: str, text: str) -> None:
         self.type_into(self.textbox(label), text)
@@ -89,10 +98,18 @@ class AppPage:
     def click(self, name: str, exact: bool = False) -> None:
         self.button(name, exact).click()
 
-    def wait_text(self, text: str | re.Pattern[str], timeout_s: float = 20.0) -> Locator:
-        loc = self.text(text)
-        loc.wait_for(state="attached", timeout=timeout_s * 1000)
-        return loc
+    def wait_text(self, text: str | re.Pattern[str], timeout_s: float = 20.0) -> str:
+        """Wait until some text or accessible label on the page contains ``text``; returns the whole page text."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            body = self.body_text()
+            if (text.search(body) if isinstance(text, re.Pattern) else text in body) is not None and (
+                isinstance(text, re.Pattern) or text in body
+            ):
+                return body
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"text {text!r} never appeared; the page says: {body[-1500:]}")
+            self.page.wait_for_timeout(150)
 
     def wait_url(self, suffix: str, timeout_s: float = 20.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -101,6 +118,14 @@ class AppPage:
                 return
             self.page.wait_for_timeout(100)
         raise TimeoutError(f"url {self.page.url} never ended with {suffix}")
+
+    def wait_url_re(self, pattern: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.page.url):
+                return
+            self.page.wait_for_timeout(100)
+        raise TimeoutError(f"url {self.page.url} never matched {pattern}")
 
     def body_text(self) -> str:
         """Every label and text in the accessible DOM (what a screen reader would read)."""
@@ -122,3 +147,44 @@ class AppPage:
 
     def close(self) -> None:
         self.page.close()
+
+
+class FormDriver:
+    """Fill a rendered form by field path: each field is wrapped in ``Semantics(identifier="f-<path>")``."""
+
+    def __init__(self, ui: AppPage) -> None:
+        self.ui = ui
+
+    def field(self, path: str) -> Locator:
+        return self.ui.ident(f"f-{path}")
+
+    def text(self, path: str, value: str) -> None:
+        self.ui.type_into(self.field(path).get_by_role("textbox").first, value)
+
+    def radio(self, path: str, label: str) -> None:
+        self.field(path).get_by_role("radio", name=label, exact=True).first.click()
+
+    def tick(self, path: str, label: str) -> None:
+        self.field(path).get_by_role("checkbox", name=label).first.click()
+
+    def press(self, path: str, name: str) -> None:
+        self.field(path).get_by_role("button", name=name).first.click()
+
+    def wait(self, path: str, timeout_s: float = 20.0) -> Locator:
+        loc = self.field(path)
+        loc.wait_for(state="attached", timeout=timeout_s * 1000)
+        return loc
+
+    def scroll_to(self, path: str) -> None:
+        """Bring a field on screen for a screenshot (Flutter scrolls its canvas on wheel events)."""
+        loc = self.field(path)
+        for _ in range(40):
+            box = loc.bounding_box()
+            if box is None:
+                return
+            height = self.ui.page.viewport_size["height"] if self.ui.page.viewport_size else 800
+            if 60 <= box["y"] <= height - 200:
+                return
+            self.ui.page.mouse.move(640, 400)
+            self.ui.page.mouse.wheel(0, 400 if box["y"] > height - 200 else -400)
+            self.ui.page.wait_for_timeout(120)

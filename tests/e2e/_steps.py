@@ -1,0 +1,107 @@
+"""Steps shared by the end-to-end flows: set up a device, enrol, add a case, fill the concern form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.support.browser import AppPage, FormDriver
+
+PASSPHRASE = "amber otter quietly folds maps"
+
+
+def create_vault(ui: AppPage) -> None:
+    ui.wait_text("Set up this device")
+    ui.shot("setup")
+    ui.type_label("Passphrase", PASSPHRASE)
+    ui.type_label("Confirm passphrase", PASSPHRASE)
+    ui.click("Create vault")
+    ui.wait_url("/enrol")
+
+
+def enrol(ui: AppPage, hub_url: str, code: str) -> None:
+    ui.wait_url("/enrol")
+    ui.type_ident("hub-url", hub_url)
+    ui.type_ident("enrol-code", code)
+    ui.shot("enrol")
+    ui.click("Enrol", exact=True)
+    ui.wait_url("/caseload")
+
+
+def unlock(ui: AppPage) -> None:
+    ui.wait_text("Enter your passphrase")
+    ui.type_label("Passphrase", PASSPHRASE)
+    ui.click("Unlock")
+
+
+def add_case(
+    ui: AppPage, name: str, nhs: str = "943 476 5919", postcode: str = "TQ1 2AB", dob: str = "2025-06-01"
+) -> str:
+    ui.wait_url("/caseload")
+    ui.click("New case")
+    ui.wait_url("/case/new")
+    ui.type_label("Child's name", name)
+    ui.type_label("Date of birth (YYYY-MM-DD)", dob)
+    ui.type_label("NHS number", nhs)
+    ui.type_label("Postcode", postcode)
+    ui.shot("new-case")
+    ui.click("Save case")
+    ui.wait_text("Raise a concern")
+    case_id = ui.page.url.rstrip("/").rsplit("/", 1)[-1]
+    ui.shot("case")
+    return case_id
+
+
+def fill_concern(ui: AppPage) -> None:
+    """The health visitor concern form: urgency gate, visit, one injury on the body map, concern, consent, sign."""
+    f = FormDriver(ui)
+    f.wait("immediate_danger")
+    f.radio("immediate_danger", "Yes")
+    ui.wait_text("CALL 999 NOW")
+    ui.shot("concern-999-banner")
+    f.radio("immediate_danger", "No")
+    today = date.today().isoformat()
+    f.text("visit_date", today)
+    f.radio("visit_type", "Home visit")
+    f.text("present", "Mother and the baby.")
+    f.radio("child_seen", "Yes")
+    f.radio("access", "Neither")
+    ui.shot("concern-visit")
+    f.radio("children[0].mobile", "No")
+    f.radio("children[0].injury_seen", "Yes")
+    if f.field("children[0].injuries[0].position").count() == 0:
+        f.press("children[0].injuries", "Add injury")
+    f.wait("children[0].injuries[0].position")
+    ui.ident("bodymap-children[0].injuries[0].position").click()
+    ui.wait_text("Front view · x")
+    f.scroll_to("children[0].injuries[0].position")
+    ui.shot("concern-body-map")
+    f.radio("children[0].injuries[0].injury_type", "Bruise")
+    f.radio("children[0].injuries[0].explanation_given", "Yes")
+    f.text("children[0].injuries[0].explanation", "Mother said the baby rolled off the sofa.")
+    f.text("children[0].injuries[0].explained_by", "Mother")
+    f.text("children[0].injuries[0].observed_at", f"{today} 09:40")
+    f.text("children[0].injuries[0].recorded_by", "Hana Visitor")
+    f.radio("perinatal_mental_health", "Concern")
+    f.text("perinatal_mental_health_detail", "Low mood since the birth; known to the GP.")
+    f.radio("substance_misuse", "No concern")
+    f.tick("categories", "Physical abuse")
+    f.text("worry", "A bruise on the upper arm of a non-mobile baby.")
+    f.text("facts", "I saw a 2 cm bruise on the left upper arm.")
+    f.radio("da_safe_to_ask", "Yes")
+    f.radio("da_disclosed", "No")
+    f.radio("level_of_need", "Level 4: child protection (significant harm or the risk of it)")
+    f.text("threshold_rationale", "Any bruise on a non-mobile baby needs a referral.")
+    f.radio("referral_decision", "Refer to the MASH (children's social care)")
+    f.radio("parent_informed", "Yes")
+    f.radio("consent", "Not sought")
+    f.text("consent_not_given_reason", "Level 4: sharing without consent to protect the baby.")
+    f.text("referrer_name", "Hana Visitor")
+    f.text("referrer_role", "Health visitor")
+    f.text("registration", "12A3456E")
+    f.text("referrer_email", "hana.visitor@nhs.net")
+    f.text("referrer_phone", "01803 123456")
+    f.text("referred_at", f"{today} 10:15")
+    f.radio("safeguarding_lead_consulted", "Yes")
+    f.text("safeguarding_lead_name", "Jo Hughes")
+    f.tick("attestation", "Signed as")
+    ui.shot("concern-signed")

@@ -1,0 +1,67 @@
+"""Flow 1, health visitor: create vault, enrol, work offline (hub stopped): case, note, concern form with a body map
+injury, referral to the outbox; start the hub; sync; the hub's CLI shows the referral and the app its receipt."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e import _steps
+from tests.support.browser import AppPage
+from tests.support.hubproc import HubProcess
+from tests.support.webapp import WebApp
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_health_visitor_refers_offline_then_syncs(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess() as hub, WebApp(tmp_path / "hv", log_dir=tmp_path) as app:
+        code = hub.enrol_code("hv1", "health_visitor", display_name="Hana Visitor")
+        ui = AppPage(browser, app.url, "health_visitor").open()
+        _steps.create_vault(ui)
+        _steps.enrol(ui, hub.base_url, code)
+        ui.shot("caseload-empty")
+
+        hub.stop()  # no signal from here on
+        _steps.add_case(ui, "Poppy Canary")
+        ui.click("Write note")
+        ui.type_label("Case note", "Home visit. Baby has a bruise on the left upper arm.")
+        ui.shot("note")
+        ui.click("Save note")
+        ui.wait_text("Waiting to sync")
+        ui.shot("case-with-note")
+
+        ui.click("Raise a concern")
+        _steps.fill_concern(ui)
+        ui.click("Submit form")
+        try:
+            ui.wait_url_re(r"/referral/")
+        except TimeoutError:
+            ui.shot("concern-refused")
+            raise AssertionError(ui.body_text()[-3000:]) from None
+        ui.wait_text("Review the referral")
+        ui.shot("referral-review")
+        ui.ident("confirm-consent").get_by_role("checkbox").first.click()
+        ui.ident("confirm-basis").get_by_role("checkbox").first.click()
+        ui.click("Send referral")
+        ui.wait_text("Waiting to sync")
+        ui.shot("referral-queued")
+        assert "Received by hub" not in ui.body_text()
+
+        hub.start()  # the signal is back: the engine retries on its own
+        ui.wait_text(re.compile("Received by hub"), timeout_s=60)
+        ui.shot("referral-receipt")
+        reference = re.search(r"ref (\S+)", ui.body_text())
+        assert reference is not None
+
+        listing = hub.cli("referrals", "list")
+        assert reference.group(1) in listing
+
+        ui.click("Back")
+        ui.wait_url("/caseload")
+        ui.wait_text("Synced", timeout_s=30)
+        ui.shot("caseload-synced")
+        ui.close()
