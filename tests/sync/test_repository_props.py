@@ -16,7 +16,9 @@ from sync._vault import Vault, VaultSettings
 PASS = "correct horse battery staple"
 FIELDS = ("child_name", "postcode", "school", "gp_practice")
 edit = st.dictionaries(st.sampled_from(FIELDS), st.one_of(st.none(), st.text(max_size=8)), max_size=3)
-step = st.one_of(st.tuples(st.just("edit"), edit), st.tuples(st.just("attempt"), st.just({})))
+step: st.SearchStrategy[tuple[str, dict[str, str | None]]] = st.one_of(
+    st.tuples(st.just("edit"), edit), st.tuples(st.just("attempt"), st.just({}))
+)
 
 
 @pytest.fixture(scope="module")
