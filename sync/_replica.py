@@ -187,6 +187,9 @@ class Replica:
             rows = conn.execute(
                 f"SELECT {_MUT_COLUMNS} FROM outbox o WHERE o.state = 'queued' "  # noqa: S608 (constant columns)
                 "AND o.seq = (SELECT MIN(seq) FROM outbox p WHERE p.record_id = o.record_id) "
+                # a record with an open conflict or rejection waits for the user, whatever was saved since
+                "AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.record_id = o.record_id AND c.resolved_at IS NULL) "
+                "AND NOT EXISTS (SELECT 1 FROM rejections j WHERE j.record_id = o.record_id AND j.resolved_at IS NULL) "
                 "ORDER BY o.seq LIMIT ?",
                 (max_count + len(skipped),),
             ).fetchall()
@@ -247,9 +250,9 @@ class Replica:
             self._advance(conn, rec, theirs, result.version, expected)
         elif outcome == Outcome.CONFLICT:
             conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
-            _carry_forward(conn, row)
+            known = _resolved_fields(conn, row.mutation_id)  # the user already chose for these: never resend
+            _carry_forward(conn, row, {k: v for k, v in row.fields.items() if k not in known})
             theirs = dict(result.fields) if result.fields is not None else rec.server_body
-            known = _resolved_fields(conn, row.mutation_id)
             extra = [c for c in result.conflicts if c.field not in known]
             self._advance(conn, rec, theirs, result.version, rec.server_body, extra, row.mutation_id)
         else:
@@ -312,9 +315,12 @@ class Replica:
             merged = merge_fields(expected_base, mine, theirs)
             apply = dict(merged.apply)
             found = {c.field: c for c in merged.conflicts}
-        for c in extra_conflicts:
-            if theirs.get(c.field) != mine.get(c.field, c.mine):
-                found[c.field] = c
+        for c in extra_conflicts:  # the hub's view of a clash; ours wins, since it holds the latest local edit
+            if c.field in found:
+                continue
+            my_value = mine.get(c.field, c.mine)
+            if theirs.get(c.field) != my_value:
+                found[c.field] = c.model_copy(update={"mine": my_value})
                 apply.pop(c.field, None)
         open_conflict = _open_conflict(conn, rec.id)
         if found:
@@ -343,14 +349,21 @@ class Replica:
     # -- the user's side: conflicts and rejections ---------------------------------------------------------------
 
     def list_conflicts(self, record_id: str | None = None) -> list[ConflictView]:
+        """Open conflicts; each field's ``mine`` is the latest local value (the user may have edited it since)."""
         with self._vault.transaction() as conn:
             sql = "SELECT id, record_id, server_version, fields FROM conflicts WHERE resolved_at IS NULL"
             params: tuple[Any, ...] = ()
             if record_id is not None:
                 sql += " AND record_id = ?"
                 params = (record_id,)
-            rows = conn.execute(sql + " ORDER BY id", params).fetchall()
-        return [_conflict_view(r) for r in rows]
+            views = [_conflict_view(r) for r in conn.execute(sql + " ORDER BY id", params).fetchall()]
+            out: list[ConflictView] = []
+            for view in views:
+                rec = _load(conn, view.record_id)
+                body = rec.body if rec else {}
+                fields = tuple(c.model_copy(update={"mine": body.get(c.field, c.mine)}) for c in view.fields)
+                out.append(ConflictView(view.id, view.record_id, view.server_version, fields))
+        return out
 
     def resolve_conflict(self, conflict_id: int, choices: Mapping[str, Any]) -> list[Issue]:
         """Apply the user's per-field choices as a new mutation on the current version. Returns issues, never raises
@@ -378,12 +391,13 @@ class Replica:
                 if isinstance(choice, Choice.Edited):
                     values[c.field] = choice.value
                 elif choice == Choice.MINE:
-                    values[c.field] = c.mine
+                    values[c.field] = rec.body.get(c.field, c.mine)  # the latest local value (edited since?)
                 elif choice == Choice.THEIRS:
                     values[c.field] = rec.server_body.get(c.field)
                 else:
                     values[c.field] = choice
             conn.execute("UPDATE conflicts SET resolved_at = ? WHERE id = ?", (_now(), conflict_id))
+            _strip_fields(conn, rec.id, set(values))  # the decision travels alone, in the new row
             changed = {f: v for f, v in values.items() if rec.server_body.get(f) != v}
             rejected = _has_open(conn, "rejections", rec.id)
             if not rejected:
@@ -559,12 +573,14 @@ def _insert_row(conn: Any, rec: _Rec, fields: Mapping[str, JsonValue], base_vers
     return mutation_id
 
 
-def _carry_forward(conn: Any, answered: OutboxRow) -> None:
+def _carry_forward(conn: Any, answered: OutboxRow, carried: dict[str, JsonValue]) -> None:
     """A conflicting mutation stored nothing at the hub: its fields go on with the next unsent row of the record
     (made on top of it), or in a fresh row; ``_advance`` then keeps only what still needs sending."""
+    if not carried:
+        return
     rows = _rows(conn, answered.record_id)
     if rows and rows[0].attempts == 0:
-        fields = {**answered.fields, **rows[0].fields}
+        fields = {**carried, **rows[0].fields}
         conn.execute("UPDATE outbox SET fields = ? WHERE mutation_id = ?", (_dumps(fields), rows[0].mutation_id))
         return
     mutation_id = str(uuid7())
@@ -572,8 +588,20 @@ def _carry_forward(conn: Any, answered: OutboxRow) -> None:
         "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
         (mutation_id, answered.record_id, answered.record_type, answered.case_id, answered.base_version,
-         _dumps(answered.fields), _now()),
+         _dumps(carried), _now()),
     )  # fmt: skip
+
+
+def _strip_fields(conn: Any, record_id: str, names: set[str]) -> None:
+    """Remove ``names`` from the record's unsent rows (dropping rows left empty)."""
+    for row in _rows(conn, record_id):
+        if row.attempts > 0 or not names & row.fields.keys():
+            continue
+        keep = {k: v for k, v in row.fields.items() if k not in names}
+        if keep:
+            conn.execute("UPDATE outbox SET fields = ? WHERE mutation_id = ?", (_dumps(keep), row.mutation_id))
+        else:
+            conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
 
 
 def _has_open(conn: Any, table: Literal["rejections", "conflicts"], record_id: str) -> bool:
