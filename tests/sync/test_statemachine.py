@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 from hypothesis import HealthCheck, Phase, settings
@@ -76,6 +77,11 @@ class Device:
         return seen
 
 
+def _quiet(dev: Device) -> bool:
+    counts = dev.engine.replica.counts()
+    return (counts.pending, counts.conflicts, counts.rejected) == (0, 0, 0)
+
+
 class ThreeDevices(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -102,7 +108,7 @@ class ThreeDevices(RuleBasedStateMachine):
         before = dev.body(self.case_id).get(field)
         if isinstance(before, str):
             self.replaced_knowingly.add((field, before))
-        dev.repo.save_record("case", {field: value}, record_id=self.case_id)
+        dev.repo.save_record("case", {field: value}, record_id=UUID(self.case_id))
         self.typed.add((field, value))
 
     @rule(device=st.integers(0, DEVICES - 1), fault=st.sampled_from([None, None, "drop_request", "drop_response"]))
@@ -148,7 +154,7 @@ class ThreeDevices(RuleBasedStateMachine):
                 self._resolve(dev, "mine")
                 dev.engine.sync_once()
                 self.surfaced |= dev.conflict_values()
-            if all(d.engine.replica.counts() == (0, 0, 0) for d in self.devices):
+            if all(_quiet(d) for d in self.devices):
                 break
         for dev in self.devices:  # a last pull so every device has the final state
             dev.engine.sync_once()
