@@ -37,10 +37,14 @@ def upload_pending(vault: _Vault, client: HubClient, token: str) -> int:
 
 def upload_one(vault: _Vault, client: HubClient, token: str, sha: str) -> bool:
     with vault.transaction() as conn:
-        row = conn.execute("SELECT data FROM attachments WHERE sha256 = ?", (sha,)).fetchone()
+        row = conn.execute(
+            "SELECT a.data, r.case_id FROM attachments a LEFT JOIN records r ON r.id = a.record_id WHERE a.sha256 = ?",
+            (sha,),
+        ).fetchone()
     if row is None:
         return False
     data = bytes(row[0])
+    case_id = None if row[1] is None else str(row[1])
     if hashlib.sha256(data).hexdigest() != sha:
         raise BadAnswer(f"attachment {sha[:12]} does not match its hash in the vault")  # never send corrupt data
     status = client.attachment_status(sha, token)
@@ -51,7 +55,7 @@ def upload_one(vault: _Vault, client: HubClient, token: str, sha: str) -> bool:
         if index in held:
             continue
         chunk = data[index * ATTACHMENT_CHUNK_BYTES : (index + 1) * ATTACHMENT_CHUNK_BYTES]
-        status = client.put_chunk(sha, index, chunk, token)
+        status = client.put_chunk(sha, index, chunk, token, size=len(data), case_id=case_id)
         held = set(status.chunks_received) | {index}
         with vault.transaction() as conn:
             conn.execute("UPDATE attachments SET chunks_sent = ? WHERE sha256 = ?", (json.dumps(sorted(held)), sha))

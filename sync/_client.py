@@ -127,8 +127,12 @@ class HubClient:
     def attachment_status(self, sha256: str, token: str) -> AttachmentStatus:
         return self._call("GET", f"/attachments/{sha256}", AttachmentStatus, token=token)
 
-    def put_chunk(self, sha256: str, index: int, data: bytes, token: str) -> AttachmentStatus:
-        return self._call("PUT", f"/attachments/{sha256}/chunks/{index}", AttachmentStatus, raw=data, token=token)
+    def put_chunk(
+        self, sha256: str, index: int, data: bytes, token: str, *, size: int, case_id: str | None = None
+    ) -> AttachmentStatus:
+        query = f"?size={size}" + (f"&case_id={case_id}" if case_id else "")
+        path = f"/attachments/{sha256}/chunks/{index}{query}"
+        return self._call("PUT", path, AttachmentStatus, raw=data, token=token)
 
     def attachment_content(self, sha256: str, token: str) -> bytes:
         return self._raw_call("GET", f"/attachments/{sha256}/content", token=token)
