@@ -205,12 +205,12 @@ def test_timeouts_shrink_the_batch_down_to_what_gets_through(tmp_path: Path) -> 
     from sync.protocol import Credentials, UserInfo
 
     creds = Credentials(
-        device_id="01890000-0000-7000-8000-000000000009",  # type: ignore[arg-type]
+        device_id="01890000-0000-7000-8000-000000000009",
         user=UserInfo(
-            user_id="01890000-0000-7000-8000-00000000000a",  # type: ignore[arg-type]
+            user_id="01890000-0000-7000-8000-00000000000a",
             username="hv1",
             display_name="HV",
-            role="health_visitor",  # type: ignore[arg-type]
+            role="health_visitor",
             organisation="Devon",
         ),
         access_token="a" * 20,
