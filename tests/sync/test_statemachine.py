@@ -67,7 +67,11 @@ class Device:
         return {} if row is None else dict(json.loads(row[0]))
 
     def conflict_values(self) -> set[tuple[str, str]]:
+        """Values shown to the user in conflicts: the open ones as the app lists them, and every stored one."""
         seen: set[tuple[str, str]] = set()
+        for view in self.engine.replica.list_conflicts():
+            for clash in view.fields:
+                seen |= {(clash.field, v) for v in (clash.mine, clash.theirs) if isinstance(v, str)}
         with self.vault.read() as conn:
             for (fields,) in conn.execute("SELECT fields FROM conflicts").fetchall():
                 for clash in json.loads(fields):
