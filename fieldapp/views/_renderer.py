@@ -87,6 +87,7 @@ class FormRenderer:
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
         self.issue_holders: dict[str, ft.Control] = {}
+        self.reason_holders: dict[str, ft.Control] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         self.on_after_change: Callable[[], None] = lambda: None
         self._lock = threading.RLock()
@@ -114,7 +115,14 @@ class FormRenderer:
         holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, content=issue, visible=False)
         self.issue_texts[path] = issue
         self.issue_holders[path] = holder
-        box = ft.Column([control, holder], spacing=2)
+        # A soft warning lets the user go on with a reason (stored with the submission as an override).
+        reason = ft.TextField(
+            label="Reason to go on despite the warning", value=self.s.overrides.get(path, ""), dense=True
+        )
+        reason.on_change = self.act(lambda e: self._override(path, reason))
+        reason_holder = ft.Semantics(identifier=f"reason-{path}", content=reason, visible=False)
+        self.reason_holders[path] = reason_holder
+        box = ft.Column([control, holder, reason_holder], spacing=2)
         wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box)
         self.wrappers[path] = wrapper
         return wrapper
@@ -150,6 +158,7 @@ class FormRenderer:
             self.wrappers.pop(p, None)
             self.issue_texts.pop(p, None)
             self.issue_holders.pop(p, None)
+            self.reason_holders.pop(p, None)
         for p in [p for p in self.repeat_boxes if p.startswith(f"{path}[")]:
             self.repeat_boxes.pop(p, None)
         raw = self.s.get(path)
@@ -187,6 +196,11 @@ class FormRenderer:
     def _changed(self, path: str, value: Any) -> None:
         with self._lock:
             self.s.set(path, value)
+            self.refresh()
+
+    def _override(self, path: str, box: ft.TextField) -> None:
+        with self._lock:
+            self.s.override(path, box.value or "")
             self.refresh()
 
     def _changed_with(self, path: str, read: Callable[[], Any]) -> None:
@@ -432,6 +446,9 @@ class FormRenderer:
         for path, text in self.issue_texts.items():
             shown = self.s.shown_issues(path)
             self.issue_holders[path].visible = bool(shown)
+            self.reason_holders[path].visible = path in self.s.overrides or any(
+                i.path == path for i in self.s.state.warnings
+            )
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         self.on_after_change()

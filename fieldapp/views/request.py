@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import flet as ft
 
+from fieldapp._services import Event
 from fieldapp.state.inbox import RequestState
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 from fieldapp.views.inbox import rag_chip
@@ -40,7 +42,14 @@ def build(ctx: Ctx, record_id: str) -> ft.View:
         ft.Text("Share only what was asked (Caldicott: minimum necessary).", italic=True, size=13),
     ]
     if row.answered:
-        controls.append(tag("response-state", ft.Text(row.answered, weight=ft.FontWeight.BOLD)))
+        answered = ft.Text(row.answered, weight=ft.FontWeight.BOLD)
+
+        def on_event(event: Event, payload: Any) -> None:
+            if event in (Event.SYNC_STATUS, Event.DATA_CHANGED) and st.load() and st.row is not None:
+                answered.value = st.row.answered
+
+        ctx.on_event(on_event)
+        controls.append(tag("response-state", answered))
     else:
         controls.append(
             ft.Row(

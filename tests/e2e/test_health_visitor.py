@@ -54,7 +54,7 @@ def test_health_visitor_refers_offline_then_syncs(browser: Browser, tmp_path: Pa
         hub.start()  # the signal is back: the engine retries on its own
         ui.wait_text(re.compile("Received by hub"), timeout_s=60)
         ui.shot("referral-receipt")
-        reference = re.search(r"ref (\S+)", ui.body_text())
+        reference = re.search(r"ref ([A-Z]+-\d{4}-\d+)", ui.body_text())
         assert reference is not None
 
         listing = hub.cli("referrals", "list")

@@ -1,0 +1,91 @@
+"""Flow 2, GP: the hub creates an information request; the GP's device syncs, answers it, syncs; the hub shows it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e import _steps
+from tests.support.browser import AppPage, FormDriver
+from tests.support.hubproc import HubProcess
+from tests.support.webapp import WebApp
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess() as hub, WebApp(tmp_path / "gp", log_dir=tmp_path) as app:
+        hub.create_user("staff1", "hub_staff", display_name="Sam Staff")
+        code = hub.enrol_code("gp1", "gp", display_name="Dr Gina Practitioner")
+        made = hub.cli(
+            "requests",
+            "create",
+            "--practice",
+            "A81001",
+            "--child-name",
+            "Alex Example",
+            "--child-dob",
+            "2024-03-01",
+            "--child-nhs",
+            "9434765919",
+            "--adult",
+            "Jordan Example;1994-07-12;mother",
+            "--rag",
+            "red",
+            "--question",
+            "Is the family known to the practice?",
+            "--by",
+            "staff1",
+        )
+        reference = re.search(r"[A-Z]+-\d{4}-\d+", made)
+        assert reference is not None, made
+
+        ui = AppPage(browser, app.url, "gp").open()
+        _steps.create_vault(ui)
+        _steps.enrol(ui, hub.base_url, code)
+        ui.click("Inbox")
+        ui.wait_url("/inbox")
+        ui.wait_text(reference.group(0), timeout_s=60)
+        ui.wait_text("Due in")
+        ui.shot("inbox")
+        ui.text(re.compile(reference.group(0))).click()
+        ui.wait_url_re(r"/request/")
+        ui.wait_text("Is the family known to the practice?")
+        ui.shot("request")
+
+        ui.click("Respond")
+        f = FormDriver(ui)
+        f.wait("nothing_known")
+        ui.shot("response-form")
+        f.radio("nothing_known", "No")
+        f.text("conditions", "Asthma, well controlled.")
+        f.text("gp_analysis", "No safeguarding concerns known to the practice.")
+        f.radio("health_rag", "Green")
+        f.radio("info_withheld", "No")
+        f.radio("shared_without_consent", "No")
+        f.text("responder_name", "Dr Gina Practitioner")
+        f.text("gmc_number", "1234567")
+        f.press("responded_at", "Now")
+        f.tick("signature", "Signed as")
+        ui.shot("response-filled")
+        ui.click("Submit form")
+        try:
+            ui.wait_url_re(r"/request/")
+        except TimeoutError:
+            ui.shot("response-refused")
+            raise AssertionError([line for line in ui.body_text().splitlines() if "•" in line]) from None
+        ui.wait_text("Answered")
+        ui.shot("response-queued")
+        ui.wait_text("Received by hub", timeout_s=60)
+        ui.shot("response-receipt")
+
+        hub_ref = re.search(r"ref ([A-Z]+-\d{4}-\d+)", ui.body_text())
+        assert hub_ref is not None
+        listing = hub.cli("responses", "list")
+        assert hub_ref.group(1) in listing, listing
+        request_id = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", made)
+        assert request_id is not None and request_id.group(0) in listing, (made, listing)
+        ui.close()
