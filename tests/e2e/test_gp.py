@@ -87,5 +87,6 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         listing = hub.cli("responses", "list")
         assert hub_ref.group(1) in listing, listing
         request_id = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", made)
-        assert request_id is not None and request_id.group(0) in listing, (made, listing)
+        assert request_id is not None, made
+        assert request_id.group(0) in listing, (made, listing)
         ui.close()
