@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -75,6 +76,18 @@ def grant(conn: Connection, case_id: str, user_id: str, reason: str, now: float)
         return False
     conn.execute(sa.insert(case_access).values(case_id=case_id, user_id=user_id, reason=reason, created_at=now))
     return True
+
+
+def row_visible(who: Principal, row: Mapping[str, Any], has_case: Callable[[str], bool]) -> bool:
+    """``visible`` for a row in hand (the push path, where rows may not be written yet)."""
+    if who.is_staff:
+        return True
+    between = row["record_type"] in _BETWEEN_HUB_AND_GP
+    if who.role == Role.GP:
+        return bool(between and who.ods_code and row["practice_ods"] == who.ods_code)
+    if who.role in CASEWORKERS:
+        return not between and has_case(row["case_id"])
+    return False
 
 
 def can_read_record(conn: Connection, who: Principal, record_id: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hub._tables import audit
@@ -23,13 +22,14 @@ def record(
     detail: Any = None,
 ) -> None:
     conn.execute(
-        sa.insert(audit).values(
-            at=at,
-            actor=actor[:64],
-            device_id=device_id,
-            action=action,
-            target=None if target is None else target[:200],
-            outcome=outcome,
-            detail=None if detail is None else json.dumps(detail, sort_keys=True, default=str),
-        )
+        audit.insert(),
+        {
+            "at": at,
+            "actor": actor[:64],
+            "device_id": device_id,
+            "action": action,
+            "target": None if target is None else target[:200],
+            "outcome": outcome,
+            "detail": None if detail is None else json.dumps(detail, sort_keys=True, default=str),
+        },
     )

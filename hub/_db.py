@@ -10,6 +10,7 @@ row). Transient failures (unique races, deadlocks, serialisation) are retried by
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ class Database:
         parsed = sa.make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._write_lock = threading.RLock()
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -68,8 +70,15 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self._writer.begin() as conn:
-            yield conn
+        if self.is_sqlite:
+            # SQLite has one writer at a time. Queue this process's writers on a lock rather than let them collide
+            # in BEGIN IMMEDIATE, where SQLite's busy handler sleeps in growing steps (throughput collapses under
+            # load). Other processes on the same file still wait through the busy timeout.
+            with self._write_lock, self._writer.begin() as conn:
+                yield conn
+        else:
+            with self._writer.begin() as conn:
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -1,8 +1,12 @@
-"""Applying pushed mutations, each exactly once, each in its own transaction.
+"""Applying a pushed batch of mutations, each exactly once, in one transaction per batch.
 
-For every mutation, one write transaction: look up the mutation id (a replay returns the stored answer; the same id
-with another payload is ``rejected``/``mutation_reused``), lock the record, decide the outcome, write the record, its
-version, the answer and an audit row, commit. One bad mutation never stops the rest of the batch.
+The batch's transaction: load the stored answers of its mutation ids and lock the records it touches (in record-id
+order, so two batches never wait on each other in a cycle), then for each mutation in order: a replay returns the
+stored answer; the same id with another payload is ``rejected``/``mutation_reused`` (not stored); otherwise decide
+the outcome, write the record, its version and the answer. One audit row lists every outcome; commit.
+A rejected or forbidden mutation changes nothing and never stops the rest of the batch. If the transaction loses a
+race (another hub process inserted the same record or mutation id first), it is rolled back and run again, and the
+replay path answers from what the winner stored.
 """
 
 from __future__ import annotations
@@ -41,13 +45,31 @@ from sync.protocol import (
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
 REFERRAL_RECEIVED: Final = "received"
 
+_STORED: Final = sa.select(mutations.c.mutation_id, mutations.c.payload_hash, mutations.c.result).where(
+    mutations.c.mutation_id.in_(sa.bindparam("ids", expanding=True))
+)
+_LOCK: Final = (
+    sa.select(records)
+    .where(records.c.record_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(records.c.record_id)
+    .with_for_update()
+)
+_BASE: Final = sa.select(record_versions.c.fields).where(
+    record_versions.c.record_id == sa.bindparam("rid"), record_versions.c.version == sa.bindparam("v")
+)
+_REQUEST: Final = sa.select(records.c.case_id, records.c.practice_ods).where(
+    records.c.record_id == sa.bindparam("rid"), records.c.record_type == RecordType.INFO_REQUEST.value
+)
+
 
 def payload_hash(m: Mutation) -> str:
     return hashlib.sha256(canonical_json(m.model_dump(mode="json"))).hexdigest()
 
 
 def push(db: Database, settings: Settings, who: Principal, batch: list[Mutation]) -> list[MutationResult]:
-    return [db.retrying(lambda conn, m=m: _apply_once(conn, settings.clock(), who, m)) for m in batch]  # type: ignore[misc]
+    if not batch:
+        return []
+    return db.retrying(lambda conn: _Batch(conn, settings.clock(), who).run(batch))
 
 
 def _answer(m: Mutation, outcome: Outcome, **kw: Any) -> MutationResult:
@@ -58,141 +80,8 @@ def _rejected(m: Mutation, code: str, message: str, path: str = "") -> MutationR
     return _answer(m, Outcome.REJECTED, issues=[Issue(path=path, code=code, message=message)])
 
 
-def _apply_once(conn: Connection, now: float, who: Principal, m: Mutation) -> MutationResult:
-    digest = payload_hash(m)
-    stored = conn.execute(
-        sa.select(mutations.c.payload_hash, mutations.c.result).where(mutations.c.mutation_id == str(m.mutation_id))
-    ).one_or_none()
-    if stored is not None:
-        if stored.payload_hash == digest:
-            _audit.record(
-                conn,
-                at=now,
-                actor=who.username,
-                device_id=who.device_id,
-                action="push.replay",
-                target=str(m.record_id),
-                outcome="replayed",
-            )
-            return MutationResult.model_validate_json(stored.result)
-        _audit.record(
-            conn,
-            at=now,
-            actor=who.username,
-            device_id=who.device_id,
-            action="push",
-            target=str(m.record_id),
-            outcome="mutation_reused",
-        )
-        return _rejected(m, "mutation_reused", "this mutation id was already used with a different payload")
-    result = _decide(conn, now, who, m)
-    conn.execute(
-        sa.insert(mutations).values(
-            mutation_id=str(m.mutation_id),
-            payload_hash=digest,
-            record_id=str(m.record_id),
-            device_id=who.device_id,
-            result=result.model_dump_json(),
-            created_at=now,
-        )
-    )
-    _audit.record(
-        conn,
-        at=now,
-        actor=who.username,
-        device_id=who.device_id,
-        action=f"push.{m.record_type.value}",
-        target=str(m.record_id),
-        outcome=result.outcome.value,
-        detail={"version": result.version, "issues": [i.code for i in result.issues]} if result.issues else None,
-    )
-    return result
-
-
-def _decide(conn: Connection, now: float, who: Principal, m: Mutation) -> MutationResult:
-    if m.record_type not in _access.WRITABLE[who.role]:
-        return _answer(m, Outcome.FORBIDDEN, issues=[Issue(path="", code="forbidden", message="not for your role")])
-    row = conn.execute(
-        sa.select(records).where(records.c.record_id == str(m.record_id)).with_for_update()
-    ).one_or_none()
-    if row is None:
-        return _create(conn, now, who, m)
-    return _update(conn, now, who, m, row._mapping)
-
-
-def _create(conn: Connection, now: float, who: Principal, m: Mutation) -> MutationResult:
-    if m.base_version != 0:
-        return _rejected(m, "unknown_record", "the hub has no such record to update")
-    case_id, fields = str(m.case_id), dict(m.fields)
-    if m.record_type == RecordType.CASE and m.record_id != m.case_id:
-        return _rejected(m, "case_id_mismatch", "a case record's case_id must be its own id")
-    extra: dict[str, Any] = {}
-    if m.record_type == RecordType.RESPONSE:
-        refused = _check_response(conn, who, m, extra)
-        if refused is not None:
-            return refused
-    elif not _access.has_case(conn, who, case_id) and not (
-        who.role in _access.CASEWORKERS and _access.case_unclaimed(conn, case_id)
-    ):
-        return _answer(m, Outcome.FORBIDDEN, issues=[Issue(path="case_id", code="forbidden", message="not your case")])
-    if m.record_type == RecordType.INFO_REQUEST:
-        ods = fields.get("practice_ods")
-        if not isinstance(ods, str) or not _ODS.match(ods):
-            return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
-        extra["practice_ods"] = ods
-    issues = validate(m.record_type.value, fields, partial=False)
-    if errors(issues):
-        return _answer(m, Outcome.REJECTED, issues=issues)
-    receipt = None
-    if m.record_type == RecordType.REFERRAL:
-        extra["status"] = REFERRAL_RECEIVED
-        extra["routed_to"] = _local_authority(fields)
-    if m.record_type in RECEIPTED_TYPES:
-        receipt = Receipt(
-            hub_reference=_store.hub_reference(conn, now), received_at=when(now), content_hash=content_hash(fields)
-        )
-        extra.update(receipt_ref=receipt.hub_reference, receipt_at=now, receipt_hash=receipt.content_hash)
-    if who.role in _access.CASEWORKERS:
-        _access.grant(conn, case_id, who.user_id, "created", now)
-    _store.insert_record(
-        conn,
-        now=now,
-        record_id=str(m.record_id),
-        record_type=m.record_type.value,
-        case_id=case_id,
-        fields=fields,
-        user_id=who.user_id,
-        mutation_id=str(m.mutation_id),
-        extra=extra,
-    )
-    return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt)
-
-
-def _check_response(conn: Connection, who: Principal, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:
-    request_id = m.fields.get("request_id")
-    try:
-        request_uuid = uuid.UUID(str(request_id))
-    except ValueError:
-        return _rejected(m, "unknown_request", "request_id must name an information request", "request_id")
-    request = conn.execute(
-        sa.select(records.c.case_id, records.c.practice_ods).where(
-            records.c.record_id == str(request_uuid), records.c.record_type == RecordType.INFO_REQUEST.value
-        )
-    ).one_or_none()
-    if request is None:
-        return _rejected(m, "unknown_request", "no such information request", "request_id")
-    if request.practice_ods != who.ods_code:
-        return _answer(
-            m,
-            Outcome.FORBIDDEN,
-            issues=[
-                Issue(path="request_id", code="forbidden", message="that request is addressed to another practice")
-            ],
-        )
-    if request.case_id != str(m.case_id):
-        return _rejected(m, "case_mismatch", "case_id must be the case of the request it answers", "case_id")
-    extra.update(practice_ods=request.practice_ods, request_id=str(request_uuid))
-    return None
+def _forbidden(m: Mutation, message: str, path: str = "case_id") -> MutationResult:
+    return _answer(m, Outcome.FORBIDDEN, issues=[Issue(path=path, code="forbidden", message=message)])
 
 
 def _local_authority(fields: dict[str, JsonValue]) -> str | None:
@@ -206,61 +95,193 @@ def _local_authority(fields: dict[str, JsonValue]) -> str | None:
     return None
 
 
-def _update(conn: Connection, now: float, who: Principal, m: Mutation, row: Any) -> MutationResult:
-    if m.base_version == 0:
-        return _rejected(m, "record_exists", "a record with this id already exists")
-    if row["record_type"] != m.record_type.value or row["case_id"] != str(m.case_id):
-        return _rejected(m, "record_mismatch", "record_type or case_id differ from the hub's record")
-    if not _access.can_read_record(conn, who, row["record_id"]):
-        return _answer(m, Outcome.FORBIDDEN, issues=[Issue(path="case_id", code="forbidden", message="not your case")])
-    if m.record_type not in MUTABLE_TYPES:
-        return _rejected(m, "append_only", "this record cannot be changed: add an addendum instead")
-    version = int(row["version"])
-    if m.base_version > version:
-        return _rejected(m, "bad_base_version", f"base_version {m.base_version} is ahead of the hub's {version}")
-    issues = validate(m.record_type.value, m.fields, partial=True)
-    if errors(issues):
-        return _answer(m, Outcome.REJECTED, issues=issues)
-    theirs = _store.loads_fields(row["fields"])
-    if m.base_version == version:
-        outcome, apply = Outcome.APPLIED, {k: v for k, v in m.fields.items() if theirs.get(k) != v}
-    else:
-        base_text = conn.execute(
-            sa.select(record_versions.c.fields).where(
-                record_versions.c.record_id == row["record_id"], record_versions.c.version == m.base_version
-            )
-        ).scalar_one()
-        merge = merge_fields(_store.loads_fields(base_text), m.fields, theirs)
-        if not merge.clean:
-            _record_conflict(conn, now, who, m, version, merge.conflicts)
-            return _answer(m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts))
-        outcome, apply = Outcome.MERGED, dict(merge.apply)
-    if not apply:  # nothing left to change: no new version, nothing for others to pull
-        return _answer(m, outcome, version=version, fields=theirs if outcome == Outcome.MERGED else None, issues=issues)
-    merged = {**theirs, **apply}
-    _store.update_record(
-        conn,
-        now=now,
-        record_id=row["record_id"],
-        version=version + 1,
-        fields=merged,
-        user_id=who.user_id,
-        mutation_id=str(m.mutation_id),
-    )
-    return _answer(m, outcome, version=version + 1, fields=merged if outcome == Outcome.MERGED else None, issues=issues)
+class _Batch:
+    """One push request inside its transaction: what is stored, what is locked, and what the user may touch."""
 
+    def __init__(self, conn: Connection, now: float, who: Principal) -> None:
+        self.conn, self.now, self.who = conn, now, who
+        self.stored: dict[str, tuple[str, str]] = {}  # mutation id -> (payload hash, result json)
+        self.rows: dict[str, dict[str, Any]] = {}  # record id -> current row (locked)
+        self.cases: dict[str, bool] = {}  # case id -> may this user write to it
+        self.pending = _store.PendingWrites()
 
-def _record_conflict(
-    conn: Connection, now: float, who: Principal, m: Mutation, version: int, found: tuple[FieldConflict, ...]
-) -> None:
-    conn.execute(
-        sa.insert(conflicts).values(
-            record_id=str(m.record_id),
-            mutation_id=str(m.mutation_id),
-            user_id=who.user_id,
-            base_version=m.base_version,
-            hub_version=version,
-            fields=json.dumps([c.model_dump(mode="json") for c in found]),
-            created_at=now,
+    def run(self, batch: list[Mutation]) -> list[MutationResult]:
+        ids = sorted({str(m.mutation_id) for m in batch})
+        for row in self.conn.execute(_STORED, {"ids": ids}):
+            self.stored[row.mutation_id] = (row.payload_hash, row.result)
+        record_ids = sorted({str(m.record_id) for m in batch})
+        for locked in self.conn.execute(_LOCK, {"ids": record_ids}).mappings():
+            self.rows[locked["record_id"]] = dict(locked)
+        results = [self._once(m) for m in batch]
+        self.pending.flush(self.conn)
+        _audit.record(
+            self.conn,
+            at=self.now,
+            actor=self.who.username,
+            device_id=self.who.device_id,
+            action="push",
+            target=f"{len(batch)} mutations",
+            outcome="ok",
+            detail=[[str(r.record_id), r.outcome.value, r.version] for r in results],
         )
-    )
+        return results
+
+    def _once(self, m: Mutation) -> MutationResult:
+        mutation_id = str(m.mutation_id)
+        digest = payload_hash(m)
+        if mutation_id in self.stored:
+            stored_hash, result_json = self.stored[mutation_id]
+            if stored_hash == digest:
+                return MutationResult.model_validate_json(result_json)
+            return _rejected(m, "mutation_reused", "this mutation id was already used with a different payload")
+        result = self._decide(m)
+        result_json = result.model_dump_json()
+        self.conn.execute(
+            mutations.insert(),
+            {
+                "mutation_id": mutation_id,
+                "payload_hash": digest,
+                "record_id": str(m.record_id),
+                "device_id": self.who.device_id,
+                "result": result_json,
+                "created_at": self.now,
+            },
+        )
+        self.stored[mutation_id] = (digest, result_json)
+        return result
+
+    # -- deciding -------------------------------------------------------------------------------------------------
+    def _may_write_case(self, case_id: str) -> bool:
+        if case_id not in self.cases:
+            who = self.who
+            self.cases[case_id] = _access.has_case(self.conn, who, case_id) or (
+                who.role in _access.CASEWORKERS and _access.case_unclaimed(self.conn, case_id)
+            )
+        return self.cases[case_id]
+
+    def _decide(self, m: Mutation) -> MutationResult:
+        if m.record_type not in _access.WRITABLE[self.who.role]:
+            return _forbidden(m, "not for your role", path="record_type")
+        row = self.rows.get(str(m.record_id))
+        if row is None:
+            return self._create(m)
+        return self._update(m, row)
+
+    def _create(self, m: Mutation) -> MutationResult:
+        if m.base_version != 0:
+            return _rejected(m, "unknown_record", "the hub has no such record to update")
+        case_id, fields, who = str(m.case_id), dict(m.fields), self.who
+        if m.record_type == RecordType.CASE and m.record_id != m.case_id:
+            return _rejected(m, "case_id_mismatch", "a case record's case_id must be its own id")
+        extra: dict[str, Any] = {}
+        if m.record_type == RecordType.RESPONSE:
+            refused = self._check_response(m, extra)
+            if refused is not None:
+                return refused
+        elif not self._may_write_case(case_id):
+            return _forbidden(m, "not your case")
+        if m.record_type == RecordType.INFO_REQUEST:
+            ods = fields.get("practice_ods")
+            if not isinstance(ods, str) or not _ODS.match(ods):
+                return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
+            extra["practice_ods"] = ods
+        issues = validate(m.record_type.value, fields, partial=False)
+        if errors(issues):
+            return _answer(m, Outcome.REJECTED, issues=issues)
+        receipt = None
+        if m.record_type == RecordType.REFERRAL:
+            extra["status"] = REFERRAL_RECEIVED
+            extra["routed_to"] = _local_authority(fields)
+        if m.record_type in RECEIPTED_TYPES:
+            receipt = Receipt(
+                hub_reference=_store.hub_reference(self.conn, self.now),
+                received_at=when(self.now),
+                content_hash=content_hash(fields),
+            )
+            extra.update(receipt_ref=receipt.hub_reference, receipt_at=self.now, receipt_hash=receipt.content_hash)
+        if who.role in _access.CASEWORKERS:
+            _access.grant(self.conn, case_id, who.user_id, "created", self.now)
+        row = _store.new_row(
+            now=self.now,
+            record_id=str(m.record_id),
+            record_type=m.record_type.value,
+            case_id=case_id,
+            fields=fields,
+            user_id=who.user_id,
+            extra=extra,
+        )
+        version = None
+        if m.record_type in MUTABLE_TYPES:  # append-only records never need a base for merging
+            version = _store.version_row(row["record_id"], 1, row["fields"], str(m.mutation_id), who.user_id, self.now)
+        self.pending.insert(row, version)
+        self.rows[str(m.record_id)] = row
+        return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt)
+
+    def _check_response(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:
+        try:
+            request_id = str(uuid.UUID(str(m.fields.get("request_id"))))
+        except ValueError:
+            return _rejected(m, "unknown_request", "request_id must name an information request", "request_id")
+        request = self.conn.execute(_REQUEST, {"rid": request_id}).one_or_none()
+        if request is None:
+            return _rejected(m, "unknown_request", "no such information request", "request_id")
+        if request.practice_ods != self.who.ods_code:
+            return _forbidden(m, "that request is addressed to another practice", path="request_id")
+        if request.case_id != str(m.case_id):
+            return _rejected(m, "case_mismatch", "case_id must be the case of the request it answers", "case_id")
+        extra.update(practice_ods=request.practice_ods, request_id=request_id)
+        return None
+
+    def _update(self, m: Mutation, row: dict[str, Any]) -> MutationResult:
+        if m.base_version == 0:
+            return _rejected(m, "record_exists", "a record with this id already exists")
+        if row["record_type"] != m.record_type.value or row["case_id"] != str(m.case_id):
+            return _rejected(m, "record_mismatch", "record_type or case_id differ from the hub's record")
+        if not _access.row_visible(self.who, row, self._may_write_case):
+            return _forbidden(m, "not your case")
+        if m.record_type not in MUTABLE_TYPES:
+            return _rejected(m, "append_only", "this record cannot be changed: add an addendum instead")
+        version = int(row["version"])
+        if m.base_version > version:
+            return _rejected(m, "bad_base_version", f"base_version {m.base_version} is ahead of the hub's {version}")
+        issues = validate(m.record_type.value, m.fields, partial=True)
+        if errors(issues):
+            return _answer(m, Outcome.REJECTED, issues=issues)
+        theirs = _store.loads_fields(row["fields"])
+        if m.base_version == version:
+            outcome, apply = Outcome.APPLIED, {k: v for k, v in m.fields.items() if theirs.get(k) != v}
+        else:
+            base_text = self.pending.version_text(row["record_id"], m.base_version)
+            if base_text is None:
+                base_text = self.conn.execute(_BASE, {"rid": row["record_id"], "v": m.base_version}).scalar_one()
+            merge = merge_fields(_store.loads_fields(base_text), m.fields, theirs)
+            if not merge.clean:
+                self._record_conflict(m, version, merge.conflicts)
+                return _answer(m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts))
+            outcome, apply = Outcome.MERGED, dict(merge.apply)
+        shown = theirs if outcome == Outcome.MERGED else None
+        if not apply:  # nothing left to change: no new version, nothing for others to pull
+            return _answer(m, outcome, version=version, fields=shown, issues=issues)
+        merged = {**theirs, **apply}
+        text = _store.dumps(merged)
+        self.pending.update(
+            {"rid": row["record_id"], "version": version + 1, "fields": text, "updated_at": self.now},
+            _store.version_row(row["record_id"], version + 1, text, str(m.mutation_id), self.who.user_id, self.now),
+        )
+        row.update(version=version + 1, fields=text, updated_at=self.now)
+        shown = merged if outcome == Outcome.MERGED else None
+        return _answer(m, outcome, version=version + 1, fields=shown, issues=issues)
+
+    def _record_conflict(self, m: Mutation, version: int, found: tuple[FieldConflict, ...]) -> None:
+        self.conn.execute(
+            conflicts.insert(),
+            {
+                "record_id": str(m.record_id),
+                "mutation_id": str(m.mutation_id),
+                "user_id": self.who.user_id,
+                "base_version": m.base_version,
+                "hub_version": version,
+                "fields": json.dumps([c.model_dump(mode="json") for c in found]),
+                "created_at": self.now,
+            },
+        )

@@ -78,6 +78,7 @@ def create_request(
             fields=fields,
             user_id=staff.user_id,
             mutation_id=None,
+            keep_versions=False,
             extra={"practice_ods": practice_ods},
         )
         _audit.record(

@@ -153,3 +153,23 @@ def test_a_change_that_changes_nothing_makes_no_version(hub: Hub) -> None:
     same = mutation("case", {"child_name": "Alex"}, record_id=case["record_id"], base=1)
     [result] = device.push(same)
     assert (result["outcome"], result["version"]) == ("applied", 1)
+
+
+def test_create_then_edits_of_the_same_record_in_one_batch(hub: Hub) -> None:
+    device = hub.device("hv1")
+    case = new_case({"child_name": "A"})
+    rid = case["record_id"]
+    edit1 = mutation("case", {"school": "Hill"}, record_id=rid, base=1)
+    edit2 = mutation("case", {"postcode": "TQ1 2AB"}, record_id=rid, base=1)  # stale base, disjoint: merged
+    note = mutation("note", {"text": "seen"}, case_id=rid)
+    results = device.push(case, edit1, edit2, note)
+    assert [(r["outcome"], r["version"]) for r in results] == [
+        ("applied", 1),
+        ("applied", 2),
+        ("merged", 3),
+        ("applied", 1),
+    ]
+    changes = device.pull_all()
+    assert [c["record_id"] for c in changes] == [rid, note["record_id"]]  # seq order: the case's last change first
+    assert changes[0]["fields"] == case_fields(child_name="A", school="Hill", postcode="TQ1 2AB")
+    assert changes[0]["version"] == 3
