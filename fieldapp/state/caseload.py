@@ -55,6 +55,13 @@ def status_text(status: SyncStatus) -> tuple[str, str]:
         return "Sync problem" + (f" · {waiting}" if waiting else ""), status.last_error or "The last sync failed."
     if status.state in (SyncState.LOCKED, SyncState.REVOKED):
         return "No access", status.last_error or "This device's access to the hub has ended."
+    if status.conflicts or status.rejected:
+        parts = []
+        if status.conflicts:
+            parts.append(f"{status.conflicts} conflict{'s' if status.conflicts != 1 else ''}")
+        if status.rejected:
+            parts.append(f"{status.rejected} refused")
+        return " · ".join(parts) + " to resolve", "Some changes need your decision before they can reach the hub."
     if status.pending:
         return f"{waiting} to sync", "Some work has not reached the hub yet."
     return "Synced", "Everything on this device has reached the hub."

@@ -91,7 +91,6 @@ def build(ctx: Ctx) -> ft.View:
             ft.Checkbox(label="Conflicts", on_change=filt("conflicts")),
             count,
         ],
-        wrap=True,
     )
     creds = ctx.services.credentials()
     actions: list[ft.Control] = [status_chip(ctx)]
@@ -104,5 +103,5 @@ def build(ctx: Ctx) -> ft.View:
         tooltip="New case",
         on_click=ctx.act(lambda e: ctx.go("/case/new")),
     )
-    body = page_body(tag("search", search), filters, listing)
+    body = page_body(tag("search", ft.Row([ft.Container(search, expand=True)])), filters, listing)
     return view("/caseload", app_bar(ctx, "Caseload", back=False, actions=actions), body, floating_action_button=fab)

@@ -42,7 +42,10 @@ def chromium() -> Iterator[Browser]:
 class AppPage:
     """One browser tab on the app, with a folder for the screenshots of the flow it walks."""
 
-    def __init__(self, browser: Browser, url: str, flow: str, width: int = 1280, height: int = 860) -> None:
+    def __init__(
+        self, browser: Browser, url: str, flow: str, width: int = 1280, height: int = 860, prefix: str = ""
+    ) -> None:
+        self.prefix = prefix
         self.page: Page = browser.new_page(viewport={"width": width, "height": height})
         self.page.set_default_timeout(20_000)
         self.url = url
@@ -141,7 +144,7 @@ class AppPage:
     def shot(self, name: str) -> Path:
         self.settle()
         self._n += 1
-        path = self.shots / f"{self._n:02d}-{name}.png"
+        path = self.shots / f"{self.prefix}{self._n:02d}-{name}.png"
         self.page.screenshot(path=str(path))
         return path
 
