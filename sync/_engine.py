@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
-
-from pydantic import JsonValue
 
 from sync import _audit, _search
 from sync._attachments import upload_pending
@@ -47,7 +46,14 @@ from sync._errors_sync import (
 )
 from sync._replica import OutboxRow, Replica, VaultPort
 from sync._status import Listener, Progress, StatusBoard, SyncState, SyncStatus
-from sync.protocol import DEFAULT_PULL_LIMIT, MAX_BATCH_MUTATIONS, MAX_BODY_BYTES, SyncRequest, SyncResponse
+from sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_BATCH_MUTATIONS,
+    MAX_BODY_BYTES,
+    Change,
+    SyncRequest,
+    SyncResponse,
+)
 
 Clock = Callable[[], datetime]
 
@@ -73,10 +79,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def index_and_audit(conn: Any, record_id: str, case_id: str, record_type: str, fields: dict[str, JsonValue]) -> None:
-    """The default hook for pulled records: searchable at once, and the audit trail says where they came from."""
-    _search.index_record(conn, record_id, case_id, record_type, fields)
-    _audit.append_audit(conn, "receive", record_id, record_type)
+def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None:
+    """The default hook for a pulled page: every record searchable at once; one audit entry per page (receiving is
+    not a user's action on a record; views, changes and shares are audited one by one by the repository)."""
+    for change in changes:
+        rid = str(change.record_id)
+        _search.index_record(
+            conn, rid, str(change.case_id), change.record_type.value, change.fields, new=rid in new_ids
+        )
+    _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
 
 
 def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> StoredCredentials:
@@ -263,35 +274,47 @@ class SyncEngine:
         tried: set[str] = set()
         more = True
         first = True
-        for _ in range(_MAX_ROUNDS):
-            batch = self.replica.take_batch(batch_max, settings.batch_bytes, skip=tried)
-            if not batch and not more and not first:
-                break
-            with self._vault.transaction() as conn:
-                cursor = load_cursor(conn)
-            request = SyncRequest(
-                mutations=[r.to_mutation() for r in batch], cursor=cursor, pull_limit=settings.pull_limit
-            )
-            try:
-                response, creds = self._send(request, creds)
-            except HubTimeout:
-                if len(batch) <= 1:
-                    raise
-                batch_max = max(1, len(batch) // 2)  # a smaller batch may get through a slow link
-                continue
-            self._store(batch, response)
-            tried.update(r.mutation_id for r in batch)
-            more, first = response.more, False
-            done += len(batch)
-            total = max(total, done)
-            self._board.update(
-                progress=Progress(
-                    items_done=done,
-                    items_total=total,
-                    bytes_sent=counters.bytes_sent - sent0,
-                    bytes_received=counters.bytes_received - received0,
+        # While a pure pull page is being stored, the next page is already on its way (one request in flight at
+        # most; its answer is only used after the page before it committed, so the cursor never runs ahead).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+            ahead: Future[tuple[SyncResponse, StoredCredentials]] | None = None
+            for _ in range(_MAX_ROUNDS):
+                if ahead is not None:
+                    batch: list[OutboxRow] = []
+                    response, creds = ahead.result()
+                    ahead = None
+                else:
+                    batch = self.replica.take_batch(batch_max, settings.batch_bytes, skip=tried)
+                    if not batch and not more and not first:
+                        break
+                    with self._vault.transaction() as conn:
+                        cursor = load_cursor(conn)
+                    request = SyncRequest(
+                        mutations=[r.to_mutation() for r in batch], cursor=cursor, pull_limit=settings.pull_limit
+                    )
+                    try:
+                        response, creds = self._send(request, creds)
+                    except HubTimeout:
+                        if len(batch) <= 1:
+                            raise
+                        batch_max = max(1, len(batch) // 2)  # a smaller batch may get through a slow link
+                        continue
+                if not batch and response.more:
+                    following = SyncRequest(cursor=response.cursor, pull_limit=settings.pull_limit)
+                    ahead = pool.submit(self._send, following, creds)
+                self._store(batch, response)
+                tried.update(r.mutation_id for r in batch)
+                more, first = response.more, False
+                done += len(batch)
+                total = max(total, done)
+                self._board.update(
+                    progress=Progress(
+                        items_done=done,
+                        items_total=total,
+                        bytes_sent=counters.bytes_sent - sent0,
+                        bytes_received=counters.bytes_received - received0,
+                    )
                 )
-            )
         if settings.attachments:
             upload_pending(self._vault, self._client, creds.access_token)
 

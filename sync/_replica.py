@@ -52,8 +52,8 @@ class VaultPort(Protocol):
     def transaction(self) -> AbstractContextManager[Any]: ...
 
 
-#: Called inside the transaction that stores a pulled record: (conn, record_id, case_id, record_type, fields).
-PulledHook = Callable[[Any, str, str, str, dict[str, JsonValue]], None]
+#: Called inside the transaction that stores a pulled page: (conn, changes stored, ids of the records that are new).
+PulledHook = Callable[[Any, list[Change], set[str]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,78 +218,108 @@ class Replica:
         by_id = {r.mutation_id: r for r in sent}
         acknowledged = conflicts = rejected = 0
         with self._vault.transaction() as conn:
-            for result in response.results:
-                row = by_id.get(str(result.mutation_id))
-                if row is None:
-                    continue  # not something we sent in this request: ignore rather than guess
+            answered = [(by_id[str(r.mutation_id)], r) for r in response.results if str(r.mutation_id) in by_id]
+            # (results for anything we did not send in this request are ignored rather than guessed at)
+            fast = _fast_acks(conn, answered)
+            acknowledged += len(fast)
+            for row, result in answered:
+                if row.mutation_id in fast:
+                    continue
                 outcome = self._store_result(conn, row, result)
                 acknowledged += outcome in (Outcome.APPLIED, Outcome.MERGED)
                 conflicts += outcome == Outcome.CONFLICT
                 rejected += outcome in (Outcome.REJECTED, Outcome.FORBIDDEN)
-            for change in response.changes:
-                self._store_change(conn, change)
+            if response.changes:
+                self._store_changes(conn, response.changes)
             meta_put(conn, CURSOR, str(response.cursor))
             meta_put(conn, LEASE_EXPIRES, response.lease_expires_at.isoformat())
         return Applied(acknowledged, conflicts, rejected, len(response.changes))
 
     def _store_result(self, conn: Any, row: OutboxRow, result: MutationResult) -> Outcome | None:
-        still_there = conn.execute("SELECT 1 FROM outbox WHERE mutation_id = ?", (row.mutation_id,)).fetchone()
-        if still_there is None:
+        gone = conn.execute("DELETE FROM outbox WHERE mutation_id = ? RETURNING seq", (row.mutation_id,)).fetchall()
+        if not gone:
             return None  # answered before: a replayed answer changes nothing
+        outcome = result.outcome
+        if outcome in (Outcome.REJECTED, Outcome.FORBIDDEN):
+            self._store_refusal(conn, row, result)
+            return outcome
         rec = _load(conn, row.record_id)
         if rec is None:  # the record was discarded locally meanwhile: the answer has nothing left to update
-            conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
             return None
         if result.receipt is not None:
             _store_receipt(conn, row.record_id, result.receipt)
-        outcome = result.outcome
         if outcome in (Outcome.APPLIED, Outcome.MERGED):
-            conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
             expected = {**rec.server_body, **row.fields}
             theirs = dict(result.fields) if result.fields is not None else expected
-            self._advance(conn, rec, theirs, result.version, expected)
-        elif outcome == Outcome.CONFLICT:
-            conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
+            if not _fast_ack(conn, rec, theirs, result.version):
+                self._advance(conn, rec, theirs, result.version, expected)
+        else:
             known = _resolved_fields(conn, row.mutation_id)  # the user already chose for these: never resend
             _carry_forward(conn, row, {k: v for k, v in row.fields.items() if k not in known})
             theirs = dict(result.fields) if result.fields is not None else rec.server_body
             extra = [c for c in result.conflicts if c.field not in known]
             self._advance(conn, rec, theirs, result.version, rec.server_body, extra, row.mutation_id)
-        else:
-            issues = [i.model_dump(mode="json") for i in result.issues]
-            conn.execute(
-                "UPDATE outbox SET state = 'held', last_error = ? WHERE record_id = ? AND seq >= ?",
-                (_dumps(issues)[:2000], row.record_id, row.seq),
-            )
-            conn.execute(
-                "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) VALUES (?, ?, ?, ?, ?)",
-                (row.mutation_id, row.record_id, outcome.value, _dumps(issues), _now()),
-            )
-            _set_state(conn, row.record_id)
         return outcome
 
-    def _store_change(self, conn: Any, change: Change) -> None:
-        record_id = str(change.record_id)
-        fields = dict(change.fields)
-        hub_meta = change.hub.model_dump_json()
-        if change.hub.receipt is not None:
-            _store_receipt(conn, record_id, change.hub.receipt)
-        rec = _load(conn, record_id)
-        if rec is None:
-            now = _now()
-            conn.execute(
+    def _store_refusal(self, conn: Any, row: OutboxRow, result: MutationResult) -> None:
+        """Rejected or forbidden: the row goes back, held with the hub's reasons, and holds the later rows."""
+        issues = [i.model_dump(mode="json") for i in result.issues]
+        conn.execute(
+            "INSERT INTO outbox (seq, mutation_id, record_id, record_type, case_id, base_version, fields, state, "
+            "attempts, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
+            (row.seq, row.mutation_id, row.record_id, row.record_type, row.case_id, row.base_version,
+             _dumps(row.fields), row.attempts + 1, _dumps(issues)[:2000], _now()),
+        )  # fmt: skip
+        conn.execute("UPDATE outbox SET state = 'held' WHERE record_id = ? AND seq > ?", (row.record_id, row.seq))
+        conn.execute(
+            "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) VALUES (?, ?, ?, ?, ?)",
+            (row.mutation_id, row.record_id, result.outcome.value, _dumps(issues), _now()),
+        )
+        _set_state(conn, row.record_id)
+
+    def _store_changes(self, conn: Any, changes: list[Change]) -> None:
+        """A pulled page: new records are inserted in bulk; known ones go through ``_advance``."""
+        known: dict[str, tuple[int, str | None]] = {}
+        ids = [str(c.record_id) for c in changes]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, server_version, hub_meta FROM records WHERE id IN ({marks})"  # noqa: S608 (only ?s)
+            for raw in conn.execute(sql, chunk).fetchall():
+                known[str(raw[0])] = (int(raw[1]), raw[2])
+        now = _now()
+        fresh: list[tuple[Any, ...]] = []
+        touched: list[Change] = []
+        for change in changes:
+            record_id = str(change.record_id)
+            hub_meta = change.hub.model_dump_json()
+            if change.hub.receipt is not None:
+                _store_receipt(conn, record_id, change.hub.receipt)
+            if record_id not in known:
+                body = _dumps(change.fields)
+                fresh.append((record_id, change.record_type.value, str(change.case_id), body, body, change.version,
+                              hub_meta, now, now))  # fmt: skip
+                known[record_id] = (change.version, hub_meta)
+                touched.append(change)
+                continue
+            version, old_meta = known[record_id]
+            if old_meta != hub_meta:
+                conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (hub_meta, record_id))
+            if change.version <= version:
+                continue  # already held: typically our own mutation coming back
+            rec = _load(conn, record_id)
+            assert rec is not None
+            self._advance(conn, rec, dict(change.fields), change.version, rec.server_body)
+            known[record_id] = (change.version, hub_meta)
+            touched.append(change)
+        if fresh:
+            conn.executemany(
                 "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'synced', ?, ?, ?)",
-                (record_id, change.record_type.value, str(change.case_id), _dumps(fields), _dumps(fields),
-                 change.version, hub_meta, now, now),
-            )  # fmt: skip
-        else:
-            conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (hub_meta, record_id))
-            if change.version <= rec.server_version:
-                return  # already held: typically our own mutation coming back
-            self._advance(conn, rec, fields, change.version, rec.server_body)
-        if self._on_pulled is not None:
-            self._on_pulled(conn, record_id, str(change.case_id), change.record_type.value, fields)
+                fresh,
+            )
+        if self._on_pulled is not None and touched:
+            self._on_pulled(conn, touched, {r[0] for r in fresh})
 
     def _advance(
         self,
@@ -349,7 +379,8 @@ class Replica:
     # -- the user's side: conflicts and rejections ---------------------------------------------------------------
 
     def list_conflicts(self, record_id: str | None = None) -> list[ConflictView]:
-        """Open conflicts; each field's ``mine`` is the latest local value (the user may have edited it since)."""
+        """Open conflicts as the user must see them: each field's ``mine`` is the latest local value (they may have
+        edited it since) and ``theirs`` the hub's latest (it may have moved on since the clash was found)."""
         with self._vault.transaction() as conn:
             sql = "SELECT id, record_id, server_version, fields FROM conflicts WHERE resolved_at IS NULL"
             params: tuple[Any, ...] = ()
@@ -361,7 +392,11 @@ class Replica:
             for view in views:
                 rec = _load(conn, view.record_id)
                 body = rec.body if rec else {}
-                fields = tuple(c.model_copy(update={"mine": body.get(c.field, c.mine)}) for c in view.fields)
+                hub = rec.server_body if rec else {}
+                fields = tuple(
+                    c.model_copy(update={"mine": body.get(c.field, c.mine), "theirs": hub.get(c.field, c.theirs)})
+                    for c in view.fields
+                )
                 out.append(ConflictView(view.id, view.record_id, view.server_version, fields))
         return out
 
@@ -702,6 +737,89 @@ def _store_receipt(conn: Any, record_id: str, receipt: Receipt) -> None:
         "received_at = excluded.received_at, content_hash = excluded.content_hash",
         (record_id, receipt.hub_reference, receipt.received_at.isoformat(), receipt.content_hash),
     )
+
+
+_BUSY_SQL: Final = (  # records that have another outbox row, an open conflict or an open rejection
+    "SELECT record_id FROM outbox WHERE record_id IN ({marks}) GROUP BY record_id HAVING COUNT(*) > 1 "
+    "UNION SELECT record_id FROM conflicts WHERE resolved_at IS NULL AND record_id IN ({marks}) "
+    "UNION SELECT record_id FROM rejections WHERE resolved_at IS NULL AND record_id IN ({marks})"
+)
+
+
+def _in_chunks(values: list[str], size: int = 400) -> Iterable[tuple[list[str], str]]:
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
+def _fast_acks(conn: Any, answered: list[tuple[OutboxRow, MutationResult]]) -> set[str]:
+    """The common answers in bulk: applied/merged rows whose record has nothing else pending or open. Each is
+    deleted and its record marked synced with a handful of statements for the whole batch. Returns their ids."""
+    candidates = {
+        row.record_id: (row, result)
+        for row, result in answered
+        if result.outcome in (Outcome.APPLIED, Outcome.MERGED) and result.receipt is None
+    }
+    if not candidates:
+        return set()
+    record_ids = list(candidates)
+    busy: set[str] = set()
+    current: dict[str, tuple[dict[str, JsonValue], int]] = {}
+    waiting: set[str] = set()  # rows still in the outbox (a replayed answer finds its row gone)
+    mutation_ids = [row.mutation_id for row, _ in candidates.values()]
+    for chunk, marks in _in_chunks(mutation_ids):
+        sql = f"SELECT mutation_id FROM outbox WHERE mutation_id IN ({marks})"  # noqa: S608
+        waiting.update(str(r[0]) for r in conn.execute(sql, chunk).fetchall())
+    for chunk, marks in _in_chunks(record_ids):
+        sql = _BUSY_SQL.format(marks=marks)
+        busy.update(str(r[0]) for r in conn.execute(sql, chunk * 3).fetchall())
+        sql = f"SELECT id, server_body, server_version FROM records WHERE id IN ({marks})"  # noqa: S608
+        for raw in conn.execute(sql, chunk).fetchall():
+            current[str(raw[0])] = (_loads(raw[1]), int(raw[2]))
+    updates: list[tuple[Any, ...]] = []
+    deletes: list[tuple[str]] = []
+    now = _now()
+    for record_id, (row, result) in candidates.items():
+        if record_id in busy or record_id not in current or row.mutation_id not in waiting:
+            continue
+        server_body, server_version = current[record_id]
+        if result.version < server_version:
+            continue
+        theirs = dict(result.fields) if result.fields is not None else {**server_body, **row.fields}
+        text = _dumps(theirs)
+        updates.append((text, text, result.version, now, record_id))
+        deletes.append((row.mutation_id,))
+    if not deletes:
+        return set()
+    conn.executemany("DELETE FROM outbox WHERE mutation_id = ?", deletes)
+    conn.executemany(
+        "UPDATE records SET body = ?, server_body = ?, server_version = ?, state = 'synced', updated_at = ? "
+        "WHERE id = ?",
+        updates,
+    )
+    return {d[0] for d in deletes}
+
+
+def _fast_ack(conn: Any, rec: _Rec, theirs: dict[str, JsonValue], version: int) -> bool:
+    """The common answer: the record's last pending row acknowledged, nothing open. One statement instead of the
+    general merge; returns False when the general path is needed."""
+    if version < rec.server_version:
+        return False
+    busy = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1) "
+        "OR EXISTS (SELECT 1 FROM conflicts WHERE record_id = ?1 AND resolved_at IS NULL) "
+        "OR EXISTS (SELECT 1 FROM rejections WHERE record_id = ?1 AND resolved_at IS NULL)",
+        (rec.id,),
+    ).fetchone()[0]
+    if busy:
+        return False
+    text = _dumps(theirs)
+    conn.execute(
+        "UPDATE records SET body = ?, server_body = ?, server_version = ?, state = 'synced', updated_at = ? "
+        "WHERE id = ?",
+        (text, text, version, _now(), rec.id),
+    )
+    return True
 
 
 def _set_state(conn: Any, record_id: str) -> None:
