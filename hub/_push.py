@@ -102,8 +102,9 @@ class _Batch:
         self.conn, self.now, self.who = conn, now, who
         self.stored: dict[str, tuple[str, str]] = {}  # mutation id -> (payload hash, result json)
         self.rows: dict[str, dict[str, Any]] = {}  # record id -> current row (locked)
-        self.cases: dict[str, bool] = {}  # case id -> may this user write to it
+        self.cases: dict[str, str] = {}  # case id -> "held" | "claimable" (nobody's yet) | "no"
         self.pending = _store.PendingWrites()
+        self.answers: list[dict[str, Any]] = []  # rows for ``mutations``, inserted together at the end
 
     def run(self, batch: list[Mutation]) -> list[MutationResult]:
         ids = sorted({str(m.mutation_id) for m in batch})
@@ -113,7 +114,10 @@ class _Batch:
         for locked in self.conn.execute(_LOCK, {"ids": record_ids}).mappings():
             self.rows[locked["record_id"]] = dict(locked)
         results = [self._once(m) for m in batch]
-        self.pending.flush(self.conn)
+        # Everything that needs no seq first: the counter row is locked from the flush to the commit, so that
+        # window holds only the record writes.
+        if self.answers:
+            self.conn.execute(mutations.insert(), self.answers)
         _audit.record(
             self.conn,
             at=self.now,
@@ -124,6 +128,7 @@ class _Batch:
             outcome="ok",
             detail=[[str(r.record_id), r.outcome.value, r.version] for r in results],
         )
+        self.pending.flush(self.conn)
         return results
 
     def _once(self, m: Mutation) -> MutationResult:
@@ -136,8 +141,7 @@ class _Batch:
             return _rejected(m, "mutation_reused", "this mutation id was already used with a different payload")
         result = self._decide(m)
         result_json = result.model_dump_json()
-        self.conn.execute(
-            mutations.insert(),
+        self.answers.append(
             {
                 "mutation_id": mutation_id,
                 "payload_hash": digest,
@@ -145,7 +149,7 @@ class _Batch:
                 "device_id": self.who.device_id,
                 "result": result_json,
                 "created_at": self.now,
-            },
+            }
         )
         self.stored[mutation_id] = (digest, result_json)
         return result
@@ -153,11 +157,13 @@ class _Batch:
     # -- deciding -------------------------------------------------------------------------------------------------
     def _may_write_case(self, case_id: str) -> bool:
         if case_id not in self.cases:
-            who = self.who
-            self.cases[case_id] = _access.has_case(self.conn, who, case_id) or (
-                who.role in _access.CASEWORKERS and _access.case_unclaimed(self.conn, case_id)
-            )
-        return self.cases[case_id]
+            who, state = self.who, "no"
+            if _access.has_case(self.conn, who, case_id):
+                state = "held"
+            elif who.role in _access.CASEWORKERS and _access.case_unclaimed(self.conn, case_id):
+                state = "claimable"
+            self.cases[case_id] = state
+        return self.cases[case_id] != "no"
 
     def _decide(self, m: Mutation) -> MutationResult:
         if m.record_type not in _access.WRITABLE[self.who.role]:
@@ -199,8 +205,9 @@ class _Batch:
                 content_hash=content_hash(fields),
             )
             extra.update(receipt_ref=receipt.hub_reference, receipt_at=self.now, receipt_hash=receipt.content_hash)
-        if who.role in _access.CASEWORKERS:
+        if self.cases.get(case_id) == "claimable":  # the first record of a case nobody holds: it is theirs now
             _access.grant(self.conn, case_id, who.user_id, "created", self.now)
+            self.cases[case_id] = "held"
         row = _store.new_row(
             now=self.now,
             record_id=str(m.record_id),

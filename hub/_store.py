@@ -140,15 +140,21 @@ class PendingWrites:
         return None
 
     def flush(self, conn: Connection) -> None:
+        if self._versions:  # they need no seq: written before the counter is locked
+            conn.execute(record_versions.insert(), self._versions)
         if not self._writes:
             return
         top = int(conn.execute(_BUMP_BY, {"counter": "seq", "n": len(self._writes)}).scalar_one())
         seq = top - len(self._writes) + 1
-        for kind, params in self._writes:
-            conn.execute(records.insert() if kind == "insert" else _UPDATE, {**params, "seq": seq})
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for kind, params in self._writes:  # seqs in the order of the writes; all inserts go first, in one statement
+            (inserts if kind == "insert" else updates).append({**params, "seq": seq})
             seq += 1
-        if self._versions:
-            conn.execute(record_versions.insert(), self._versions)
+        if inserts:
+            conn.execute(records.insert(), inserts)
+        for params in updates:
+            conn.execute(_UPDATE, params)
         self._writes.clear()
         self._versions.clear()
 
