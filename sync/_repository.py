@@ -194,14 +194,15 @@ class Repository:
             cid = case_id
         now = _now()
         body = _dumps(fields)
+        rid_s, cid_s = str(rid), str(cid)  # once: these strings go into four statements
         conn.execute(
             "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
-            (str(rid), rtype.value, str(cid), body, now, now),
+            (rid_s, rtype.value, cid_s, body, now, now),
         )
-        self._enqueue(conn, rid, rtype, cid, 0, body, now)
-        _search.index_record(conn, rid, cid, rtype.value, fields, new=True)
-        _audit.append_audit(conn, "create", rid, rtype.value)
+        self._enqueue(conn, rid_s, rtype, cid_s, 0, body, now)
+        _search.index_record(conn, rid_s, cid_s, rtype.value, fields, new=True)
+        _audit.append_audit(conn, "create", rid_s, rtype.value)
         return LocalRecord(rid, rtype.value, cid, fields, None, 0, "pending", None, now, now)
 
     def _change(self, conn: DbConnection, existing: LocalRecord, fields: dict[str, Any]) -> LocalRecord:
@@ -238,7 +239,13 @@ class Repository:
 
     @staticmethod
     def _enqueue(
-        conn: DbConnection, rid: UUID, rtype: RecordType, cid: UUID, base_version: int, fields: str, now: str
+        conn: DbConnection,
+        rid: UUID | str,
+        rtype: RecordType,
+        cid: UUID | str,
+        base_version: int,
+        fields: str,
+        now: str,
     ) -> None:
         conn.execute(
             "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
