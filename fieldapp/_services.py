@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import httpx
+
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
 from sync._client import HubClient
 from sync._credentials import StoredCredentials, load_credentials
@@ -70,8 +72,10 @@ class UnlockOutcome:
 class Services:
     """Owns the device's vault and everything built on it while it is unlocked."""
 
-    def __init__(self, config: AppConfig) -> None:
+    def __init__(self, config: AppConfig, *, http_factory: Callable[[], httpx.Client] | None = None) -> None:
+        """``http_factory`` (tests): how to reach the hub, e.g. an in-process hub; default: real sockets."""
         self.config = config
+        self._http_factory = http_factory
         self.settings = VaultSettings.for_tests() if config.fast_kdf else VaultSettings()
         self.vault: Vault | None = None
         self._last_activity = time.monotonic()
@@ -214,7 +218,7 @@ class Services:
         if len(code) < 6:
             return "Enter the one-time code your administrator gave you."
         try:
-            client = HubClient(hub_url.strip())
+            client = self._client(hub_url.strip())
         except InsecureHubURL as exc:
             return str(exc)
         try:
@@ -232,6 +236,9 @@ class Services:
         self._start_engine(client.base_url)
         return ""
 
+    def _client(self, hub_url: str) -> HubClient:
+        return HubClient(hub_url, http=self._http_factory() if self._http_factory else None)
+
     def _engine_settings(self) -> EngineSettings:
         if self.config.fast_kdf:  # tests: quick retries so a restarted hub is noticed at once
             return EngineSettings(interval_s=2.0, backoff_base_s=0.2, backoff_cap_s=2.0)
@@ -239,7 +246,7 @@ class Services:
 
     def _start_engine(self, hub_url: str) -> None:
         assert self.vault is not None
-        engine = SyncEngine(self.vault, HubClient(hub_url), settings=self._engine_settings())
+        engine = SyncEngine(self.vault, self._client(hub_url), settings=self._engine_settings())
         self.engine = engine
         self._engine_unsub = engine.subscribe(self._set_status)
         engine.refresh_status()
@@ -248,9 +255,17 @@ class Services:
     def _set_status(self, status: SyncStatus) -> None:
         self.last_status = status
         if status.state is SyncState.REVOKED:
-            self.publish(Event.ERASED)
+            # The engine has erased the vault key. Stop it from another thread (this is the engine's own thread),
+            # which also releases anyone waiting in sync_now().
+            threading.Thread(target=self._revoked, name="revoked", daemon=True).start()
             return
         self.publish(Event.SYNC_STATUS, status)
+
+    def _revoked(self) -> None:
+        self._on_locking()
+        if self.vault is not None and self.vault.is_unlocked:
+            self.vault.lock()
+        self.publish(Event.ERASED)
 
     def changed(self) -> None:
         """A local save happened: recount, tell the screens, and wake the engine."""

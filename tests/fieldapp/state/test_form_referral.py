@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import copy
+
+from fieldapp._services import Services
+from fieldapp.state.answers import get_at, parse_path, set_at
+from fieldapp.state.case import create_case
+from fieldapp.state.form import FormSession
+from fieldapp.state.referral import ReferralReview, ReferralStatus
+from forms import example_answers
+
+CHILD = {
+    "child_name": "Amy Example",
+    "nhs_number": "999 000 0018",
+    "postcode": "TQ1 2AB",
+    "date_of_birth": "2021-03-14",
+}
+
+
+def test_paths() -> None:
+    assert parse_path("children[0].injuries[12].x") == ["children", 0, "injuries", 12, "x"]
+    answers: dict[str, object] = {}
+    set_at(answers, "children[1].name", "B")
+    assert answers == {"children": [{}, {"name": "B"}]}
+    assert get_at(answers, "children[1].name") == "B"
+    assert get_at(answers, "children[5].name") is None
+    set_at(answers, "children[1].name", None)
+    assert answers == {"children": [{}, {}]}
+
+
+def test_form_draft_saved_at_every_change_and_resumed(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    form = FormSession(unlocked, case_id, "hv_concern")
+    assert form.get("children[0].child_name") == "Amy Example"  # prefilled from the case
+    form.set("immediate_danger", True)
+    assert form.visible("call_999_time")
+    assert form.required("call_999_time")
+    form.set("worry", "Bruise on a baby")
+    assert form.draft_id is not None
+    again = FormSession(unlocked, case_id, "hv_concern")
+    assert again.draft_id == form.draft_id
+    assert again.get("worry") == "Bruise on a baby"
+    assert again.get("immediate_danger") is True
+
+
+def test_errors_show_once_touched_and_block_submit(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    form = FormSession(unlocked, case_id, "hv_concern")
+    assert form.shown_issues("visit_date") == []  # not touched yet: no red before the user starts
+    form.set("visit_date", "31/12/2026")
+    shown = form.shown_issues("visit_date")
+    assert shown
+    assert shown[0].severity == "error"
+    form.set("children[0].nhs_number", "943 476 5918")
+    assert any("NHS number" in i.message for i in form.shown_issues("children[0].nhs_number"))
+    assert form.submit() is None
+    assert form.submit_tried
+    assert form.shown_issues("referrer_name")  # after a submit attempt every error shows
+    assert "Your name" in form.label_of("referrer_name")
+
+
+def test_submit_then_referral(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    form = FormSession(unlocked, case_id, "hv_concern")
+    form.answers = copy.deepcopy(example_answers("hv_concern"))
+    form.set("immediate_danger", False)
+    for path, _message in [(w.path, w.message) for w in form.state.warnings]:
+        form.override(path, "Agreed with my safeguarding lead")
+    assert form.blocking() == []
+    record_id = form.submit()
+    assert record_id is not None
+    assert form.draft_id is None
+    assert unlocked.repo is not None
+    assert unlocked.repo.list_drafts(case_id=case_id, kind="hv_concern") == []
+
+    review = ReferralReview(unlocked, record_id)
+    assert review.load()
+    assert review.issues == []
+    assert "Referral to" in review.preview
+    assert "6(1)(e)" in review.basis_text
+    assert review.submit("Hana Visitor") is None
+    assert "Confirm" in review.error
+    review.consent_confirmed = review.basis_confirmed = True
+    referral_id = review.submit("Hana Visitor")
+    assert referral_id is not None
+    status = ReferralStatus(unlocked, referral_id)
+    assert status.load()
+    assert status.sync == "Waiting to sync"
+    assert status.receipt_lines == []
+    assert len(status.content_hash) == 64
