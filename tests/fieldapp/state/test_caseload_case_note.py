@@ -48,7 +48,8 @@ def test_create_case_normalises_and_lists(unlocked: Services) -> None:
 def test_search_and_filters(unlocked: Services) -> None:
     a, _ = create_case(unlocked, CHILD)
     b, _ = create_case(unlocked, {"child_name": "Ben Other", "nhs_number_not_known": True})
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     note = NoteState(unlocked, a)
     note.set_text("Bruise on the left forearm")
     assert note.save() is not None
