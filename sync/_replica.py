@@ -369,7 +369,9 @@ class Replica:
                 "UPDATE outbox SET fields = ?, base_version = ?, state = ? WHERE mutation_id = ?",
                 (_dumps(keep), version, state, row.mutation_id),
             )
-        body = {**theirs, **apply, **{f: c.mine for f, c in owned.items()}}
+        # a field under conflict shows the latest local value: an edit made since the clash, else what the body had
+        held_back = {f: mine.get(f, rec.body.get(f, c.mine)) for f, c in owned.items()}
+        body = {**theirs, **apply, **held_back}
         conn.execute(
             "UPDATE records SET body = ?, server_body = ?, server_version = ?, updated_at = ? WHERE id = ?",
             (_dumps(body), _dumps(theirs), version, _now(), rec.id),
