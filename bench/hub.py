@@ -1,7 +1,7 @@
 """Benchmark of the hub: python -m bench.hub [--seconds 30] [--devices 200]
 
 200 simulated devices (one health visitor each, one asyncio task each, httpx over real sockets to 127.0.0.1) sync in
-a loop against a real hub subprocess (uvicorn): push 5 mutations (4 case notes and an edit of their case), then pull
+a loop against a real hub subprocess (uvicorn, 2 worker processes by default: one per core): push 5 mutations (4 case notes and an edit of their case), then pull
 from their cursor until there is no more. First against SQLite, then against a throwaway PostgreSQL cluster.
 
 Figures (printed last): ``hub_pull_p95_ms_sqlite``, ``hub_pull_p95_ms_postgres`` (95th percentile of a pull
@@ -193,7 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1, help="hub worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="hub worker processes (uvicorn --workers)")
     args = parser.parse_args()
     with HubProcess() as scratch:  # only for its temporary folder and free port logic
         sqlite_url = scratch.db_url.replace("hub.sqlite3", "bench.sqlite3")

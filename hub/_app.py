@@ -16,6 +16,7 @@ from hub import _attachments, _auth, _pull, _push
 from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError
+from hub._lanes import Lanes
 from hub._middleware import BodyMiddleware
 from hub._migrations import migrate
 from hub._settings import Settings
@@ -72,11 +73,13 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the hub's ASGI app on ``settings.db_url`` (migrated to the latest schema first)."""
     settings = settings or Settings()
-    db = Database(settings.db_url, pool_size=settings.db_pool_size)
+    db = Database(settings.db_url, pool_size=settings.lane_threads)
+    lanes = Lanes(settings.lane_threads)
     migrate(db)
     app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     app.state.db = db
     app.state.settings = settings
+    app.state.lanes = lanes
     app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
@@ -108,15 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"ok": True}
 
     @route("POST", "/enrol", Credentials)
-    def enrol(body: EnrolRequest) -> Response:
-        return _json(_auth.enrol(db, settings, body.code, body.device_name))
+    async def enrol(body: EnrolRequest) -> Response:
+        return _json(await lanes.write(lambda: _auth.enrol(db, settings, body.code, body.device_name)))
 
     @route("POST", "/token/refresh", Credentials)
-    def refresh(body: RefreshRequest) -> Response:
-        return _json(_auth.refresh(db, settings, body.refresh_token))
+    async def refresh(body: RefreshRequest) -> Response:
+        return _json(await lanes.write(lambda: _auth.refresh(db, settings, body.refresh_token)))
 
     @route("GET", "/me", DeviceInfo)
-    def me(who: Who) -> Response:
+    async def me(who: Who) -> Response:
         now = settings.clock()
         info = DeviceInfo(
             device_id=uuid.UUID(who.device_id),
@@ -127,9 +130,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(info)
 
     @route("POST", "/sync", SyncResponse)
-    def sync(body: SyncRequest, who: Who) -> Response:
-        results = _push.push(db, settings, who, list(body.mutations))
-        page = _pull.pull(db, settings, who, body.cursor, body.pull_limit)
+    async def sync(body: SyncRequest, who: Who) -> Response:
+        results = (
+            await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations))) if body.mutations else []
+        )
+        page = await lanes.read(lambda: _pull.pull(db, settings, who, body.cursor, body.pull_limit))
         lease = _auth.when(settings.clock() + settings.lease_s)
         return _json(
             SyncResponse(
@@ -138,16 +143,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @route("POST", "/push", PushResponse)
-    def push(body: PushRequest, who: Who) -> Response:
-        return _json(PushResponse(results=_push.push(db, settings, who, list(body.mutations))))
+    async def push(body: PushRequest, who: Who) -> Response:
+        results = await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations)))
+        return _json(PushResponse(results=results))
 
     @route("GET", "/pull", PullResponse)
-    def pull(
+    async def pull(
         who: Who,
         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     ) -> Response:
-        return _json(_pull.pull(db, settings, who, cursor, limit))
+        return _json(await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit)))
 
     _attachments.add_routes(app, route)
     return app

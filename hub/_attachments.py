@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
 from hub import _access, _audit
 from hub._auth import Principal
 from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError
+from hub._lanes import Lanes
 from hub._settings import Settings
 from hub._tables import attachment_chunks, attachments, records
 from sync.protocol import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, RecordType, Role
@@ -189,13 +189,14 @@ def content(db: Database, settings: Settings, who: Principal, sha: str) -> bytes
 
 
 def add_routes(app: FastAPI, route: Callable[..., Callable[[Any], Any]]) -> None:
-    def db_of(request: Request) -> tuple[Database, Settings]:
-        return request.app.state.db, request.app.state.settings
+    def db_of(request: Request) -> tuple[Database, Settings, Lanes]:
+        return request.app.state.db, request.app.state.settings, request.app.state.lanes
 
     @route("GET", "/attachments/{sha256}", AttachmentStatus)
-    def get_status(request: Request, sha256: Sha, who: Who) -> Response:
-        db, _settings = db_of(request)
-        return Response(status(db, who, sha256).model_dump_json(), media_type="application/json")
+    async def get_status(request: Request, sha256: Sha, who: Who) -> Response:
+        db, _settings, lanes = db_of(request)
+        found = await lanes.read(lambda: status(db, who, sha256))
+        return Response(found.model_dump_json(), media_type="application/json")
 
     @route(
         "PUT",
@@ -216,13 +217,12 @@ def add_routes(app: FastAPI, route: Callable[..., Callable[[Any], Any]]) -> None
         size: Annotated[int | None, Query(ge=1, le=MAX_ATTACHMENT_BYTES)] = None,
         case_id: Annotated[uuid.UUID | None, Query()] = None,
     ) -> Response:
-        db, settings = db_of(request)
+        db, settings, lanes = db_of(request)
         data = await request.body()
         if len(data) > ATTACHMENT_CHUNK_BYTES:
             raise ApiError(413, ErrorCode.TOO_LARGE, f"a chunk is at most {ATTACHMENT_CHUNK_BYTES} bytes")
-        result = await run_in_threadpool(
-            put_chunk, db, settings, who, sha256, index, size, None if case_id is None else str(case_id), data
-        )
+        case = None if case_id is None else str(case_id)
+        result = await lanes.write(lambda: put_chunk(db, settings, who, sha256, index, size, case, data))
         return Response(result.model_dump_json(), media_type="application/json")
 
     @route(
@@ -232,6 +232,7 @@ def add_routes(app: FastAPI, route: Callable[..., Callable[[Any], Any]]) -> None
         response_class=Response,
         openapi_extra={"responses": {"200": {"content": {"application/octet-stream": {"schema": {"type": "string"}}}}}},
     )
-    def get_content(request: Request, sha256: Sha, who: Who) -> Response:
-        db, settings = db_of(request)
-        return Response(content(db, settings, who, sha256), media_type="application/octet-stream")
+    async def get_content(request: Request, sha256: Sha, who: Who) -> Response:
+        db, settings, lanes = db_of(request)
+        data = await lanes.read(lambda: content(db, settings, who, sha256))
+        return Response(data, media_type="application/octet-stream")

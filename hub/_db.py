@@ -58,7 +58,7 @@ class Database:
         parsed = sa.make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        self._write_lock = threading.RLock()
+        self._gate = _WriterGate()
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -69,12 +69,14 @@ class Database:
             self._reader = self._writer
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, urgent: bool = False) -> Iterator[Connection]:
+        """A write transaction. ``urgent``: a one-row write a reader is waiting on (the audit row of a pull); on
+        SQLite it goes ahead of queued pushes."""
         if self.is_sqlite:
-            # SQLite has one writer at a time. Queue this process's writers on a lock rather than let them collide
+            # SQLite has one writer at a time. Queue this process's writers on a gate rather than let them collide
             # in BEGIN IMMEDIATE, where SQLite's busy handler sleeps in growing steps (throughput collapses under
             # load). Other processes on the same file still wait through the busy timeout.
-            with self._write_lock, self._writer.begin() as conn:
+            with self._gate.hold(urgent=urgent), self._writer.begin() as conn:
                 yield conn
         else:
             with self._writer.begin() as conn:
@@ -101,6 +103,37 @@ class Database:
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
+
+
+class _WriterGate:
+    """One writer at a time; urgent writers (short, with a reader waiting) go before the others queued."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+
+    @contextmanager
+    def hold(self, *, urgent: bool) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:  # re-entered by the thread that holds it
+                self._depth += 1
+            else:
+                self._urgent_waiting += urgent
+                while self._owner is not None or (not urgent and self._urgent_waiting):
+                    self._cond.wait()
+                self._urgent_waiting -= urgent
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._cond.notify_all()
 
 
 def _transient(exc: sa.exc.DBAPIError) -> bool:

@@ -63,7 +63,7 @@ def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: i
     changes = [change_from_row(row) for row in rows]
     if changes:
         # Reads are audited: who saw which records (an empty pull reads nothing and is not written down).
-        with db.write() as conn:
+        with db.write(urgent=True) as conn:
             _audit.record(
                 conn,
                 at=settings.clock(),

@@ -30,6 +30,8 @@ class Settings:
     lease_s: float = 7 * 24 * 3600
     enrol_code_ttl_s: float = 72 * 3600
     max_body_bytes: int = MAX_BODY_BYTES
-    db_pool_size: int = 20  # with as many overflow: 40, the size of the threadpool running the endpoints
+    #: Threads for database work, per lane (reads, writes: see hub._lanes); the connection pool holds as many per
+    #: lane. A PostgreSQL deployment needs max_connections >= 2 * lane_threads * hub processes.
+    lane_threads: int = 16
     #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
     clock: Callable[[], float] = time.time

@@ -67,7 +67,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(db_url: str, clock: Clock) -> Iterator[FastAPI]:
-    app = create_app(Settings(db_url=db_url, clock=clock, db_pool_size=4))
+    app = create_app(Settings(db_url=db_url, clock=clock, lane_threads=4))
     yield app
     app.state.db.dispose()
 
