@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import ssl
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.hub._records import case_fields, referral_fields
 from tests.support.hubproc import ROOT, HubError, HubProcess
@@ -103,3 +111,31 @@ def test_serve_refuses_plain_http_off_loopback(tmp_path: object) -> None:
     )
     assert done.returncode == 1
     assert "refusing plain HTTP" in done.stderr
+
+
+def test_serve_with_tls(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    with HubProcess(tls=(str(cert_file), str(key_file))) as proc:
+        assert proc.base_url.startswith("https://")
+        trusted = ssl.create_default_context(cafile=str(cert_file))
+        assert httpx.get(proc.base_url + "/healthz", verify=trusted).json() == {"ok": True}
+        with pytest.raises(httpx.TransportError):
+            httpx.get(proc.base_url.replace("https://", "http://") + "/healthz", timeout=5)

@@ -5,6 +5,7 @@
         httpx.post(hub.base_url + "/v1/enrol", json={"code": code, "device_name": "t"})
 
     HubProcess(db_url="postgresql+psycopg://app@127.0.0.1:5432/db")  # or a given database
+    HubProcess(tls=("cert.pem", "key.pem"))                             # HTTPS; base_url is https://
 
 ``start``/``stop``/``restart``; ``stop`` sends SIGTERM and SIGKILLs after a deadline, by pid only. ``cli(*args)``
 runs ``python -m hub --db URL ...`` against the same database and returns its stdout (raises on failure).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,15 +50,22 @@ class HubProcess:
         lease: float | None = None,
         extra_args: tuple[str, ...] = (),
         start_timeout: float = 30.0,
+        tls: tuple[str, str] | None = None,
     ) -> None:
+        """``tls``: (certificate file, key file): serve HTTPS; ``base_url`` is then https and the readiness poll
+        trusts that certificate."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if db_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="hubproc-")
             db_url = f"sqlite:///{Path(self._tmp.name) / 'hub.sqlite3'}"
         self.db_url = db_url
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._serve_args = ["--host", "127.0.0.1", "--port", str(self.port), *extra_args]
+        self._verify: ssl.SSLContext | bool = True
+        if tls:
+            self._serve_args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+            self._verify = ssl.create_default_context(cafile=tls[0])
         if access_ttl is not None:
             self._serve_args += ["--access-ttl", str(access_ttl)]
         if lease is not None:
@@ -84,7 +93,7 @@ class HubProcess:
             if self.proc.poll() is not None:
                 raise HubError(f"hub exited with {self.proc.returncode}: {self.log_text()}")
             try:
-                if httpx.get(self.base_url + "/healthz", timeout=1.0).status_code == 200:
+                if httpx.get(self.base_url + "/healthz", timeout=1.0, verify=self._verify).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
