@@ -1,8 +1,9 @@
-"""Benchmark of the hub: python -m bench.hub [--seconds 30] [--devices 200]
+"""Benchmark of the hub: python -m bench.hub [--seconds 30] [--devices 200] [--workers 2]
 
-200 simulated devices (one health visitor each, one asyncio task each, httpx over real sockets to 127.0.0.1) sync in
-a loop against a real hub subprocess (uvicorn, 2 worker processes by default: one per core): push 5 mutations (4 case notes and an edit of their case), then pull
-from their cursor until there is no more. First against SQLite, then against a throwaway PostgreSQL cluster.
+200 simulated devices (one health visitor each; one asyncio task and one keep-alive socket each, to 127.0.0.1) sync
+in a loop for 30 s against a real hub subprocess (uvicorn, 2 worker processes by default: one per core): push 5
+mutations (4 case notes and an edit of their case), then pull from their cursor until there is no more; no pause
+between rounds. First against SQLite, then against a throwaway PostgreSQL cluster.
 
 Figures (printed last): ``hub_pull_p95_ms_sqlite``, ``hub_pull_p95_ms_postgres`` (95th percentile of a pull
 request's latency, goal <= 500 ms), ``hub_push_per_s_postgres`` (mutations applied per second under that load) and

@@ -18,7 +18,7 @@ def _setup(hub: Hub) -> tuple[Device, str]:
 
 
 def _put(device: Device, sha: str, index: int, data: bytes, size: int | None, case_id: str | None) -> httpx.Response:
-    params: dict[str, object] = {}
+    params: dict[str, str | int] = {}
     if size is not None:
         params["size"] = size
     if case_id is not None:
