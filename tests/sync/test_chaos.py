@@ -13,7 +13,7 @@ from tests.support.hubproc import HubProcess
 from tests.support.sync_worker import check_outcome, finish, kill_trials, setup_device
 
 TRIALS = 30
-NOTES = 40
+NOTES = 150
 
 
 @pytest.fixture(scope="module")
