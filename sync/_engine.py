@@ -299,6 +299,19 @@ class SyncEngine:
                             raise
                         batch_max = max(1, len(batch) // 2)  # a smaller batch may get through a slow link
                         continue
+                    except (TooLarge, HubRefused) as exc:
+                        if isinstance(exc, (HubBusy, TokenExpired, AccessEnded)) or not batch:
+                            raise
+                        if exc.status not in (400, 413, 422):
+                            raise
+                        # The hub refused the request itself: halve until the one mutation it cannot take is
+                        # alone, then set that one aside for the user, so one bad record never blocks the queue.
+                        if len(batch) > 1:
+                            batch_max = max(1, len(batch) // 2)
+                        else:
+                            self.replica.refuse_locally(batch[0], str(exc.code or "bad_request"), str(exc))
+                            tried.add(batch[0].mutation_id)
+                        continue
                 if not batch and response.more:
                     following = SyncRequest(cursor=response.cursor, pull_limit=settings.pull_limit)
                     ahead = pool.submit(self._send, following, creds)
@@ -365,7 +378,8 @@ class SyncEngine:
         self._thread = None
 
     def notify_changed(self) -> None:
-        """The outbox changed (a local save): sync soon."""
+        """The outbox changed (a local save): recount for the status, and sync soon."""
+        self.refresh_status()
         self._wake.set()
 
     def sync_now(self, timeout: float = 120.0) -> SyncStatus:

@@ -211,6 +211,24 @@ class Replica:
             )
         return batch
 
+    def refuse_locally(self, row: OutboxRow, code: str, message: str) -> None:
+        """The hub refused a request holding only this mutation (too large, malformed): set it aside like a
+        rejection, with the hub's words, so the rest of the queue flows."""
+        with self._vault.transaction() as conn:
+            if conn.execute("SELECT 1 FROM outbox WHERE mutation_id = ?", (row.mutation_id,)).fetchone() is None:
+                return
+            issues = [Issue(path="", code=code, message=message[:500]).model_dump(mode="json")]
+            conn.execute(
+                "UPDATE outbox SET state = 'held', last_error = ? WHERE record_id = ? AND seq >= ?",
+                (_dumps(issues), row.record_id, row.seq),
+            )
+            conn.execute(
+                "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) "
+                "VALUES (?, ?, 'rejected', ?, ?)",
+                (row.mutation_id, row.record_id, _dumps(issues), _now()),
+            )
+            _set_state(conn, row.record_id)
+
     # -- answers -------------------------------------------------------------------------------------------------
 
     def store_response(self, sent: list[OutboxRow], response: SyncResponse) -> Applied:

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from sync._backoff import Backoff, parse_retry_after
 from sync._client import HubClient, check_hub_url
+from sync._credentials import store_credentials
 from sync._engine import EngineSettings, SyncEngine
 from sync._errors_sync import (
     AccessEnded,
@@ -28,7 +30,8 @@ from sync._errors_sync import (
 )
 from sync._repository import Repository
 from sync._status import SyncState
-from sync.protocol import SyncRequest, SyncResponse
+from sync._vault import Vault
+from sync.protocol import Credentials, SyncRequest
 from tests.support.synchelp import make_vault, new_case, new_note, outbox
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -164,67 +167,99 @@ def test_transport_failures_map_to_unreachable_and_timeout() -> None:
         client_for(slow).sync(SyncRequest(), "tok")
 
 
-def test_timeouts_shrink_the_batch_down_to_what_gets_through(tmp_path: Path) -> None:
-    """A link that times out on any request carrying more than 2 mutations: the engine halves until it passes."""
-    vault = make_vault(tmp_path / "v")
-    repo = Repository(vault)
-    case = repo.save_record("case", new_case())
-    for i in range(7):
-        repo.save_record("note", new_note(f"n{i}"), case_id=case.id)
+ME = {
+    "device_id": "01890000-0000-7000-8000-000000000009",
+    "user": {
+        "user_id": "01890000-0000-7000-8000-00000000000a",
+        "username": "hv1",
+        "display_name": "HV",
+        "role": "health_visitor",
+        "organisation": "Devon",
+    },
+}
+
+
+def enrolled_vault(path: Path) -> Vault:
+    vault = make_vault(path)
+    creds = Credentials.model_validate(
+        {
+            **ME,
+            "access_token": "a" * 20,
+            "access_expires_at": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
+            "refresh_token": "r" * 20,
+            "lease_expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        }
+    )
+    with vault.transaction() as conn:
+        store_credentials(conn, "http://127.0.0.1:9", creds)
+    return vault
+
+
+def fake_hub(refuse: Callable[[list[dict[str, Any]]], None]) -> tuple[HubClient, list[int]]:
+    """A scripted hub: ``refuse(mutations)`` may raise to fail the request; otherwise every mutation is applied."""
     sizes: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/me"):
+            lease = (datetime.now(UTC) + timedelta(days=7)).isoformat()
             return httpx.Response(
-                200,
-                json={
-                    "device_id": "01890000-0000-7000-8000-000000000009",
-                    "user": {
-                        "user_id": "01890000-0000-7000-8000-00000000000a",
-                        "username": "hv1",
-                        "display_name": "HV",
-                        "role": "health_visitor",
-                        "organisation": "Devon",
-                    },
-                    "lease_expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-                    "server_time": datetime.now(UTC).isoformat(),
-                },
+                200, json={**ME, "lease_expires_at": lease, "server_time": datetime.now(UTC).isoformat()}
             )
         raw = request.content
         body = json.loads(gzip.decompress(raw) if request.headers.get("content-encoding") == "gzip" else raw)
         sizes.append(len(body["mutations"]))
-        if len(body["mutations"]) > 2:
-            raise httpx.ReadTimeout("too slow", request=request)
+        try:
+            refuse(body["mutations"])
+        except httpx.ReadTimeout as exc:
+            raise httpx.ReadTimeout(str(exc), request=request) from None
+        except ValueError:
+            return httpx.Response(413, json={"code": "too_large", "message": "request too large"})
         results = [
             {"mutation_id": m["mutation_id"], "record_id": m["record_id"], "outcome": "applied", "version": 1}
             for m in body["mutations"]
         ]
         return httpx.Response(200, content=sync_answer(results=results))
 
-    from sync._credentials import store_credentials
-    from sync.protocol import Credentials, UserInfo
+    return client_for(handler), sizes
 
-    creds = Credentials(
-        device_id="01890000-0000-7000-8000-000000000009",
-        user=UserInfo(
-            user_id="01890000-0000-7000-8000-00000000000a",
-            username="hv1",
-            display_name="HV",
-            role="health_visitor",
-            organisation="Devon",
-        ),
-        access_token="a" * 20,
-        access_expires_at=datetime.now(UTC) + timedelta(minutes=10),
-        refresh_token="r" * 20,
-        lease_expires_at=datetime.now(UTC) + timedelta(days=7),
-    )
-    with vault.transaction() as conn:
-        store_credentials(conn, "http://127.0.0.1:9", creds)
-    engine = SyncEngine(vault, client_for(handler), settings=EngineSettings(batch_max=8, attachments=False))
+
+def test_timeouts_shrink_the_batch_down_to_what_gets_through(tmp_path: Path) -> None:
+    """A link that times out on any request carrying more than 2 mutations: the engine halves until it passes."""
+    vault = enrolled_vault(tmp_path / "v")
+    repo = Repository(vault)
+    case = repo.save_record("case", new_case())
+    for i in range(7):
+        repo.save_record("note", new_note(f"n{i}"), case_id=case.id)
+
+    def slow_when_big(mutations: list[dict[str, Any]]) -> None:
+        if len(mutations) > 2:
+            raise httpx.ReadTimeout("too slow")
+
+    client, sizes = fake_hub(slow_when_big)
+    engine = SyncEngine(vault, client, settings=EngineSettings(batch_max=8, attachments=False))
     status = engine.sync_once()
     assert status.state == SyncState.IDLE
     assert status.pending == 0
     assert sizes[:3] == [8, 4, 2]  # halved after each timeout
     assert max(sizes[3:]) <= 2
     assert outbox(vault) == []
-    assert SyncResponse.model_validate_json(sync_answer()).more is False
+
+
+def test_one_mutation_the_hub_cannot_take_is_set_aside_and_the_rest_flows(tmp_path: Path) -> None:
+    vault = enrolled_vault(tmp_path / "v")
+    repo = Repository(vault)
+    case = repo.save_record("case", new_case())
+    notes = [repo.save_record("note", new_note("HUGE" if i == 3 else f"n{i}"), case_id=case.id) for i in range(6)]
+
+    def too_large(mutations: list[dict[str, Any]]) -> None:
+        if any(m["fields"].get("text") == "HUGE" for m in mutations):
+            raise ValueError
+
+    client, _ = fake_hub(too_large)
+    status = SyncEngine(vault, client, settings=EngineSettings(attachments=False)).sync_once()
+    assert status.state == SyncState.IDLE
+    assert status.rejected == 1
+    assert status.pending == 1  # only the refused one waits, for the user
+    [left] = outbox(vault)
+    assert left["record_id"] == str(notes[3].id)
+    assert left["state"] == "held"
