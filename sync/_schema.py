@@ -135,6 +135,12 @@ CREATE VIRTUAL TABLE search USING fts5 (
     tokenize = 'unicode61 remove_diacritics 2'
 );
 """,
+    # Indexes for the caseload's per-case counts (pending outbox rows, drafts): without them, listing 1,000 cases
+    # with pending work scans the outbox once per case. Added for the field app; no table changes.
+    2: """
+CREATE INDEX IF NOT EXISTS outbox_by_case ON outbox (case_id, state);
+CREATE INDEX IF NOT EXISTS drafts_by_case ON drafts (case_id);
+""",
 }
 
 LATEST_VERSION: Final = max(MIGRATIONS)
