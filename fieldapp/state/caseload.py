@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sync._search import match_expression
 from sync._status import SyncState, SyncStatus
 
 if TYPE_CHECKING:
@@ -67,6 +68,39 @@ def status_text(status: SyncStatus) -> tuple[str, str]:
     return "Synced", "Everything on this device has reached the hub."
 
 
+def matching_docs(services: Services, query: str) -> set[int]:
+    """Rowids of the full-text index entries matching ``query`` (prefix matching as the user types).
+
+    Only rowids are read (no ranking, snippets or stored columns, which the caseload does not show), so a keystroke
+    costs a few milliseconds over tens of thousands of notes.
+    """
+    vault = services.vault
+    expr = match_expression(query)
+    if vault is None or not vault.is_unlocked or expr is None:
+        return set()
+    with vault.read() as conn:
+        return {int(r[0]) for r in conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (expr,))}
+
+
+def doc_cases(services: Services) -> dict[int, str]:
+    """Index entry rowid -> case id (``search_map`` says which entry indexes which record), loaded once per refresh."""
+    vault = services.vault
+    if vault is None or not vault.is_unlocked:
+        return {}
+    with vault.read() as conn:
+        rows = conn.execute("SELECT m.doc, r.case_id FROM search_map m JOIN records r ON r.id = m.record_id")
+        return {int(doc): str(case_id) for doc, case_id in rows}
+
+
+def matching_case_ids(services: Services, query: str) -> set[str]:
+    mapping = doc_cases(services)
+    return {mapping[d] for d in matching_docs(services, query) if d in mapping}
+
+
+#: The caseload shows this many rows at most; a search narrows it down.
+MAX_ROWS = 200
+
+
 @dataclass
 class CaseloadState:
     services: Services
@@ -75,24 +109,40 @@ class CaseloadState:
     only_pending: bool = False
     only_conflicts: bool = False
     rows: list[CaseRow] = field(default_factory=list)
+    _all: list[tuple[str, CaseRow]] | None = None
+    _docs: dict[int, str] = field(default_factory=dict)
 
     def refresh(self) -> list[CaseRow]:
+        """Reload the cases from the vault (after a save or a sync), then apply the search."""
         repo = self.services.repo
         if repo is None:
+            self._all = []
             self.rows = []
             return self.rows
         cases = repo.list_cases(
-            self.query,
+            "",
             has_drafts=True if self.only_drafts else None,
             pending=True if self.only_pending else None,
             conflicts=True if self.only_conflicts else None,
         )
-        self.rows = [to_row(c) for c in cases]
+        self._all = [(str(c.record.id), to_row(c)) for c in cases]
+        self._docs = doc_cases(self.services)
+        return self._apply()
+
+    def _apply(self) -> list[CaseRow]:
+        if self.query.strip():
+            wanted = {self._docs[d] for d in matching_docs(self.services, self.query) if d in self._docs}
+            self.rows = [row for cid, row in self._all or [] if cid in wanted]
+        else:
+            self.rows = [row for _, row in self._all or []]
         return self.rows
 
     def set_query(self, query: str) -> list[CaseRow]:
+        """A keystroke: only the full-text query runs; the case list itself is the one loaded last."""
         self.query = query
-        return self.refresh()
+        if self._all is None:
+            return self.refresh()
+        return self._apply()
 
     def set_filter(self, name: str, on: bool) -> list[CaseRow]:
         if name not in ("drafts", "pending", "conflicts"):

@@ -7,7 +7,7 @@ from typing import Any
 import flet as ft
 
 from fieldapp._services import Event
-from fieldapp.state.caseload import CaseloadState, CaseRow, status_text
+from fieldapp.state.caseload import MAX_ROWS, CaseloadState, CaseRow, status_text
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 
 
@@ -59,8 +59,12 @@ def build(ctx: Ctx) -> ft.View:
     count = ft.Text("", size=12)
 
     def show() -> None:
-        listing.controls = [_row(ctx, r) for r in state.rows] or [ft.Text(state.empty_message)]
-        count.value = f"{len(state.rows)} case{'s' if len(state.rows) != 1 else ''}"
+        shown = state.rows[:MAX_ROWS]
+        listing.controls = [_row(ctx, r) for r in shown] or [ft.Text(state.empty_message)]
+        n = len(state.rows)
+        count.value = f"{n} case{'s' if n != 1 else ''}" + (
+            f" (showing {MAX_ROWS}: search to narrow)" if n > MAX_ROWS else ""
+        )
 
     def on_search(e: ft.ControlEvent) -> None:
         state.set_query(search.value or "")
