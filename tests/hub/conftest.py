@@ -32,7 +32,8 @@ _names = itertools.count()
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
-    with PostgresCluster() as cluster:
+    # Durability is not under test here (it is in the bench, which keeps fsync on): skip the disk flushes.
+    with PostgresCluster(settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}) as cluster:
         db = Database(cluster.create_database(_TEMPLATE), pool_size=1)
         migrate(db)
         db.dispose()

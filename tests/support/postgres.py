@@ -5,7 +5,7 @@
 
 initdb refuses to run as root, so when we are root the cluster is made and run as the ``postgres`` system user.
 Trust authentication on loopback only; the data directory is removed on ``stop``. The server is stopped with
-``pg_ctl stop -m fast`` and, if that fails, SIGKILLed by the pid in ``postmaster.pid``.
+``pg_ctl stop -m immediate`` and, if that fails, SIGKILLed by the pid in ``postmaster.pid``.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ class PostgresCluster:
         if self._dir is None:
             return
         try:
-            self._run([_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"], timeout=60)
+            # immediate: no shutdown checkpoint; the cluster is thrown away next
+            self._run([_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop"], timeout=60)
         except (RuntimeError, subprocess.TimeoutExpired):
             pid_file = self.data / "postmaster.pid"
             if pid_file.exists():
