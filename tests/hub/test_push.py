@@ -173,3 +173,19 @@ def test_create_then_edits_of_the_same_record_in_one_batch(hub: Hub) -> None:
     assert [c["record_id"] for c in changes] == [rid, note["record_id"]]  # seq order: the case's last change first
     assert changes[0]["fields"] == case_fields(child_name="A", school="Hill", postcode="TQ1 2AB")
     assert changes[0]["version"] == 3
+
+
+def test_forms_validation_rejects_with_its_issues(hub: Hub) -> None:
+    device = hub.device("hv1")
+    no_nhs = mutation("case", {"child_name": "Alex"})  # neither an NHS number nor "not known"
+    bad_postcode = new_case({"postcode": "not a postcode"})
+    results = device.push(no_nhs, bad_postcode)
+    assert [r["outcome"] for r in results] == ["rejected", "rejected"]
+    assert results[0]["issues"][0]["code"] == "nhs_number_or_not_known"
+    assert results[1]["issues"][0]["path"] == "postcode"
+    assert _count(hub, records) == 0
+    case = new_case()
+    device.push(case)
+    [partial] = device.push(mutation("case", {"postcode": "nowhere"}, record_id=case["record_id"], base=1))
+    assert partial["outcome"] == "rejected"
+    assert partial["issues"][0]["path"] == "postcode"
