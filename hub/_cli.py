@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -124,11 +125,21 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         raise AdminError("--tls-cert and --tls-key go together")
     if not _is_loopback(args.host) and not args.tls_cert:
         raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
-    from hub._app import create_app
+    from hub._serve import ENV, settings_to_env
 
+    if args.workers < 1:
+        raise AdminError("--workers must be at least 1")
     settings = Settings(db_url=url, access_ttl_s=args.access_ttl, lease_s=args.lease)
+    db = Database(url, pool_size=1)
+    try:
+        migrate(db)  # once, before the workers start
+    finally:
+        db.dispose()
+    os.environ[ENV] = settings_to_env(settings)
     uvicorn.run(
-        create_app(settings),
+        "hub._serve:app_from_env",
+        factory=True,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         ssl_certfile=args.tls_cert,

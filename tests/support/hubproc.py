@@ -7,12 +7,14 @@
     HubProcess(db_url="postgresql+psycopg://app@127.0.0.1:5432/db")  # or a given database
     HubProcess(tls=("cert.pem", "key.pem"))                             # HTTPS; base_url is https://
 
-``start``/``stop``/``restart``; ``stop`` sends SIGTERM and SIGKILLs after a deadline, by pid only. ``cli(*args)``
+``start``/``stop``/``restart``; ``stop`` sends SIGTERM and SIGKILLs after a deadline, to the process group the
+helper started the hub in (pid = group id; uvicorn's workers are in it), never by name. ``cli(*args)``
 runs ``python -m hub --db URL ...`` against the same database and returns its stdout (raises on failure).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -34,6 +36,12 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Signal the process group this helper created for the hub (its pid is the group id), never anything else."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
 
 
 class HubError(RuntimeError):
@@ -87,6 +95,7 @@ class HubProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
+                start_new_session=True,  # its own process group: uvicorn's worker processes go with it
             )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -105,18 +114,19 @@ class HubProcess:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             proc.wait(timeout=timeout)
+        _signal_group(proc, signal.SIGKILL)  # any worker process left behind
 
     def kill(self) -> None:
-        """SIGKILL now (a crash)."""
+        """SIGKILL now, workers included (a crash)."""
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             proc.wait(timeout=10)
 
     def restart(self) -> None:
