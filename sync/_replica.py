@@ -33,6 +33,7 @@ from sync.protocol import (
     APPEND_ONLY_TYPES,
     Change,
     FieldConflict,
+    HubMeta,
     Issue,
     Mutation,
     MutationResult,
@@ -321,7 +322,7 @@ class Replica:
                 touched.append(change)
                 continue
             version, old_meta = known[record_id]
-            if old_meta != hub_meta:
+            if old_meta != hub_meta and not (old_meta is None and change.hub == _NO_HUB_META):
                 conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (hub_meta, record_id))
             if change.version <= version:
                 continue  # already held: typically our own mutation coming back
@@ -575,6 +576,7 @@ class Replica:
 
 # -- helpers (all run inside the caller's transaction) -------------------------------------------------------------
 
+_NO_HUB_META: Final = HubMeta()
 _NO_CONFLICT: Final = ConflictView(id=0, record_id="", server_version=0, fields=())
 
 
