@@ -18,6 +18,8 @@ from tests.support.faultproxy import FaultProxy
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import make_vault, new_case, new_note, pull_everything
 
+pytestmark = pytest.mark.slow  # a real hub process and real sockets: several seconds per test
+
 _names = (f"hv{i}" for i in itertools.count(100))
 _open_clients: list[HubClient] = []
 

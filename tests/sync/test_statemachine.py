@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -178,4 +179,4 @@ ThreeDevices.TestCase.settings = settings(
     phases=(Phase.explicit, Phase.reuse, Phase.generate),  # shrinking a 3-device run takes minutes: CI reports raw
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-test_three_devices = ThreeDevices.TestCase
+test_three_devices = pytest.mark.slow(ThreeDevices.TestCase)
