@@ -40,4 +40,7 @@ def test_idle_timeout_locks_and_hides_case_data(browser: Browser, tmp_path: Path
         ui.wait_url("/caseload")
         ui.wait_text(CHILD)
         ui.shot("unlocked-again")
+        ui.page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+        ui.wait_text(CHILD)
+        ui.shot("caseload-tablet")
         ui.close()
