@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from uuid6 import uuid7
 
 from hub._admin import create_user
 from hub._db import Database
@@ -131,7 +132,7 @@ def seed_notes(db_url: str, case_id: str, owner: str, count: int) -> None:
         start = int(conn.execute(sa.select(counters.c.value).where(counters.c.name == "seq")).scalar_one())
         rows = [
             {
-                "record_id": str(uuid.uuid4()),
+                "record_id": str(uuid7()),  # ids are UUIDv7, made on devices
                 "record_type": "note",
                 "case_id": case_id,
                 "seq": start + i + 1,
