@@ -70,22 +70,17 @@ def error_text(message: str, identifier: str = "error") -> ft.Control:
 
 
 def page_body(*controls: ft.Control, scroll: bool = True) -> ft.Control:
-    """Centre the content and cap its width so it reads well on a laptop and fills a tablet."""
-    column = ft.Column(
-        list(controls),
-        spacing=14,
+    """The screen's content: full width on a tablet, a centred readable column on a laptop (responsive grid)."""
+    column = ft.Column(list(controls), spacing=14)
+    grid = ft.ResponsiveRow(
+        [ft.Container(column, col={"xs": 12, "lg": 10, "xl": 8}, padding=ft.Padding.symmetric(horizontal=8))],
+        alignment=ft.MainAxisAlignment.CENTER,
+    )
+    return ft.Column(
+        [grid],
         scroll=ft.ScrollMode.AUTO if scroll else None,
         expand=True,
-    )
-    return ft.Container(
-        content=ft.Row(
-            [ft.Container(content=column, width=MAX_WIDTH, expand=False, padding=ft.Padding.symmetric(horizontal=8))],
-            alignment=ft.MainAxisAlignment.CENTER,
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            expand=True,
-        ),
-        expand=True,
-        padding=ft.Padding.only(top=12, bottom=12),
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
     )
 
 
