@@ -35,6 +35,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     _r("referral", "/referral/<record_id>", "/caseload"),
     _r("inbox", "/inbox", "/caseload"),
     _r("request", "/request/<record_id>", "/inbox"),
+    _r("respond", "/request/<record_id>/respond", "/request/<record_id>"),
     _r("sync", "/sync", "/caseload"),
     _r("conflicts", "/conflicts", "/sync"),
     _r("settings", "/settings", "/caseload"),

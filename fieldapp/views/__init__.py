@@ -38,6 +38,7 @@ SCREENS: dict[str, Callable[..., ft.View]] = {
     "settings": settings.build,
     "inbox": inbox.build,
     "request": request.build,
+    "respond": form.build_response,
 }
 
 __all__ = ["SCREENS"]

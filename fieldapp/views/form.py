@@ -12,13 +12,27 @@ from fieldapp.views._renderer import FormRenderer
 from forms import UnknownForm
 
 
+def build_response(ctx: Ctx, record_id: str) -> ft.View:
+    """The GP response form for one information request (its back arrow leads to the request)."""
+    route = f"/request/{record_id}/respond"
+    rec = None
+    if ctx.services.repo is not None:
+        try:
+            rec = ctx.services.repo.get_record(UUID(record_id))
+        except ValueError:
+            rec = None
+    if rec is None or rec.type != "info_request":
+        return view(route, app_bar(ctx, "Response"), page_body(ft.Text("This request is not on this device.")))
+    return _build(ctx, str(rec.case_id), "gp_response", route, record_id, dict(rec.body))
+
+
 def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:
-    route = f"/case/{case_id}/form/{form_id}"
-    request_id = ctx.query.get("request", "")
-    request = None
-    if request_id and ctx.services.repo is not None:
-        rec = ctx.services.repo.get_record(UUID(request_id))
-        request = dict(rec.body) if rec else None
+    return _build(ctx, case_id, form_id, f"/case/{case_id}/form/{form_id}", "", None)
+
+
+def _build(
+    ctx: Ctx, case_id: str, form_id: str, route: str, request_id: str, request: dict[str, object] | None
+) -> ft.View:
     try:
         session = FormSession(ctx.services, UUID(case_id), form_id, request=request, draft_key=request_id)
     except (UnknownForm, ValueError):

@@ -23,7 +23,7 @@ def build(ctx: Ctx, record_id: str) -> ft.View:
     if not found or st.row is None:
         return view(route, app_bar(ctx, "Request"), page_body(ft.Text("This request is not on this device.")))
     row = st.row
-    form_route = f"/case/{row.case_id}/form/gp_response?request={record_id}"
+    form_route = f"/request/{record_id}/respond"
     controls: list[ft.Control] = [
         ft.Row([rag_chip(row.rag), ft.Text(row.reference, theme_style=ft.TextThemeStyle.HEADLINE_SMALL)]),
         tag("countdown", ft.Text(row.countdown, weight=ft.FontWeight.BOLD)),
@@ -58,7 +58,7 @@ def build(ctx: Ctx, record_id: str) -> ft.View:
                     ft.OutlinedButton(
                         "Nothing known",
                         icon=ft.Icons.DO_NOT_DISTURB,
-                        on_click=ctx.act(lambda e: ctx.go(form_route + "&nothing_known=1")),
+                        on_click=ctx.act(lambda e: ctx.go(form_route + "?nothing_known=1")),
                     ),
                 ]
             )
