@@ -204,3 +204,45 @@ def test_bad_answers_change_nothing(hub: InProcessHub, tmp_path: Path, body: byt
     assert expected in status.last_error
     assert record_row(a.vault, case.id) == before_record
     assert [(r["mutation_id"], r["fields"], r["state"]) for r in outbox(a.vault)] == before_fields
+
+
+class Switch(httpx.BaseTransport):
+    """A link that can be cut and restored."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.online = True
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.online:
+            raise httpx.ConnectError("cable pulled", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_background_sync_resumes_when_the_hub_is_back(hub: InProcessHub, tmp_path: Path) -> None:
+    import time
+
+    from tests.support.synchelp import SyncASGITransport
+
+    a = Device(hub, tmp_path / "a")
+    switch = Switch(SyncASGITransport(hub.app))
+    a.engine._client = HubClient("http://127.0.0.1", http=httpx.Client(transport=switch, base_url="http://127.0.0.1"))
+    a.engine.settings = EngineSettings(interval_s=3600.0, backoff_base_s=0.05, backoff_cap_s=0.2)
+    a.engine._backoff.base, a.engine._backoff.cap = 0.05, 0.2
+    states: list[SyncState] = []
+    a.engine.subscribe(lambda s: states.append(s.state))
+    switch.online = False
+    a.repo.save_record("case", new_case())
+    a.engine.start()
+    try:
+        deadline = time.monotonic() + 20
+        while SyncState.OFFLINE not in states and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling for the condition
+        assert a.engine.status.pending == 1
+        switch.online = True  # no notify: the backoff timer alone must bring it back
+        while not (a.engine.status.state == SyncState.IDLE and a.engine.status.pending == 0):
+            assert time.monotonic() < deadline, a.engine.status
+            time.sleep(0.01)
+    finally:
+        a.engine.stop(timeout=10)
+    assert SyncState.OFFLINE in states
