@@ -91,3 +91,33 @@ def test_submit_then_referral(unlocked: Services) -> None:
     assert status.sync == "Waiting to sync"
     assert status.receipt_lines == []
     assert len(status.content_hash) == 64
+
+
+def test_gp_nothing_known_path(unlocked: Services) -> None:
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    request = {
+        "reference": "IR-2026-000001", "rag": "amber", "practice_ods": "A81001",
+        "deadline": (datetime.now(UTC) + timedelta(hours=20)).isoformat(timespec="seconds"),
+        "child": {"name": "Alex Example", "date_of_birth": "2024-03-01"},
+        "adults": [], "questions": ["Is the family known to the practice?"], "requested_by": "staff1",
+    }  # fmt: skip
+    case_id, request_id = uuid4(), str(uuid4())
+    form = FormSession(unlocked, case_id, "gp_response", request=request, draft_key=request_id)
+    assert form.get("request_reference") == "IR-2026-000001"  # prefilled, read-only
+    form.set("nothing_known", True)
+    assert not form.visible("gp_analysis")  # the short circuit: no analysis asked for
+    form.set("responder_name", "Dr Gina Practitioner")
+    form.set("gmc_number", "1234567")
+    form.set("responded_at", datetime.now(UTC).isoformat(timespec="minutes"))
+    form.set("signature", {"signed_by": "Dr Gina", "signed_at": datetime.now(UTC).isoformat(), "attested": True})
+    assert form.blocking() == [], form.blocking()
+    record_id = form.submit(extra={"request_id": request_id})
+    assert record_id is not None
+    assert unlocked.repo is not None
+    saved = unlocked.repo.get_record(record_id)
+    assert saved is not None
+    assert saved.type == "response"
+    assert saved.body["request_id"] == request_id
+    assert saved.body["answers"]["nothing_known"] is True
