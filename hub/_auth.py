@@ -1,9 +1,13 @@
 """Enrolment, token rotation and authentication of every request.
 
 - ``enrol``: a one-time code (hashed, single use, expiring) becomes a new device and its first token family.
-- ``refresh``: a refresh token is exchanged exactly once for a new pair; presenting a rotated one again means it
-  leaked, so the whole family (its refresh and access tokens) is revoked and the answer is ``refresh_reused``.
-- ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403).
+- ``refresh``: a refresh token is exchanged exactly once for a new pair. A rotated one presented again is either a
+  retry after a lost answer or a leaked copy. It is a retry only while it is "pending": rotated less than
+  ``refresh_grace_s`` ago and its successor pair never used (a use of the successor access or refresh token retires
+  it, by setting ``revoked_at``). A retry revokes the unused successor and issues a fresh pair, so the family never
+  has two live pairs. Any other reuse revokes the whole family (its refresh and access tokens): ``refresh_reused``.
+- ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403). The first
+  use of a successor access token retires its pending predecessor (one write per rotation, not per request).
 """
 
 from __future__ import annotations
@@ -137,6 +141,51 @@ def enrol(db: Database, settings: Settings, code: str, device_name: str) -> Cred
     return creds
 
 
+def _revoke_family(conn: Connection, family_id: str, now: float) -> None:
+    conn.execute(
+        sa.update(refresh_tokens)
+        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == family_id))
+
+
+def _retire_pending(conn: Connection, family_id: str, now: float, *, issued: tuple[float, float] | None = None) -> None:
+    """Retire the family's pending rotated tokens (all, or with ``issued=(expires_at, ttl)`` those whose rotation
+    issued that access token or an earlier one): from now on presenting one again is reuse, not a retry."""
+    query = sa.update(refresh_tokens).where(
+        refresh_tokens.c.family_id == family_id,
+        refresh_tokens.c.rotated_at.is_not(None),
+        refresh_tokens.c.revoked_at.is_(None),
+    )
+    if issued is not None:
+        expires_at, ttl = issued
+        query = query.where(refresh_tokens.c.rotated_at + ttl <= expires_at)
+    conn.execute(query.values(revoked_at=now))
+
+
+def _retry(conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], now: float) -> Credentials | None:
+    """A pending rotated token came back: revoke its unused successor and issue a fresh pair. None if the successor
+    is gone (a concurrent retry took it): the caller treats that as reuse."""
+    m = row._mapping
+    # The row lock on the successor serialises concurrent retries: only one sees it live.
+    successor = conn.execute(
+        sa.update(refresh_tokens)
+        .where(
+            refresh_tokens.c.family_id == m["family_id"],
+            refresh_tokens.c.rotated_at.is_(None),
+            refresh_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    ).rowcount
+    if successor != 1:
+        return None
+    conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == m["family_id"]))
+    creds = _issue(conn, settings, m["device_id"], m["family_id"], _user_info(row))
+    _audit.record(conn, at=now, actor=m["username"], device_id=m["device_id"], action="refresh", outcome="retry")
+    return creds
+
+
 def refresh(db: Database, settings: Settings, token: str) -> Credentials:
     now = settings.clock()
     token_hash = digest(token)
@@ -154,23 +203,36 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
             return ApiError(403, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
         if row.disabled:
             return ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
+        if row.rotated_at is not None:
+            pending = row.revoked_at is None and now - row.rotated_at <= settings.refresh_grace_s
+            creds = _retry(conn, settings, row, now) if pending else None
+            if creds is not None:
+                return creds
+            # A rotated token came back and its successor is in use (or the window passed): someone else holds a
+            # copy. Revoke the whole family (RFC 9700 4.14.2).
+            _revoke_family(conn, row.family_id, now)
+            _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
+            return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
         if row.revoked_at is not None:
             return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token revoked")
+        if row.expires_at <= now:
+            return ApiError(401, ErrorCode.TOKEN_EXPIRED, "refresh token expired: enrol again")
+        # Using the successor refresh token proves the answer that carried it arrived: its predecessor is retired.
+        _retire_pending(conn, row.family_id, now)
         rotated = conn.execute(
             sa.update(refresh_tokens)
-            .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.rotated_at.is_(None))
+            .where(
+                refresh_tokens.c.token_hash == token_hash,
+                refresh_tokens.c.rotated_at.is_(None),
+                refresh_tokens.c.revoked_at.is_(None),
+            )
             .values(rotated_at=now)
         ).rowcount
         if rotated != 1:
-            # A rotated token came back: someone else holds a copy. Revoke the whole family (RFC 9700 4.14.2).
-            conn.execute(
-                sa.update(refresh_tokens).where(refresh_tokens.c.family_id == row.family_id).values(revoked_at=now)
-            )
-            conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == row.family_id))
+            # Rotated or revoked by a concurrent request since we read it: two holders raced. Treat as reuse.
+            _revoke_family(conn, row.family_id, now)
             _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
             return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
-        if row.expires_at <= now:
-            return ApiError(401, ErrorCode.TOKEN_EXPIRED, "refresh token expired: enrol again")
         creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row))
         _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="ok")
         return creds
@@ -179,6 +241,20 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
     if isinstance(result, ApiError):
         raise result
     return result
+
+
+def _pending_rotations(conn: Connection, family_id: str) -> list[float]:
+    """When the family's pending rotated tokens were rotated (usually none; at most one after a rotation)."""
+    return [
+        float(t)
+        for t in conn.execute(
+            sa.select(refresh_tokens.c.rotated_at).where(
+                refresh_tokens.c.family_id == family_id,
+                refresh_tokens.c.rotated_at.is_not(None),
+                refresh_tokens.c.revoked_at.is_(None),
+            )
+        ).scalars()
+    ]
 
 
 def authenticate(db: Database, settings: Settings, authorization: str | None) -> Principal:
@@ -191,12 +267,18 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
     with db.read() as conn:
         row = conn.execute(
             sa.select(
-                access_tokens.c.expires_at, devices.c.device_id, devices.c.revoked_at, devices.c.last_seen_at, users
+                access_tokens.c.expires_at,
+                access_tokens.c.family_id,
+                devices.c.device_id,
+                devices.c.revoked_at,
+                devices.c.last_seen_at,
+                users,
             )
             .join(devices, devices.c.device_id == access_tokens.c.device_id)
             .join(users, users.c.user_id == devices.c.user_id)
             .where(access_tokens.c.token_hash == digest(token.strip()))
         ).one_or_none()
+        pending = [] if row is None else _pending_rotations(conn, row.family_id)
     if row is None:
         raise ApiError(401, ErrorCode.TOKEN_INVALID, "access token unknown or revoked")
     # Revocation first: a revoked device must hear it at its next contact, even with an expired token.
@@ -206,6 +288,11 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         raise ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
     if row.expires_at <= now:
         raise ApiError(401, ErrorCode.TOKEN_EXPIRED, "access token expired: refresh it")
+    # An access token issued by a rotation (expires_at = rotated_at + ttl) or later proves its answer arrived: the
+    # rotated token before it may no longer be retried. Older access tokens of the family prove nothing.
+    if any(rotated_at + settings.access_ttl_s <= row.expires_at for rotated_at in pending):
+        with db.write(urgent=True) as conn:
+            _retire_pending(conn, row.family_id, now, issued=(row.expires_at, settings.access_ttl_s))
     return Principal(
         user_id=row.user_id,
         username=row.username,

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-cert")
     s.add_argument("--tls-key")
     s.add_argument("--access-ttl", type=float, default=600, help="access token lifetime, seconds")
+    s.add_argument(
+        "--refresh-grace",
+        type=float,
+        default=Settings.refresh_grace_s,
+        help="seconds a rotated refresh token may be retried after a lost answer (0: never)",
+    )
     s.add_argument("--lease", type=float, default=7 * 24 * 3600, help="offline lease, seconds")
     s.add_argument("--workers", type=int, default=1)
     s.add_argument("--log-level", default="warning")
@@ -129,7 +135,11 @@ def _serve(args: argparse.Namespace, url: str) -> int:
 
     if args.workers < 1:
         raise AdminError("--workers must be at least 1")
-    settings = Settings(db_url=url, access_ttl_s=args.access_ttl, lease_s=args.lease)
+    if args.refresh_grace < 0:
+        raise AdminError("--refresh-grace must not be negative")
+    settings = Settings(
+        db_url=url, access_ttl_s=args.access_ttl, lease_s=args.lease, refresh_grace_s=args.refresh_grace
+    )
     db = Database(url, pool_size=1)
     try:
         migrate(db)  # once, before the workers start

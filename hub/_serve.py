@@ -19,13 +19,23 @@ ENV: Final = "MASH_HUB_SERVE"
 
 
 def settings_to_env(settings: Settings) -> str:
-    return json.dumps({"db_url": settings.db_url, "access_ttl_s": settings.access_ttl_s, "lease_s": settings.lease_s})
+    return json.dumps(
+        {
+            "db_url": settings.db_url,
+            "access_ttl_s": settings.access_ttl_s,
+            "lease_s": settings.lease_s,
+            "refresh_grace_s": settings.refresh_grace_s,
+        }
+    )
 
 
 def app_from_env() -> FastAPI:
     values = json.loads(os.environ[ENV])
     return create_app(
         Settings(
-            db_url=str(values["db_url"]), access_ttl_s=float(values["access_ttl_s"]), lease_s=float(values["lease_s"])
+            db_url=str(values["db_url"]),
+            access_ttl_s=float(values["access_ttl_s"]),
+            lease_s=float(values["lease_s"]),
+            refresh_grace_s=float(values.get("refresh_grace_s", Settings.refresh_grace_s)),
         )
     )

@@ -27,6 +27,9 @@ class Settings:
     db_url: str = field(default_factory=default_db_url)
     access_ttl_s: float = 10 * 60
     refresh_ttl_s: float = 30 * 24 * 3600
+    #: A rotated refresh token presented again within this many seconds, while the pair it was exchanged for has
+    #: never been used, is a retry after a lost answer (RFC 9700 allows the leeway), not a stolen copy.
+    refresh_grace_s: float = 120.0
     lease_s: float = 7 * 24 * 3600
     enrol_code_ttl_s: float = 72 * 3600
     max_body_bytes: int = MAX_BODY_BYTES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from hub._admin import disable_user, enrol_code, list_devices, revoke_device
-from tests.hub.conftest import Clock, Hub, new_case
+from hub._admin import audit_trail, disable_user, enrol_code, list_devices, revoke_device
+from tests.hub.conftest import Clock, Device, Hub, new_case
 
 
 def _code(hub: Hub, username: str = "hv1") -> str:
@@ -74,20 +74,106 @@ def test_access_token_expires_and_refresh_rotates(hub: Hub, clock: Clock) -> Non
     assert device.sync().status_code == 200
 
 
-def test_replayed_refresh_token_revokes_the_whole_family(hub: Hub) -> None:
+def _refresh(hub: Hub, token: str) -> httpx.Response:
+    return hub.client.post("/v1/token/refresh", json={"refresh_token": token})
+
+
+def _assert_family_dead(hub: Hub, device: Device, *pairs: dict[str, str]) -> None:
+    for pair in pairs:
+        if "refresh_token" in pair:
+            after = _refresh(hub, pair["refresh_token"])
+            assert after.status_code == 401
+            assert after.json()["code"] in ("token_invalid", "refresh_reused")
+        device.creds = {**device.creds, **pair}
+        assert device.sync().json()["code"] == "token_invalid"
+
+
+def test_replayed_refresh_token_revokes_the_whole_family(hub: Hub, clock: Clock) -> None:
     device = hub.device("hv1")
     first = device.creds["refresh_token"]
-    rotated = hub.client.post("/v1/token/refresh", json={"refresh_token": first}).json()
-    # The old one comes back (a thief, or a lost response replayed): the family dies.
-    reused = hub.client.post("/v1/token/refresh", json={"refresh_token": first})
+    clock.advance(1)
+    rotated = _refresh(hub, first).json()
+    device.creds = rotated
+    assert device.sync().status_code == 200  # the device got the answer: the successor is in use
+    # The old one comes back (a thief): the family dies.
+    reused = _refresh(hub, first)
     assert reused.status_code == 401
     assert reused.json()["code"] == "refresh_reused"
     # Both the new refresh token and the new access token are dead too.
-    after = hub.client.post("/v1/token/refresh", json={"refresh_token": rotated["refresh_token"]})
-    assert after.status_code == 401
-    assert after.json()["code"] == "token_invalid"
-    device.creds = rotated
-    assert device.sync().json()["code"] == "token_invalid"
+    _assert_family_dead(hub, device, rotated)
+
+
+def test_reuse_after_the_successor_refresh_token_was_used_revokes_the_family(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    clock.advance(1)
+    second = _refresh(hub, first).json()
+    clock.advance(1)
+    third = _refresh(hub, second["refresh_token"])
+    assert third.status_code == 200
+    reused = _refresh(hub, first)
+    assert reused.json()["code"] == "refresh_reused"
+    _assert_family_dead(hub, device, third.json())
+
+
+def test_retry_after_a_lost_answer_gets_a_fresh_pair_and_kills_the_unused_one(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    clock.advance(1)
+    lost = _refresh(hub, first)  # the hub rotated, but the answer never reached the device
+    assert lost.status_code == 200
+    clock.advance(60)
+    # The device still holds only the old pair; using the old access token proves nothing about the lost answer.
+    assert device.sync().status_code == 200
+    retried = _refresh(hub, first)
+    assert retried.status_code == 200, retried.text
+    fresh = retried.json()
+    assert fresh["device_id"] == device.creds["device_id"]
+    assert fresh["refresh_token"] not in (first, lost.json()["refresh_token"])
+    # The lost pair is dead (at most one live pair), and so is the old access token; the fresh pair works.
+    _assert_family_dead(hub, device, lost.json(), {"access_token": device.creds["access_token"]})
+    device.creds = fresh
+    assert device.sync().status_code == 200
+    # Once the fresh pair is in use, the old token coming back again is reuse after all.
+    assert _refresh(hub, first).json()["code"] == "refresh_reused"
+    _assert_family_dead(hub, device, fresh)
+
+
+def test_retry_may_repeat_while_every_answer_is_lost(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    clock.advance(1)
+    answers = [_refresh(hub, first) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    for earlier in answers[:-1]:
+        assert _refresh(hub, earlier.json()["refresh_token"]).json()["code"] == "token_invalid"
+    device.creds = answers[-1].json()
+    assert device.sync().status_code == 200
+    assert _refresh(hub, device.creds["refresh_token"]).status_code == 200
+
+
+def test_retry_after_the_grace_window_revokes_the_family(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    clock.advance(1)
+    lost = _refresh(hub, first).json()
+    clock.advance(121)  # the default window is 120 s
+    reused = _refresh(hub, first)
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_reused"
+    _assert_family_dead(hub, device, lost)
+
+
+def test_refresh_retries_and_reuse_are_audited(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    clock.advance(1)
+    _refresh(hub, first)
+    _refresh(hub, first)
+    clock.advance(121)
+    _refresh(hub, first)
+    outcomes = [e["outcome"] for e in audit_trail(hub.db, actor="hv1") if e["action"] == "refresh"]
+    assert outcomes == ["ok", "retry", "reused"]
 
 
 def test_revoked_device_is_told_at_next_contact(hub: Hub) -> None:
