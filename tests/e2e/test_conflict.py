@@ -75,6 +75,12 @@ def test_same_case_edited_on_two_devices(browser: Browser, tmp_path: Path) -> No
             b.click("Save my choices")
             b.wait_text("No conflicts")
             b.shot("device-b-resolved")
+            b.click("Back")
+            b.wait_url("/sync")
+            b.click("Back")
+            b.wait_url("/caseload")
+            b.wait_text("Synced", timeout_s=60)  # B's choice has reached the hub
+            b.shot("device-b-synced")
 
             # The hub now holds B's choice: device A receives it at its next sync.
             deadline_reloads = 30
