@@ -88,9 +88,13 @@ def _issue(conn: Connection, settings: Settings, device_id: str, family_id: str,
             expires_at=now + settings.refresh_ttl_s,
         )
     )
-    # Expired access tokens of this family are of no use to anyone: drop them as we go.
+    # Expired access tokens of this family are of no use to anyone: drop them as we go. Not at once, though: a device
+    # whose refresh answer was lost comes back with its expired one, and must hear token_expired (so it retries the
+    # refresh), not token_invalid.
     conn.execute(
-        sa.delete(access_tokens).where(access_tokens.c.family_id == family_id, access_tokens.c.expires_at < now)
+        sa.delete(access_tokens).where(
+            access_tokens.c.family_id == family_id, access_tokens.c.expires_at < now - settings.refresh_grace_s
+        )
     )
     return Credentials(
         device_id=uuid.UUID(device_id),

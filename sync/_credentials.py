@@ -24,6 +24,9 @@ LEASE_EXPIRES: Final = "sync.lease_expires_at"
 CURSOR: Final = "sync.cursor"
 HUB_CLOCK_OFFSET: Final = "sync.hub_clock_offset_s"  # hub time minus device time at the last answer
 LAST_SUCCESS: Final = "sync.last_success"
+#: Set (to the hub's error code) when the hub cancelled our sign-in and the tokens were dropped; cleared by enrolment.
+ENROL_AGAIN: Final = "sync.enrol_again"
+_TOKENS: Final = (ACCESS_TOKEN, ACCESS_EXPIRES, REFRESH_TOKEN)
 
 
 def meta_get(conn: Any, key: str) -> str | None:
@@ -64,6 +67,20 @@ def store_credentials(conn: Any, hub_url: str, creds: Credentials) -> None:
     meta_put(conn, LEASE_EXPIRES, creds.lease_expires_at.isoformat())
 
 
+def drop_tokens(conn: Any, reason: str) -> None:
+    """Forget the access and refresh tokens (they are dead at the hub) and remember why. The user, the hub URL, the
+    cursor and every record and outbox row stay: the next enrolment of the same user carries on from here."""
+    for key in _TOKENS:
+        meta_delete(conn, key)
+    meta_put(conn, ENROL_AGAIN, reason)
+
+
+def load_user(conn: Any) -> UserInfo | None:
+    """The user this vault was last enrolled for (kept after the tokens were dropped), if any."""
+    value = meta_get(conn, USER)
+    return None if value is None else UserInfo.model_validate(json.loads(value))
+
+
 def load_credentials(conn: Any) -> StoredCredentials | None:
     values = {
         key: meta_get(conn, key)
@@ -88,9 +105,12 @@ def load_cursor(conn: Any) -> int:
 
 
 __all__ = [
+    "ENROL_AGAIN",
     "StoredCredentials",
+    "drop_tokens",
     "load_credentials",
     "load_cursor",
+    "load_user",
     "meta_delete",
     "meta_get",
     "meta_put",

@@ -21,12 +21,17 @@ from sync._backoff import Backoff
 from sync._client import HubClient
 from sync._credentials import (
     ACCESS_EXPIRES,
+    CURSOR,
+    ENROL_AGAIN,
     HUB_CLOCK_OFFSET,
     LAST_SUCCESS,
     LEASE_EXPIRES,
     StoredCredentials,
+    drop_tokens,
     load_credentials,
     load_cursor,
+    load_user,
+    meta_delete,
     meta_get,
     meta_put,
     store_credentials,
@@ -40,6 +45,7 @@ from sync._errors_sync import (
     HubTimeout,
     HubUnreachable,
     NotEnrolled,
+    OtherUsersWork,
     SyncError,
     TokenExpired,
     TooLarge,
@@ -51,6 +57,7 @@ from sync.protocol import (
     MAX_BATCH_MUTATIONS,
     MAX_BODY_BYTES,
     Change,
+    ErrorCode,
     SyncRequest,
     SyncResponse,
 )
@@ -58,6 +65,11 @@ from sync.protocol import (
 Clock = Callable[[], datetime]
 
 _MAX_ROUNDS: Final = 100_000  # a hard stop for one run, far above any real outbox
+
+ENROL_AGAIN_MESSAGE: Final = (
+    "This device's sign-in was cancelled by the hub. Enrol again with a new code from your hub administrator; "
+    "your unsynced work is kept."
+)
 
 
 class EngineVault(VaultPort, Protocol):
@@ -73,6 +85,12 @@ class EngineSettings:
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
     attachments: bool = True
+
+
+def _renewable(exc: HubRefused) -> bool:
+    """An access token the hub calls expired, or no longer knows: a refresh may still save the sign-in (if the
+    refresh token is dead too, the refresh says so and the engine asks for enrolment)."""
+    return isinstance(exc, TokenExpired) or exc.code == ErrorCode.TOKEN_INVALID
 
 
 def _utc_now() -> datetime:
@@ -91,10 +109,32 @@ def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None
 
 
 def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> StoredCredentials:
-    """Exchange a one-time code for credentials and keep them (and the hub URL) in the vault."""
+    """Exchange a one-time code for credentials and keep them (and the hub URL) in the vault.
+
+    Enrolling again (after the hub cancelled the sign-in) keeps everything: the same user carries on with the same
+    outbox and pull cursor. A different user is refused (``OtherUsersWork``) while the vault holds work of the
+    previous user that has not reached the hub (queued, in conflict or refused); otherwise the pull starts over,
+    because what the new user may see differs. The code is spent at the hub either way: the refusal can only come
+    after the hub said whose code it was.
+    """
+    with vault.transaction() as conn:
+        previous = load_user(conn)
     creds = client.enrol(code, device_name)
+    switching = previous is not None and previous.user_id != creds.user.user_id
+    if switching:
+        counts = Replica(vault).counts()
+        if counts.pending or counts.conflicts or counts.rejected:
+            assert previous is not None
+            raise OtherUsersWork(
+                f"This device holds work by {previous.display_name} that has not reached the hub yet, so it cannot "
+                f"be enrolled for {creds.user.display_name}. {previous.display_name} must enrol it again (with a "
+                "new code) so the work can be sent; ask your hub administrator."
+            )
     with vault.transaction() as conn:
         store_credentials(conn, client.base_url, creds)
+        meta_delete(conn, ENROL_AGAIN)
+        if switching:
+            meta_delete(conn, CURSOR)
         stored = load_credentials(conn)
     assert stored is not None
     return stored
@@ -178,6 +218,14 @@ class SyncEngine:
                     state=SyncState.REVOKED,
                     last_error="This device's access was withdrawn by the hub, so its data has been erased.",
                 )
+            if exc.enrol_again:
+                # Not a reason to erase: the device is not revoked, and the unsynced work must survive.
+                try:
+                    with self._vault.transaction() as conn:
+                        drop_tokens(conn, str(exc.code))
+                except VaultError:
+                    pass  # locked meanwhile: the next run hears the same answer and drops them then
+                return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
             return self._fail(SyncState.ERROR, "The hub no longer accepts this device's sign-in. Enrol it again.")
         except HubTimeout:
             return self._fail(SyncState.OFFLINE, "The hub is too slow to answer. Your work is kept on this device.")
@@ -193,6 +241,8 @@ class SyncEngine:
         except TooLarge:
             return self._fail(SyncState.ERROR, "The hub refused an item as too large.")
         except NotEnrolled:
+            if self._must_enrol_again():
+                return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
             return self._fail(SyncState.ERROR, "This device is not enrolled with a hub yet.")
         except HubRefused as exc:
             return self._fail(SyncState.ERROR, f"The hub refused the sync ({exc.code or exc.status}).")
@@ -236,6 +286,13 @@ class SyncEngine:
             raise NotEnrolled("no credentials in the vault")
         return creds
 
+    def _must_enrol_again(self) -> bool:
+        try:
+            with self._vault.transaction() as conn:
+                return meta_get(conn, ENROL_AGAIN) is not None
+        except VaultError:
+            return False
+
     def _clock_offset(self) -> float | None:
         with self._vault.transaction() as conn:
             offset = meta_get(conn, HUB_CLOCK_OFFSET)
@@ -250,7 +307,9 @@ class SyncEngine:
         """GET /v1/me: the hub's time, the lease, and whether this device is still welcome."""
         try:
             info = self._client.me(creds.access_token)
-        except TokenExpired:
+        except (TokenExpired, AccessEnded) as exc:
+            if not _renewable(exc):
+                raise
             creds = self._refresh(creds)
             info = self._client.me(creds.access_token)
         offset = (info.server_time - self._clock()).total_seconds()
@@ -335,7 +394,9 @@ class SyncEngine:
         # No refresh ahead of expiry: that would trust the device clock. The hub says token_expired; we refresh once.
         try:
             return self._client.sync(request, creds.access_token), creds
-        except TokenExpired:
+        except (TokenExpired, AccessEnded) as exc:
+            if not _renewable(exc):
+                raise
             creds = self._refresh(creds)  # once: a second expiry in a row is a real failure
             return self._client.sync(request, creds.access_token), creds
 
@@ -412,4 +473,12 @@ class SyncEngine:
             delay = self.settings.interval_s if ok else (status.retry_in or self.settings.backoff_base_s)
 
 
-__all__ = ["EngineSettings", "EngineVault", "SyncEngine", "SyncError", "enrol", "index_and_audit"]
+__all__ = [
+    "ENROL_AGAIN_MESSAGE",
+    "EngineSettings",
+    "EngineVault",
+    "SyncEngine",
+    "SyncError",
+    "enrol",
+    "index_and_audit",
+]

@@ -2,7 +2,8 @@
 
     SyncError
     ├── InsecureHubURL          the hub URL is not https and its host is not loopback
-    ├── NotEnrolled             no credentials in the vault yet
+    ├── NotEnrolled             no credentials in the vault yet (or dropped: enrol again)
+    ├── OtherUsersWork          enrolment refused: the vault holds another user's unsynced work
     ├── HubUnreachable          connection refused, reset, dropped: the device is offline
     │   └── HubTimeout          the request or its answer took longer than the timeout
     ├── BadAnswer               garbage, truncated, wrong-schema or oversized answer
@@ -12,7 +13,9 @@
         ├── AccessEnded         refresh_reused / device_revoked / user_disabled / token_invalid: no retry helps
         └── TooLarge            the hub refused a request as too large
 
-Only ``AccessEnded`` with ``erase`` set makes the engine erase the vault key.
+Only ``AccessEnded`` with ``erase`` set (``device_revoked``) makes the engine erase the vault key. With
+``enrol_again`` set (``refresh_reused`` or ``token_invalid``: the token family is dead, the device is not revoked)
+the engine drops the tokens and keeps the vault and its outbox for the next enrolment.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ class InsecureHubURL(SyncError):
 
 class NotEnrolled(SyncError):
     """The device holds no credentials: enrol with a one-time code first."""
+
+
+class OtherUsersWork(SyncError):
+    """Enrolment refused: the vault holds work of another user that has not reached the hub. ``str()`` is a
+    sentence for the user."""
 
 
 class HubUnreachable(SyncError):
@@ -71,7 +79,13 @@ class AccessEnded(HubRefused):
 
     @property
     def erase(self) -> bool:
-        return self.code in (ErrorCode.DEVICE_REVOKED, ErrorCode.REFRESH_REUSED)
+        return self.code == ErrorCode.DEVICE_REVOKED
+
+    @property
+    def enrol_again(self) -> bool:
+        """The device is not revoked but its sign-in is gone (the token family was revoked because a copy was used,
+        or the hub no longer knows the token): keep the data, drop the tokens, enrol again."""
+        return self.code in (ErrorCode.REFRESH_REUSED, ErrorCode.TOKEN_INVALID)
 
 
 __all__ = [
@@ -83,6 +97,7 @@ __all__ = [
     "HubUnreachable",
     "InsecureHubURL",
     "NotEnrolled",
+    "OtherUsersWork",
     "SyncError",
     "TokenExpired",
     "TooLarge",

@@ -21,6 +21,7 @@ class SyncState(StrEnum):
     ERROR = "error"  # the last sync failed for a reason other than connectivity; see ``last_error``
     LOCKED = "locked"  # the offline lease ran out: no access until a successful check-in
     REVOKED = "revoked"  # the hub revoked this device; the vault key is erased
+    ENROL_AGAIN = "enrol_again"  # the hub cancelled this device's sign-in; data and outbox kept until re-enrolment
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,6 +139,19 @@ def test_retry_after_a_lost_answer_gets_a_fresh_pair_and_kills_the_unused_one(hu
     _assert_family_dead(hub, device, fresh)
 
 
+def test_a_device_that_lost_the_answer_still_hears_token_expired(hub: Hub, clock: Clock) -> None:
+    device = hub.device("hv1")
+    clock.advance(11 * 60)  # the access token has expired: the device refreshes
+    assert _refresh(hub, device.creds["refresh_token"]).status_code == 200  # ... and loses the answer
+    clock.advance(5)
+    # Its next request still uses the expired token: "expired" sends it to refresh again, "invalid" would not.
+    assert device.sync().json()["code"] == "token_expired"
+    retried = _refresh(hub, device.creds["refresh_token"])
+    assert retried.status_code == 200
+    device.creds = retried.json()
+    assert device.sync().status_code == 200
+
+
 def test_retry_may_repeat_while_every_answer_is_lost(hub: Hub, clock: Clock) -> None:
     device = hub.device("hv1")
     first = device.creds["refresh_token"]

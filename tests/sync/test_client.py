@@ -133,7 +133,9 @@ def test_error_mapping(status: int, body: object, headers: dict[str, str], error
     with pytest.raises(error) as caught:
         client.sync(SyncRequest(), "tok")
     if isinstance(caught.value, AccessEnded):
-        assert caught.value.erase
+        # Only a revoked device erases; a revoked token family means enrol again, keeping the data.
+        assert caught.value.erase == (body == {"code": "device_revoked", "message": "revoked"})
+        assert caught.value.enrol_again == (not caught.value.erase)
     if headers:
         assert getattr(caught.value, "retry_after", None) == 12.0
 
