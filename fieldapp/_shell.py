@@ -66,7 +66,10 @@ class Shell:
         found = _routes.match(path)
         if status is VaultStatus.MISSING:
             return "/setup"
-        if status in (VaultStatus.LOCKED, VaultStatus.ERASED):
+        if status is VaultStatus.ERASED:
+            # The unlock screen explains the erase; from there the user may set the device up again.
+            return path if path in ("/unlock", "/setup") else "/unlock"
+        if status is VaultStatus.LOCKED:
             return "/unlock"
         if found is None or not found[0].needs_unlock:
             return _routes.HOME

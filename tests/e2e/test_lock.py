@@ -12,7 +12,7 @@ from tests.e2e import _steps
 from tests.support.browser import AppPage
 from tests.support.webapp import WebApp
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHILD = "Wilhelmina Canarybird"
 NHS = "943 476 5919"

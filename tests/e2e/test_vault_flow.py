@@ -12,7 +12,7 @@ from tests.support.webapp import WebApp
 
 PASSPHRASE = "amber otter quietly folds maps"
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_create_lock_wrong_passphrase_unlock(browser: Browser, tmp_path: Path) -> None:

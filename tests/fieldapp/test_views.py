@@ -1,0 +1,81 @@
+"""Screens built without a browser: the lock screen carries no personal data; erased vaults can be set up again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import flet as ft
+
+from fieldapp._services import Services, VaultStatus
+from fieldapp.state.case import create_case
+from fieldapp.views import SCREENS
+from fieldapp.views._kit import APP_TITLE
+
+
+class StubCtx:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.page: Any = None
+        self.query: dict[str, str] = {}
+        self.routes: list[str] = []
+
+    def go(self, route: str) -> None:
+        self.routes.append(route)
+
+    def refresh(self) -> None:
+        pass
+
+    def act(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return fn
+
+    def toast(self, message: str) -> None:
+        pass
+
+    def on_event(self, fn: Callable[[Any, Any], None]) -> None:
+        pass
+
+
+def texts(control: Any) -> Iterator[str]:
+    """Every string a control tree shows (values, labels, titles), depth first."""
+    for attr in ("value", "label", "text", "tooltip", "hint_text"):
+        v = getattr(control, attr, None)
+        if isinstance(v, str):
+            yield v
+    for attr in ("content", "title", "appbar", "leading", "subtitle", "trailing"):
+        child = getattr(control, attr, None)
+        if isinstance(child, ft.BaseControl):
+            yield from texts(child)
+    for attr in ("controls", "actions"):
+        for child in getattr(control, attr, None) or []:
+            yield from texts(child)
+
+
+def test_lock_screen_shows_no_case_data(unlocked: Services) -> None:
+    create_case(unlocked, {"child_name": "Wilhelmina Canarybird", "nhs_number": "943 476 5919"})
+    ctx = StubCtx(unlocked)
+    caseload = SCREENS["caseload"](ctx)
+    assert any("Canarybird" in t for t in texts(caseload))  # the walker does see case data where it is shown
+    unlocked.lock()
+    shown = " ".join(texts(SCREENS["unlock"](ctx)))
+    assert "Locked" in shown
+    assert "Canarybird" not in shown
+    assert "9434765919" not in shown
+    assert APP_TITLE == "MASH Field"
+
+
+def test_erased_vault_offers_a_fresh_start(unlocked: Services) -> None:
+    unlocked.erase()
+    assert unlocked.vault_status() is VaultStatus.ERASED
+    ctx = StubCtx(unlocked)
+    view = SCREENS["unlock"](ctx)
+    shown = " ".join(texts(view))
+    assert "erased" in shown
+    buttons = [c for c in view.controls[0].controls[0].controls[0].content.controls if isinstance(c, ft.Button)]
+    assert buttons
+    assert buttons[0].on_click is not None
+    buttons[0].on_click(None)
+    assert ctx.routes == ["/setup"]
+    assert unlocked.vault_status() is VaultStatus.ERASED  # the shell lets an erased device reach /setup
+    assert unlocked.create_vault("cobalt heron sings beneath bridges") == ""
+    assert unlocked.vault_status() is VaultStatus.UNLOCKED
