@@ -208,7 +208,7 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
         if row.disabled:
             return ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
         if row.rotated_at is not None:
-            pending = row.revoked_at is None and now - row.rotated_at <= settings.refresh_grace_s
+            pending = row.revoked_at is None and now - row.rotated_at < settings.refresh_grace_s
             creds = _retry(conn, settings, row, now) if pending else None
             if creds is not None:
                 return creds
