@@ -81,7 +81,7 @@ def fill_concern(ui: AppPage) -> FormDriver:
     f.wait("children[0].injuries[0].position")
     ui.ident("bodymap-children[0].injuries[0].position").click()
     ui.wait_text("Front view · x")
-    f.scroll_to("children[0].injuries[0].position")
+    ui.scroll_to(ui.ident("bodymap-children[0].injuries[0].position"), top=200)
     ui.shot("concern-body-map")
     f.radio("children[0].injuries[0].injury_type", "Bruise")
     f.radio("children[0].injuries[0].explanation_given", "Yes")

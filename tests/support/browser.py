@@ -139,6 +139,19 @@ class AppPage:
         )
         return "\n".join(texts)
 
+    def scroll_to(self, loc: Locator, top: float = 90.0) -> None:
+        """Scroll Flutter's canvas (mouse wheel over the page) until ``loc`` sits near the top, for a screenshot."""
+        self.page.mouse.move(640, 450)
+        for _ in range(30):
+            box = loc.bounding_box()
+            if box is None:
+                return
+            delta = box["y"] - top
+            if abs(delta) < 40:
+                return
+            self.page.mouse.wheel(0, max(-800.0, min(800.0, delta)))
+            self.page.wait_for_timeout(150)
+
     def settle(self, ms: int = 600) -> None:
         self.page.wait_for_timeout(ms)
 
@@ -209,15 +222,4 @@ class FormDriver:
         return loc
 
     def scroll_to(self, path: str) -> None:
-        """Bring a field on screen for a screenshot (Flutter scrolls its canvas on wheel events)."""
-        loc = self.field(path)
-        for _ in range(40):
-            box = loc.bounding_box()
-            if box is None:
-                return
-            height = self.ui.page.viewport_size["height"] if self.ui.page.viewport_size else 800
-            if 60 <= box["y"] <= height - 200:
-                return
-            self.ui.page.mouse.move(640, 400)
-            self.ui.page.mouse.wheel(0, 400 if box["y"] > height - 200 else -400)
-            self.ui.page.wait_for_timeout(120)
+        self.ui.scroll_to(self.field(path))
