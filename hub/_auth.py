@@ -7,7 +7,7 @@
   it, by setting ``revoked_at``). A retry revokes the unused successor and issues a fresh pair, so the family never
   has two live pairs. Any other reuse revokes the whole family (its refresh and access tokens): ``refresh_reused``.
 - ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403). The first
-  use of a successor access token retires its pending predecessor (one write per rotation, not per request).
+  use of an access token retires the rotated refresh token that issued it (``issued_by``): one write per rotation.
 """
 
 from __future__ import annotations
@@ -72,12 +72,24 @@ def _user_info(row: sa.Row[tuple[object, ...]]) -> UserInfo:
     )
 
 
-def _issue(conn: Connection, settings: Settings, device_id: str, family_id: str, user: UserInfo) -> Credentials:
+def _issue(
+    conn: Connection,
+    settings: Settings,
+    device_id: str,
+    family_id: str,
+    user: UserInfo,
+    *,
+    issued_by: str | None = None,
+) -> Credentials:
     now = settings.clock()
     access, refresh = new_access_token(), new_refresh_token()
     conn.execute(
         sa.insert(access_tokens).values(
-            token_hash=digest(access), family_id=family_id, device_id=device_id, expires_at=now + settings.access_ttl_s
+            token_hash=digest(access),
+            family_id=family_id,
+            device_id=device_id,
+            expires_at=now + settings.access_ttl_s,
+            issued_by=issued_by,
         )
     )
     conn.execute(
@@ -154,18 +166,17 @@ def _revoke_family(conn: Connection, family_id: str, now: float) -> None:
     conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == family_id))
 
 
-def _retire_pending(conn: Connection, family_id: str, now: float, *, issued: tuple[float, float] | None = None) -> None:
-    """Retire the family's pending rotated tokens (all, or with ``issued=(expires_at, ttl)`` those whose rotation
-    issued that access token or an earlier one): from now on presenting one again is reuse, not a retry."""
-    query = sa.update(refresh_tokens).where(
-        refresh_tokens.c.family_id == family_id,
-        refresh_tokens.c.rotated_at.is_not(None),
-        refresh_tokens.c.revoked_at.is_(None),
+def _retire_pending(conn: Connection, family_id: str, now: float) -> None:
+    """Retire the family's pending rotated tokens: from now on presenting one again is reuse, not a retry."""
+    conn.execute(
+        sa.update(refresh_tokens)
+        .where(
+            refresh_tokens.c.family_id == family_id,
+            refresh_tokens.c.rotated_at.is_not(None),
+            refresh_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
     )
-    if issued is not None:
-        expires_at, ttl = issued
-        query = query.where(refresh_tokens.c.rotated_at + ttl <= expires_at)
-    conn.execute(query.values(revoked_at=now))
 
 
 def _retry(conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], now: float) -> Credentials | None:
@@ -185,7 +196,7 @@ def _retry(conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]]
     if successor != 1:
         return None
     conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == m["family_id"]))
-    creds = _issue(conn, settings, m["device_id"], m["family_id"], _user_info(row))
+    creds = _issue(conn, settings, m["device_id"], m["family_id"], _user_info(row), issued_by=m["token_hash"])
     _audit.record(conn, at=now, actor=m["username"], device_id=m["device_id"], action="refresh", outcome="retry")
     return creds
 
@@ -237,7 +248,7 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
             _revoke_family(conn, row.family_id, now)
             _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
             return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
-        creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row))
+        creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row), issued_by=token_hash)
         _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="ok")
         return creds
 
@@ -247,20 +258,6 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
     return result
 
 
-def _pending_rotations(conn: Connection, family_id: str) -> list[float]:
-    """When the family's pending rotated tokens were rotated (usually none; at most one after a rotation)."""
-    return [
-        float(t)
-        for t in conn.execute(
-            sa.select(refresh_tokens.c.rotated_at).where(
-                refresh_tokens.c.family_id == family_id,
-                refresh_tokens.c.rotated_at.is_not(None),
-                refresh_tokens.c.revoked_at.is_(None),
-            )
-        ).scalars()
-    ]
-
-
 def authenticate(db: Database, settings: Settings, authorization: str | None) -> Principal:
     if not authorization:
         raise ApiError(401, ErrorCode.TOKEN_MISSING, "an access token is required (Authorization: Bearer ...)")
@@ -268,11 +265,13 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, ErrorCode.TOKEN_INVALID, "expected 'Authorization: Bearer <access token>'")
     now = settings.clock()
+    predecessor = refresh_tokens.alias("predecessor")
     with db.read() as conn:
         row = conn.execute(
             sa.select(
                 access_tokens.c.expires_at,
-                access_tokens.c.family_id,
+                access_tokens.c.issued_by,
+                predecessor.c.revoked_at.label("predecessor_revoked_at"),
                 devices.c.device_id,
                 devices.c.revoked_at,
                 devices.c.last_seen_at,
@@ -280,9 +279,9 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
             )
             .join(devices, devices.c.device_id == access_tokens.c.device_id)
             .join(users, users.c.user_id == devices.c.user_id)
+            .outerjoin(predecessor, predecessor.c.token_hash == access_tokens.c.issued_by)
             .where(access_tokens.c.token_hash == digest(token.strip()))
         ).one_or_none()
-        pending = [] if row is None else _pending_rotations(conn, row.family_id)
     if row is None:
         raise ApiError(401, ErrorCode.TOKEN_INVALID, "access token unknown or revoked")
     # Revocation first: a revoked device must hear it at its next contact, even with an expired token.
@@ -292,11 +291,15 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         raise ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
     if row.expires_at <= now:
         raise ApiError(401, ErrorCode.TOKEN_EXPIRED, "access token expired: refresh it")
-    # An access token issued by a rotation (expires_at = rotated_at + ttl) or later proves its answer arrived: the
-    # rotated token before it may no longer be retried. Older access tokens of the family prove nothing.
-    if any(rotated_at + settings.access_ttl_s <= row.expires_at for rotated_at in pending):
+    # Using an access token proves the answer that carried it arrived: the rotated token that issued it may no longer
+    # be retried. Only the first use writes.
+    if row.issued_by is not None and row.predecessor_revoked_at is None:
         with db.write(urgent=True) as conn:
-            _retire_pending(conn, row.family_id, now, issued=(row.expires_at, settings.access_ttl_s))
+            conn.execute(
+                sa.update(refresh_tokens)
+                .where(refresh_tokens.c.token_hash == row.issued_by, refresh_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
     return Principal(
         user_id=row.user_id,
         username=row.username,

@@ -70,6 +70,9 @@ access_tokens: Final = sa.Table(
     sa.Column("family_id", _ID, nullable=False, index=True),
     sa.Column("device_id", _ID, sa.ForeignKey("devices.device_id"), nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
+    # The refresh token whose rotation issued this access token (NULL at enrolment): its first use retires that
+    # predecessor, which may then no longer be retried.
+    sa.Column("issued_by", sa.String(64)),
 )
 
 # Named counters: "seq" (the pull cursor) and "ref" (hub references). Updated in the writer's transaction, so the

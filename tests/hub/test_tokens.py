@@ -139,6 +139,17 @@ def test_retry_after_a_lost_answer_gets_a_fresh_pair_and_kills_the_unused_one(hu
     _assert_family_dead(hub, device, fresh)
 
 
+def test_the_old_access_token_never_counts_as_proof_even_in_the_same_instant(hub: Hub) -> None:
+    """Which refresh issued an access token is stored, not inferred from times: a clock that has not moved between
+    enrolment and a lost refresh answer must not make the old access token look like the successor's."""
+    device = hub.device("hv1")
+    first = device.creds["refresh_token"]
+    assert _refresh(hub, first).status_code == 200  # answer lost
+    assert device.sync().status_code == 200  # the old access token, still valid
+    retried = _refresh(hub, first)
+    assert retried.status_code == 200, retried.text
+
+
 def test_a_device_that_lost_the_answer_still_hears_token_expired(hub: Hub, clock: Clock) -> None:
     device = hub.device("hv1")
     clock.advance(11 * 60)  # the access token has expired: the device refreshes
