@@ -168,7 +168,13 @@ class SyncEngine:
         self._finished = 0
         self._last_run: SyncStatus | None = None
         self._runs_cond = threading.Condition()
+        self._loop_ended = False  # the background loop has returned (revoked, or stopped): no run will follow
         self._revoked = False
+
+    @property
+    def hub_url(self) -> str:
+        """The hub this engine talks to."""
+        return self._client.base_url
 
     # -- status ---------------------------------------------------------------------------------------------------
 
@@ -421,9 +427,11 @@ class SyncEngine:
 
     def start(self) -> None:
         """Sync in a background thread: at once, then when woken or every ``interval_s``; after a failure, back off."""
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             return
         self._stopping.clear()
+        with self._runs_cond:
+            self._loop_ended = False
         self._wake.set()
         self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
         self._thread.start()
@@ -435,7 +443,8 @@ class SyncEngine:
             return
         self._stopping.set()
         self._wake.set()
-        thread.join(timeout)
+        if thread is not threading.current_thread():  # a listener on the engine's own thread may ask it to stop
+            thread.join(timeout)
         self._thread = None
 
     def notify_changed(self) -> None:
@@ -450,10 +459,22 @@ class SyncEngine:
         with self._runs_cond:
             target = self._started + 1
             self._wake.set()
-            self._runs_cond.wait_for(lambda: self._finished >= target or self._stopping.is_set(), timeout)
+            self._runs_cond.wait_for(
+                lambda: self._finished >= target or self._loop_ended or self._stopping.is_set(), timeout
+            )
             return self._last_run if self._finished >= target and self._last_run else self._board.current
 
     def _loop(self) -> None:
+        try:
+            self._loop_runs()
+        finally:
+            # However the loop ends (revoked, stopped, or an unexpected error), nobody may wait for a run that will
+            # never come: wake every sync_now() waiter, and make later ones return at once.
+            with self._runs_cond:
+                self._loop_ended = True
+                self._runs_cond.notify_all()
+
+    def _loop_runs(self) -> None:
         delay = 0.0
         while not self._stopping.is_set():
             self._wake.wait(timeout=delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -246,3 +247,23 @@ def test_background_sync_resumes_when_the_hub_is_back(hub: InProcessHub, tmp_pat
     finally:
         a.engine.stop(timeout=10)
     assert SyncState.OFFLINE in states
+
+
+def test_sync_now_returns_promptly_once_the_loop_ended_on_revocation(hub: InProcessHub, tmp_path: Path) -> None:
+    a = Device(hub, tmp_path / "a", interval_s=3600.0)
+    a.engine.start()
+    try:
+        assert a.engine.sync_now(timeout=30).state == SyncState.IDLE
+        hub.revoke(str(a.vault.meta_get("sync.device_id")))
+        started = time.monotonic()
+        assert a.engine.sync_now(timeout=60).state == SyncState.REVOKED
+        thread = a.engine._thread
+        assert thread is not None
+        thread.join(10)
+        assert not thread.is_alive()  # the loop ended on its own, without stop()
+        # Asked again after the loop ended: no run will come, so the answer is immediate, not the 60 s timeout.
+        assert a.engine.sync_now(timeout=60).state == SyncState.REVOKED
+        assert time.monotonic() - started < 15
+    finally:
+        a.engine.stop(timeout=10)
+    assert a.vault.is_erased
