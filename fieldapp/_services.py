@@ -20,8 +20,8 @@ import httpx
 
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
 from sync._client import HubClient
-from sync._credentials import StoredCredentials, load_credentials
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
+from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine, enrol
 from sync._errors import (
     UnlockThrottled,
     VaultCorrupt,
@@ -32,12 +32,15 @@ from sync._errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, SyncError
+from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
 from sync._replica import Replica
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus
 from sync._vault import Vault, VaultSettings
 from sync.protocol import ErrorCode
+
+#: Vault meta key for the chosen idle-lock time in seconds (a preference, not personal data).
+LOCK_TIMEOUT_KEY = "app.lock_timeout_s"
 
 
 class VaultStatus(StrEnum):
@@ -136,7 +139,23 @@ class Services:
         return DEFAULT_IDLE_S
 
     def set_idle_timeout(self, seconds: float) -> None:
+        """Use ``seconds`` from now on, and keep it in the vault so the next unlock applies it again."""
         self._idle_override = seconds
+        vault = self.vault
+        if vault is not None and vault.is_unlocked:
+            with vault.transaction() as conn:
+                meta_put(conn, LOCK_TIMEOUT_KEY, repr(float(seconds)))
+
+    def _load_idle_timeout(self) -> None:
+        assert self.vault is not None
+        with self.vault.read() as conn:
+            value = meta_get(conn, LOCK_TIMEOUT_KEY)
+        try:
+            seconds = float(value) if value is not None else None
+        except ValueError:
+            seconds = None  # unreadable: keep the default rather than refuse to unlock
+        if seconds is not None and seconds > 0:
+            self._idle_override = seconds
 
     def create_vault(self, passphrase: str) -> str:
         """Create and unlock the vault. Returns "" on success, else a message for the user."""
@@ -185,21 +204,32 @@ class Services:
         """Build what lives only while unlocked: the repository, and the sync engine once enrolled."""
         assert self.vault is not None
         self.repo = Repository(self.vault)
+        self._load_idle_timeout()
         creds = self.credentials()
         if creds is not None:
             self._start_engine(creds.hub_url)
+        elif self.must_enrol_again():
+            # The hub cancelled the sign-in in an earlier session: say so (not just "offline"); work stays usable.
+            pending = self.repo.pending_count()
+            self._set_status(SyncStatus(state=SyncState.ENROL_AGAIN, pending=pending, last_error=ENROL_AGAIN_MESSAGE))
         else:
             self._set_status(SyncStatus(state=SyncState.OFFLINE, pending=self.repo.pending_count()))
 
     def _on_locking(self) -> None:
         """Stop what lives only while unlocked (the engine finishes its current request first)."""
+        self._stop_engine()
+        self.repo = None
+
+    def _stop_engine(self) -> str | None:
+        """Stop the running engine, if any (its current request finishes first); returns its hub URL."""
         engine, self.engine = self.engine, None
         if self._engine_unsub is not None:
             self._engine_unsub()
             self._engine_unsub = None
-        if engine is not None:
-            engine.stop(timeout=10)
-        self.repo = None
+        if engine is None:
+            return None
+        engine.stop(timeout=10)
+        return engine.hub_url
 
     # -- enrolment and sync -----------------------------------------------------------------------------------------
     def credentials(self) -> StoredCredentials | None:
@@ -207,6 +237,28 @@ class Services:
             return None
         with self.vault.read() as conn:
             return load_credentials(conn)
+
+    def must_enrol_again(self) -> bool:
+        """The hub cancelled this device's sign-in (the tokens are gone, the work is kept): enrolment is needed."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return False
+        with self.vault.read() as conn:
+            return meta_get(conn, ENROL_AGAIN) is not None and load_credentials(conn) is None
+
+    def previous_user(self) -> str:
+        """The display name of the user this vault was last enrolled for ("" if never)."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return ""
+        with self.vault.read() as conn:
+            user = load_user(conn)
+        return user.display_name if user is not None else ""
+
+    def previous_hub_url(self) -> str:
+        """The hub address this vault was last enrolled with ("" if never): enrolling again starts from it."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return ""
+        with self.vault.read() as conn:
+            return meta_get(conn, HUB_URL) or ""
 
     def enrol(self, hub_url: str, code: str, device_name: str = "field device") -> str:
         """Enrol this device with a one-time code. Returns "" on success, else a message for the user."""
@@ -221,20 +273,35 @@ class Services:
             client = self._client(hub_url.strip())
         except InsecureHubURL as exc:
             return str(exc)
+        # One engine at a time, and none while the credentials change under it (a run that hears "sign-in
+        # cancelled" would otherwise drop the tokens just stored). On failure the old one carries on.
+        previous_hub = self._stop_engine()
         try:
             enrol(self.vault, client, code, device_name)
-        except HubUnreachable:
-            return "The hub cannot be reached. Check the address and your connection, or enrol later."
-        except HubRefused as exc:
-            if getattr(exc, "code", None) == ErrorCode.ENROLMENT_INVALID:
-                return "That enrolment code is not valid (wrong, used or expired). Ask for a new one."
-            return f"The hub refused the enrolment: {exc}"
-        except SyncError as exc:
-            return f"Enrolment failed: {exc}"
+        except (HubUnreachable, HubRefused, SyncError) as exc:
+            if previous_hub is not None:
+                self._start_engine(previous_hub)
+            return self._enrol_message(exc)
         finally:
             client.close()
         self._start_engine(client.base_url)
         return ""
+
+    def _enrol_message(self, exc: SyncError) -> str:
+        if isinstance(exc, OtherUsersWork):
+            who = self.previous_user() or "another user"
+            return (
+                f"This device holds unsynced work of {who} that has not reached the hub, so it cannot be enrolled "
+                f"for someone else yet. {who} must enrol it again (with a new code from the hub administrator) so "
+                "the work can be sent. The code you entered has been used up."
+            )
+        if isinstance(exc, HubUnreachable):
+            return "The hub cannot be reached. Check the address and your connection, or enrol later."
+        if isinstance(exc, HubRefused):
+            if getattr(exc, "code", None) == ErrorCode.ENROLMENT_INVALID:
+                return "That enrolment code is not valid (wrong, used or expired). Ask for a new one."
+            return f"The hub refused the enrolment: {exc}"
+        return f"Enrolment failed: {exc}"
 
     def _client(self, hub_url: str) -> HubClient:
         return HubClient(hub_url, http=self._http_factory() if self._http_factory else None)
@@ -255,9 +322,9 @@ class Services:
     def _set_status(self, status: SyncStatus) -> None:
         self.last_status = status
         if status.state is SyncState.REVOKED:
-            # The engine has erased the vault key. Stop it from another thread (this is the engine's own thread),
-            # which also releases anyone waiting in sync_now().
-            threading.Thread(target=self._revoked, name="revoked", daemon=True).start()
+            # The engine has erased the vault key; this runs on its thread, and stopping it from here is safe (its
+            # loop ends after this run and releases anyone waiting in sync_now()).
+            self._revoked()
             return
         self.publish(Event.SYNC_STATUS, status)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sync._engine import ENROL_AGAIN_MESSAGE
 from sync._search import match_expression
 from sync._status import SyncState, SyncStatus
 
@@ -52,6 +53,9 @@ def status_text(status: SyncStatus) -> tuple[str, str]:
     if status.state is SyncState.OFFLINE:
         label = "Offline" + (f" · {waiting}" if waiting else "")
         return label, status.last_error or "The hub cannot be reached. Your work is kept safely on this device."
+    if status.state is SyncState.ENROL_AGAIN:
+        # Not an error the user can wait out, and not a loss: the work stays; only a new enrolment sends it.
+        return "Enrol again" + (f" · {waiting}" if waiting else ""), status.last_error or ENROL_AGAIN_MESSAGE
     if status.state is SyncState.ERROR:
         return "Sync problem" + (f" · {waiting}" if waiting else ""), status.last_error or "The last sync failed."
     if status.state in (SyncState.LOCKED, SyncState.REVOKED):
@@ -66,6 +70,16 @@ def status_text(status: SyncStatus) -> tuple[str, str]:
     if status.pending:
         return f"{waiting} to sync", "Some work has not reached the hub yet."
     return "Synced", "Everything on this device has reached the hub."
+
+
+def needs_enrolment(status: SyncStatus) -> bool:
+    """The hub cancelled the sign-in: the screens offer the enrolment screen."""
+    return status.state is SyncState.ENROL_AGAIN
+
+
+def status_route(status: SyncStatus) -> str:
+    """Where a tap on the sync indicator leads: enrolment when that is what is needed, else the sync screen."""
+    return "/enrol" if needs_enrolment(status) else "/sync"
 
 
 def matching_docs(services: Services, query: str) -> set[int]:

@@ -22,6 +22,12 @@ class SettingsState:
 
     def enrolment(self) -> str:
         creds = self.services.credentials()
+        if creds is None and self.services.must_enrol_again():
+            who = self.services.previous_user()
+            return (
+                f"The hub cancelled this device's sign-in{f' for {who}' if who else ''}. Enrol again with a new "
+                "code from your hub administrator; your unsynced work is kept and is sent after enrolment."
+            )
         if creds is None:
             return "Not enrolled: nothing leaves this device."
         u = creds.user
@@ -54,6 +60,11 @@ class SettingsState:
             return False
         self.message = "Passphrase changed."
         return True
+
+    def timeout_minutes(self) -> str | None:
+        """The offered choice matching the lock time in use (saved in the vault), if it is one of them."""
+        current = self.services.idle_timeout_s
+        return next((label for label, seconds in TIMEOUTS if seconds == current), None)
 
     def set_timeout_minutes(self, minutes: str) -> None:
         for label, seconds in TIMEOUTS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fieldapp.state.caseload import case_title, status_text
+from fieldapp.state.caseload import case_title, needs_enrolment, status_text
 from sync._status import SyncState, SyncStatus
 
 if TYPE_CHECKING:
@@ -72,6 +72,11 @@ class SyncScreenState:
     @property
     def explanation(self) -> str:
         return status_text(self.status)[1]
+
+    @property
+    def needs_enrolment(self) -> bool:
+        """Show the "Enrol again" button: syncing cannot help until the device is enrolled again."""
+        return needs_enrolment(self.status)
 
     @property
     def progress(self) -> float | None:

@@ -7,7 +7,7 @@ from typing import Any
 import flet as ft
 
 from fieldapp._services import Event
-from fieldapp.state.caseload import MAX_ROWS, CaseloadState, CaseRow, status_text
+from fieldapp.state.caseload import MAX_ROWS, CaseloadState, CaseRow, status_route, status_text
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 
 
@@ -22,7 +22,7 @@ def status_chip(ctx: Ctx) -> ft.Control:
         border_radius=16,
         bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
         tooltip=tip,
-        on_click=ctx.act(lambda e: ctx.go("/sync")),
+        on_click=ctx.act(lambda e: ctx.go(status_route(ctx.services.last_status))),
     )
     wrapper = ft.Semantics(identifier="sync-status", label=f"Sync status: {label}", button=True, content=chip)
 

@@ -24,8 +24,11 @@ def build(ctx: Ctx) -> ft.View:
         err.value = state.error
 
     code.on_submit = ctx.act(on_enrol)
-    if who:
-        intro: list[ft.Control] = [ft.Text(f"This device is enrolled for {who}.")]
+    again = state.enrol_again_text()
+    if again:
+        intro: list[ft.Control] = [tag("enrol-again-reason", ft.Text(again, color=ERROR))]
+    elif who:
+        intro = [ft.Text(f"This device is enrolled for {who}.")]
     else:
         intro = [
             ft.Text(

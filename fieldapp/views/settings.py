@@ -27,7 +27,7 @@ def build(ctx: Ctx) -> ft.View:
     timeout = ft.Dropdown(
         label="Lock after",
         width=240,
-        value="5",
+        value=st.timeout_minutes() or "5",
         options=[ft.DropdownOption(key=k, text=f"{k} minute{'s' if k != '1' else ''}") for k, _ in TIMEOUTS],
     )
 

@@ -24,6 +24,7 @@ def build(ctx: Ctx) -> ft.View:
     waiting = ft.Column(spacing=2)
     rejected = ft.Column(spacing=8)
     button = ft.Button("Sync now", icon=ft.Icons.SYNC)
+    enrol_again = ft.Button("Enrol again", icon=ft.Icons.LINK, visible=False)
 
     def show() -> None:
         headline.value = st.headline
@@ -32,6 +33,7 @@ def build(ctx: Ctx) -> ft.View:
         numbers.value = st.progress_text
         last.value = st.last_success_text
         message.value = st.message
+        enrol_again.visible = st.needs_enrolment
         waiting.controls = [
             ft.ListTile(
                 title=ft.Text(w.what),
@@ -68,6 +70,7 @@ def build(ctx: Ctx) -> ft.View:
             show()
 
     button.on_click = ctx.act(on_sync)
+    enrol_again.on_click = ctx.act(lambda e: ctx.go("/enrol"))
     ctx.on_event(on_event)
     show()
     conflicts_link = ft.TextButton(
@@ -79,7 +82,7 @@ def build(ctx: Ctx) -> ft.View:
         bar,
         numbers,
         last,
-        ft.Row([button, conflicts_link]),
+        ft.Row([button, tag("enrol-again", enrol_again), conflicts_link]),
         tag("sync-message", message),
         ft.Text("Waiting for the hub", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         waiting,
