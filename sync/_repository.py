@@ -317,6 +317,19 @@ class Repository:
         with self._vault.read() as conn:
             return _search.search(conn, query, limit=limit)
 
+    def case_ids_matching(self, query: str, cases_by_doc: Mapping[int, str] | None = None) -> set[str]:
+        """Ids of the cases whose indexed records match ``query`` (any text is safe, as for ``search``).
+
+        For as-you-type search pass ``cases_by_doc`` from ``search_cases_by_doc()``, read once per change of data.
+        """
+        with self._vault.read() as conn:
+            return _search.case_ids_matching(conn, query, cases_by_doc)
+
+    def search_cases_by_doc(self) -> dict[int, str]:
+        """The search index's entry -> case id mapping, for many ``case_ids_matching`` calls in a row."""
+        with self._vault.read() as conn:
+            return _search.doc_cases(conn)
+
     # --- drafts ------------------------------------------------------------------------------------------------------
 
     def save_draft(

@@ -142,12 +142,46 @@ def search(conn: DbConnection, query: str, *, limit: int = 50, kinds: tuple[str,
     ]
 
 
+def matching_docs(conn: DbConnection, query: str) -> set[int]:
+    """Rowids of the index entries matching ``query`` (quoted and prefix-matched as in ``search``).
+
+    Only rowids are read: reading FTS5's stored columns (record and case ids) costs about thirty times more over
+    tens of thousands of notes, which an as-you-type search cannot afford.
+    """
+    expr = match_expression(query)
+    if expr is None:
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (expr,))}
+
+
+def doc_cases(conn: DbConnection) -> dict[int, str]:
+    """Index entry rowid -> case id of the record it indexes (through ``search_map``)."""
+    rows = conn.execute("SELECT m.doc, r.case_id FROM search_map m JOIN records r ON r.id = m.record_id")
+    return {int(doc): str(case_id) for doc, case_id in rows}
+
+
+def case_ids_matching(conn: DbConnection, query: str, cases_by_doc: Mapping[int, str] | None = None) -> set[str]:
+    """Ids of the cases with an indexed record (the case itself, a note, a person) matching ``query``.
+
+    ``cases_by_doc`` (from ``doc_cases``) may be kept by a caller running many queries over an unchanged vault,
+    such as one per keystroke; without it the mapping is read here.
+    """
+    docs = matching_docs(conn, query)
+    if not docs:
+        return set()
+    mapping = doc_cases(conn) if cases_by_doc is None else cases_by_doc
+    return {mapping[d] for d in docs if d in mapping}
+
+
 __all__ = [
     "SEARCHED_KINDS",
     "SearchHit",
+    "case_ids_matching",
+    "doc_cases",
     "document_text",
     "index_record",
     "match_expression",
+    "matching_docs",
     "search",
     "unindex_record",
 ]

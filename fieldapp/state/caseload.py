@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sync._engine import ENROL_AGAIN_MESSAGE
-from sync._search import match_expression
 from sync._status import SyncState, SyncStatus
 
 if TYPE_CHECKING:
@@ -82,33 +81,10 @@ def status_route(status: SyncStatus) -> str:
     return "/enrol" if needs_enrolment(status) else "/sync"
 
 
-def matching_docs(services: Services, query: str) -> set[int]:
-    """Rowids of the full-text index entries matching ``query`` (prefix matching as the user types).
-
-    Only rowids are read (no ranking, snippets or stored columns, which the caseload does not show), so a keystroke
-    costs a few milliseconds over tens of thousands of notes.
-    """
-    vault = services.vault
-    expr = match_expression(query)
-    if vault is None or not vault.is_unlocked or expr is None:
-        return set()
-    with vault.read() as conn:
-        return {int(r[0]) for r in conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (expr,))}
-
-
-def doc_cases(services: Services) -> dict[int, str]:
-    """Index entry rowid -> case id (``search_map`` says which entry indexes which record), loaded once per refresh."""
-    vault = services.vault
-    if vault is None or not vault.is_unlocked:
-        return {}
-    with vault.read() as conn:
-        rows = conn.execute("SELECT m.doc, r.case_id FROM search_map m JOIN records r ON r.id = m.record_id")
-        return {int(doc): str(case_id) for doc, case_id in rows}
-
-
 def matching_case_ids(services: Services, query: str) -> set[str]:
-    mapping = doc_cases(services)
-    return {mapping[d] for d in matching_docs(services, query) if d in mapping}
+    """Ids of the cases whose notes or details match ``query`` ("" matches nothing; the vault must be unlocked)."""
+    repo = services.repo
+    return set() if repo is None else repo.case_ids_matching(query)
 
 
 #: The caseload shows this many rows at most; a search narrows it down.
@@ -124,7 +100,7 @@ class CaseloadState:
     only_conflicts: bool = False
     rows: list[CaseRow] = field(default_factory=list)
     _all: list[tuple[str, CaseRow]] | None = None
-    _docs: dict[int, str] = field(default_factory=dict)
+    _cases_by_doc: dict[int, str] = field(default_factory=dict)  # the search index's entries, read per refresh
 
     def refresh(self) -> list[CaseRow]:
         """Reload the cases from the vault (after a save or a sync), then apply the search."""
@@ -140,12 +116,14 @@ class CaseloadState:
             conflicts=True if self.only_conflicts else None,
         )
         self._all = [(str(c.record.id), to_row(c)) for c in cases]
-        self._docs = doc_cases(self.services)
+        self._cases_by_doc = repo.search_cases_by_doc()
         return self._apply()
 
     def _apply(self) -> list[CaseRow]:
+        repo = self.services.repo
         if self.query.strip():
-            wanted = {self._docs[d] for d in matching_docs(self.services, self.query) if d in self._docs}
+            # A keystroke runs only the full-text match; the entry -> case mapping is the one read at refresh.
+            wanted = set() if repo is None else repo.case_ids_matching(self.query, self._cases_by_doc)
             self.rows = [row for cid, row in self._all or [] if cid in wanted]
         else:
             self.rows = [row for _, row in self._all or []]

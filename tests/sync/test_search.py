@@ -87,3 +87,22 @@ def test_any_text_is_a_safe_query(repo: Repository, query: str) -> None:
 def test_document_text_collects_nested_strings_and_numbers() -> None:
     text = document_text({"a": "one", "b": {"c": ["two", 3, True, None]}, "tel": "01392 665544"})
     assert text.split("\n") == ["one", "two", "3", "01392 665544", "01392665544"]
+
+
+def test_case_ids_matching_finds_cases_through_their_notes_people_and_details(repo: Repository) -> None:
+    [case] = repo.list_records(record_type="case")
+    other = repo.save_record("case", {"child_name": "Zed Other"})
+    cid, oid = str(case.id), str(other.id)
+    assert repo.case_ids_matching("forearm") == {cid}  # a note
+    assert repo.case_ids_matching("dale") == {cid}  # a person
+    assert repo.case_ids_matching("bront") == {cid}  # the case and a person: one case id
+    assert repo.case_ids_matching("zed") == {oid}
+    assert repo.case_ids_matching("bruise school") == set()  # the form is not indexed, and all words must match
+    assert repo.case_ids_matching("") == set()
+    assert repo.case_ids_matching('"NEAR(*') == set()  # user input never reaches FTS syntax
+    # With the entry -> case mapping read once, as the caseload does per refresh: the same answers.
+    mapping = repo.search_cases_by_doc()
+    assert set(mapping.values()) == {cid, oid}
+    assert repo.case_ids_matching("forearm", mapping) == {cid}
+    assert repo.case_ids_matching("zed", mapping) == {oid}
+    assert repo.case_ids_matching("zed", {}) == set()  # a match whose entry the mapping lacks is left out
