@@ -11,6 +11,8 @@ from fieldapp._services import Services, VaultStatus
 from fieldapp.state.case import create_case
 from fieldapp.views import SCREENS
 from fieldapp.views._kit import APP_TITLE
+from sync._engine import ENROL_AGAIN_MESSAGE
+from sync._status import SyncState, SyncStatus
 
 
 class StubCtx:
@@ -79,3 +81,38 @@ def test_erased_vault_offers_a_fresh_start(unlocked: Services) -> None:
     assert unlocked.vault_status() is VaultStatus.ERASED  # the shell lets an erased device reach /setup
     assert unlocked.create_vault("cobalt heron sings beneath bridges") == ""
     assert unlocked.vault_status() is VaultStatus.UNLOCKED
+
+
+def find(control: Any, identifier: str) -> Any:
+    """The control tagged ``identifier`` (a Semantics wrapper's content), or None."""
+    if isinstance(control, ft.Semantics) and control.identifier == identifier:
+        return control.content
+    children: list[Any] = []
+    for attr in ("content", "title", "appbar", "leading", "subtitle", "trailing"):
+        child = getattr(control, attr, None)
+        if isinstance(child, ft.BaseControl):
+            children.append(child)
+    for attr in ("controls", "actions"):
+        children.extend(getattr(control, attr, None) or [])
+    for child in children:
+        found = find(child, identifier)
+        if found is not None:
+            return found
+    return None
+
+
+def test_enrol_again_is_offered_where_sync_is_shown(unlocked: Services) -> None:
+    ctx = StubCtx(unlocked)
+    button = find(SCREENS["sync"](ctx), "enrol-again")
+    assert button is not None
+    assert not button.visible  # offline, not enrol-again: no button
+    unlocked.last_status = SyncStatus(state=SyncState.ENROL_AGAIN, pending=1, last_error=ENROL_AGAIN_MESSAGE)
+    sync_view = SCREENS["sync"](ctx)
+    button = find(sync_view, "enrol-again")
+    assert button.visible
+    assert ENROL_AGAIN_MESSAGE in " ".join(texts(sync_view))
+    button.on_click(None)
+    chip = find(SCREENS["caseload"](ctx), "sync-status")
+    assert "Enrol again · 1 waiting" in " ".join(texts(chip))
+    chip.on_click(None)
+    assert ctx.routes == ["/enrol", "/enrol"]
