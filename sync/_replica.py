@@ -17,10 +17,11 @@ Every method is one vault transaction. The rules (sync.md guarantees 2-6):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import JsonValue, ValidationError
 
@@ -92,6 +93,23 @@ class Applied:
     conflicts: int = 0
     rejected: int = 0
     pulled: int = 0
+
+
+# A pulled page's new records in ONE statement: the page goes in as one JSON array of
+# [id, type, case_id, body, version, hub_meta] rows. Why not ``executemany``: with memory security on, SQLCipher
+# locks and wipes every allocation it makes, and each executed INSERT allocates its bound texts, a cursor per index
+# of ``records`` and its row buffers afresh; one INSERT ... SELECT over the page opens its cursors once and reuses
+# its buffers from row to row (about 3x fewer allocations per record). Every value goes in as JSON text and comes
+# back out with ``->>``, so ``body`` (a JSON string inside the array) is stored byte for byte as ``_dumps`` made it.
+_INSERT_FRESH: Final = (
+    "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, created_at, "
+    "updated_at) SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 3, r.value ->> 4, "
+    "'synced', r.value ->> 5, ?2, ?2 FROM jsonb_each(jsonb(?1)) AS r"
+)
+
+
+def _insert_fresh(conn: Any, rows: list[tuple[str, str, str, str, int, str]], now: str) -> None:
+    conn.execute(_INSERT_FRESH, (json.dumps(rows, ensure_ascii=False, separators=(",", ":")), now))
 
 
 class Replica:
@@ -239,9 +257,8 @@ class Replica:
             if change.hub.receipt is not None:
                 _store_receipt(conn, record_id, change.hub.receipt)
             if record_id not in known:
-                body = _dumps(change.fields)
-                fresh.append((record_id, change.record_type.value, str(change.case_id), body, body, change.version,
-                              hub_meta, now, now))  # fmt: skip
+                fresh.append((record_id, change.record_type.value, str(change.case_id), _dumps(change.fields),
+                              change.version, hub_meta))  # fmt: skip
                 known[record_id] = (change.version, hub_meta)
                 touched.append(change)
                 continue
@@ -256,13 +273,9 @@ class Replica:
             known[record_id] = (change.version, hub_meta)
             touched.append(change)
         if fresh:
-            conn.executemany(
-                "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'synced', ?, ?, ?)",
-                fresh,
-            )
+            _insert_fresh(conn, fresh, now)
         if self._on_pulled is not None and touched:
-            self._on_pulled(conn, touched, {r[0] for r in fresh})
+            self._on_pulled(conn, touched, {str(r[0]) for r in fresh})
 
     def _advance(
         self,
