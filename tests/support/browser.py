@@ -184,6 +184,15 @@ class FormDriver:
         self.ui.type_into(box, value)
         self.typed[path] = value
 
+    def retype(self, path: str) -> None:
+        """Type a value again that the app did not hear. The box still shows it, and refilling a box with the text it
+        shows fires no change: empty it first and let that change reach the app before typing the value again."""
+        box = self.field(path).get_by_role("textbox").first
+        box.click()
+        box.fill("")
+        self.ui.page.wait_for_timeout(400)
+        self.text(path, self.typed[path])
+
     def submit(self, labels: dict[str, str], leave_url: str, rounds: int = 2) -> None:
         """Press "Submit form" until the URL matches ``leave_url``.
 
@@ -203,12 +212,21 @@ class FormDriver:
                 break
             for path in missing:
                 self.retyped.append(path)
-                self.text(path, self.typed[path])
+                self.retype(path)
         self.ui.shot("form-refused")
         raise AssertionError([line for line in self.ui.body_text().splitlines() if "•" in line])
 
     def radio(self, path: str, label: str) -> None:
-        self.field(path).get_by_role("radio", name=label, exact=True).first.click()
+        """Choose an option and wait until the app shows it chosen (a click can be lost while Flutter redraws)."""
+        option = self.field(path).get_by_role("radio", name=label, exact=True).first
+        for _ in range(3):
+            option.click()
+            deadline = time.monotonic() + 3.0
+            while time.monotonic() < deadline:
+                if option.get_attribute("aria-checked") == "true" or option.is_checked():
+                    return
+                self.ui.page.wait_for_timeout(100)
+        raise AssertionError(f"{path}: option {label!r} never showed as chosen")
 
     def tick(self, path: str, label: str) -> None:
         self.field(path).get_by_role("checkbox", name=label).first.click()
