@@ -179,6 +179,14 @@ def _retire_pending(conn: Connection, family_id: str, now: float) -> None:
     )
 
 
+def _reused(conn: Connection, row: sa.Row[tuple[object, ...]], now: float) -> ApiError:
+    """Someone else holds a copy of a refresh token: revoke the whole family (RFC 9700 4.14.2) and say so."""
+    m = row._mapping
+    _revoke_family(conn, m["family_id"], now)
+    _audit.record(conn, at=now, actor=m["username"], device_id=m["device_id"], action="refresh", outcome="reused")
+    return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
+
+
 def _retry(conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], now: float) -> Credentials | None:
     """A pending rotated token came back: revoke its unused successor and issue a fresh pair. None if the successor
     is gone (a concurrent retry took it): the caller treats that as reuse."""
@@ -225,9 +233,7 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
                 return creds
             # A rotated token came back and its successor is in use (or the window passed): someone else holds a
             # copy. Revoke the whole family (RFC 9700 4.14.2).
-            _revoke_family(conn, row.family_id, now)
-            _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
-            return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
+            return _reused(conn, row, now)
         if row.revoked_at is not None:
             return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token revoked")
         if row.expires_at <= now:
@@ -245,9 +251,7 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
         ).rowcount
         if rotated != 1:
             # Rotated or revoked by a concurrent request since we read it: two holders raced. Treat as reuse.
-            _revoke_family(conn, row.family_id, now)
-            _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="reused")
-            return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
+            return _reused(conn, row, now)
         creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row), issued_by=token_hash)
         _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="ok")
         return creds
