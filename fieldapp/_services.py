@@ -14,11 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
+from fieldapp.state.photo import MAX_PHOTO_BYTES, PhotoOutcome, PickedFile, check_photo, check_size, photo_value
+from sync import _audit
 from sync._client import HubClient
 from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
 from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine, enrol
@@ -367,6 +371,66 @@ class Services:
             self.vault.erase()
         self.publish(Event.ERASED)
 
+    # -- photographs (the form's attachment field) ---------------------------------------------------------------
+    def add_photo(self, case_id: UUID, picked: PickedFile) -> PhotoOutcome:
+        """Check a picked photograph and store it in the vault (never anywhere else); the field's value or why not.
+
+        Web mode hands over the bytes; desktop mode a path to the user's own file, whose size is checked before a
+        byte is read. The blob is tied to the case's record so the hub files it with the case (the sync engine
+        uploads it after the records).
+        """
+        repo = self.repo
+        if repo is None:
+            return PhotoOutcome(message="The app is locked. Unlock it and add the photograph again.")
+        data = picked.data
+        if data is None:
+            data, message = _read_picked(picked)
+            if data is None:
+                return PhotoOutcome(message=message)
+        checked = check_photo(picked.name, data)
+        if checked.value is None:
+            return checked
+        media_type = str(checked.value["media_type"])
+        try:
+            sha = repo.put_attachment(data, media_type, record_id=case_id)
+        except VaultError as exc:  # RecordError (too large) included
+            return PhotoOutcome(message=f"The photograph could not be stored: {exc}")
+        return PhotoOutcome(value=photo_value(sha, str(checked.value["name"]), media_type, len(data)))
+
+    def photo_data(self, sha256: str) -> bytes | None:
+        """A stored photograph's bytes (for the preview), or None if it is not in this vault."""
+        repo = self.repo
+        if repo is None:
+            return None
+        found = repo.get_attachment(sha256)
+        return None if found is None else found.data
+
+    def discard_photo(self, sha256: str) -> bool:
+        """Delete a photograph the user removed, so it is never sent: only while not uploaded (not even in part)
+        and no draft, record or outbox entry names it any more (the same photo may sit in another field).
+
+        The attachment's SQL lives here until the Repository offers it (a ``delete_attachment`` there would be
+        the right home); ``secure_delete`` overwrites the freed pages.
+        """
+        vault = self.vault
+        if vault is None or not vault.is_unlocked or len(sha256) != 64:
+            return False
+        with vault.transaction() as conn:
+            named = conn.execute(
+                "SELECT 1 FROM drafts WHERE instr(body, :s) > 0 "
+                "UNION ALL SELECT 1 FROM records WHERE instr(body, :s) > 0 OR instr(server_body, :s) > 0 "
+                "UNION ALL SELECT 1 FROM outbox WHERE instr(fields, :s) > 0 LIMIT 1",
+                {"s": sha256},
+            ).fetchone()
+            if named is not None:
+                return False
+            gone = conn.execute(
+                "DELETE FROM attachments WHERE sha256 = ? AND uploaded = 0 AND chunks_sent = '[]'", (sha256,)
+            ).rowcount
+            if gone:
+                _audit.append_audit(conn, "attach.discard", None, sha256)
+        return bool(gone)
+
     def touch(self) -> None:
         """The user did something: push the idle lock back."""
         self._last_activity = time.monotonic()
@@ -394,3 +458,19 @@ class Services:
         self._on_locking()
         if self.vault is not None and self.vault.is_unlocked:
             self.vault.lock()
+
+
+def _read_picked(picked: PickedFile) -> tuple[bytes | None, str]:
+    """Desktop: read the user's own file from its path, after checking its size (never more than the limit + 1)."""
+    if not picked.path:
+        return None, "The photograph could not be read. Try again."
+    path = Path(picked.path)
+    try:
+        message = check_size(path.stat().st_size)
+        if message:
+            return None, message
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PHOTO_BYTES + 1)
+    except OSError:
+        return None, "That file could not be read. Choose another photograph."
+    return data, ""

@@ -32,7 +32,10 @@ class Shell:
         page.on_view_pop = self._on_view_pop
         page.on_keyboard_event = lambda e: services.touch()
         self._unsubscribe = services.subscribe(self._on_event)
+        # A web session outlives a dropped connection: stop listening while it is away, listen again when the
+        # browser reconnects (else a lock while it was away would never reach this page).
         page.on_disconnect = lambda e: self._unsubscribe()
+        page.on_connect = self._on_connect
         self._listeners: list[Callable[[Event, Any], None]] = []
         self.query: dict[str, str] = {}
 
@@ -108,6 +111,13 @@ class Shell:
         if len(self.page.views) > 1:
             self.page.views.pop()
             await self.page.push_route(self.page.views[-1].route or _routes.HOME)
+
+    def _on_connect(self, e: Any) -> None:
+        self._unsubscribe()  # never twice
+        self._unsubscribe = self.services.subscribe(self._on_event)
+        bare = (self.page.route or "/").split("?", 1)[0]
+        if self._guard(bare) != bare:  # e.g. it locked meanwhile: show that now (and nothing else is rebuilt)
+            self.refresh()
 
     # -- events from other threads --------------------------------------------------------------------------------
     def _on_event(self, event: Event, payload: Any) -> None:

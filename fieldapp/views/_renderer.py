@@ -16,12 +16,15 @@ from typing import Any
 import flet as ft
 
 from fieldapp.state.form import FormSession
+from fieldapp.state.photo import PhotoField, describe
+from fieldapp.views._photo_picker import FletPhotoPicker, PhotoSource
 from forms._kinds import BODY_REGIONS
 from forms._spec import FormField, Group, Repeat
 
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]
 MAP_W, MAP_H = 150, 300
+PREVIEW = 96
 MANY_OPTIONS = 10
 TEXT_KINDS = {
     "short_text",
@@ -80,9 +83,12 @@ def from_answer(kind: str, value: Any) -> str:
 
 
 class FormRenderer:
-    def __init__(self, session: FormSession, act: Act, signer: str = "") -> None:
+    def __init__(self, session: FormSession, act: Act, signer: str = "", photos: PhotoSource | None = None) -> None:
+        """``photos``: where the attachment field gets a photograph (default: Flet's file picker)."""
         self.s = session
         self.act = act
+        self.photos: PhotoSource = photos or FletPhotoPicker()
+        self.photo_fields: dict[str, PhotoField] = {}
         self.signer = signer or "the person completing this form"
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
@@ -343,7 +349,59 @@ class FormRenderer:
         return ft.Column([ft.Text(self._label(f)), group], spacing=2)
 
     def _attachment(self, f: FormField, path: str) -> ft.Control:
-        return ft.Text(f"{f.label}: photographs are added on the desktop app (not in this version).", size=13)
+        """A photograph: "Add photograph" opens the picker (images only); a small preview, name and size, "Remove".
+        The bytes go into the vault; the answer holds only the reference (hash, name, type, size)."""
+        field = PhotoField(self.s, path)
+        self.photo_fields[path] = field
+        message = ft.Text("", size=13, color=ft.Colors.ERROR)
+        message_holder = ft.Semantics(identifier=f"photo-msg-{path}", live_region=True, content=message, visible=False)
+        preview = ft.Container(width=PREVIEW, height=PREVIEW, border_radius=4, bgcolor=ft.Colors.SURFACE_CONTAINER)
+        described = ft.Text("", size=13)
+        add = ft.Button("Add photograph", icon=ft.Icons.ADD_A_PHOTO_OUTLINED)
+        remove = ft.TextButton("Remove photograph", icon=ft.Icons.DELETE_OUTLINE)
+        details = ft.Row([preview, described], spacing=12)
+
+        def show() -> None:
+            value = field.value
+            add.visible = value is None
+            remove.visible = details.visible = value is not None
+            message.value = field.message
+            message_holder.visible = bool(field.message)
+            if value is None:
+                preview.content = None
+                return
+            described.value = describe(value)
+            data = field.preview()
+            image: ft.Control = (
+                ft.Image(src=data, width=PREVIEW, height=PREVIEW, fit=ft.BoxFit.COVER)
+                if data is not None
+                else ft.Icon(ft.Icons.IMAGE_OUTLINED, size=48)  # HEIC: stored and sent, not drawn here
+            )
+            preview.content = ft.Semantics(label="Preview of the photograph", image=True, content=image)
+
+        touch = self.act(lambda *_: None)
+
+        async def on_add() -> None:
+            touch()
+            picked = await self.photos.pick()
+            touch()
+            with self._lock:
+                field.add(picked)
+                show()
+                self.refresh()
+
+        def on_remove(e: ft.ControlEvent) -> None:
+            with self._lock:
+                field.remove()
+                show()
+                self.refresh()
+
+        add.on_click = on_add
+        remove.on_click = self.act(on_remove)
+        show()
+        return ft.Column(
+            [ft.Text(self._label(f)), ft.Row([add, remove], wrap=True), message_holder, details], spacing=4
+        )
 
     def _signature(self, f: FormField, path: str) -> ft.Control:
         value = self.s.get(path)
