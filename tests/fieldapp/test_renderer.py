@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +13,11 @@ import flet as ft
 from fieldapp._services import Services
 from fieldapp.state.case import create_case
 from fieldapp.state.form import FormSession
+from fieldapp.state.photo import PickedFile
 from fieldapp.views._renderer import FormRenderer, from_answer, to_answer
+from tests.support.images import png
+
+PHOTO = "children[0].injuries[0].photo"
 
 
 def _same(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,3 +68,91 @@ def test_inline_errors_and_body_map(unlocked: Services) -> None:
         renderer._add("children[0].injuries")
     renderer._changed("children[0].injuries[0].position", {"view": "front", "x": 0.5, "y": 0.3})
     assert session.shown_issues("children[0].injuries[0].position") == []
+
+
+class FakePhotos:
+    """Stands in for the file picker: hands over the next file, or None (cancelled)."""
+
+    def __init__(self) -> None:
+        self.next: PickedFile | None = None
+        self.picks = 0
+
+    async def pick(self) -> PickedFile | None:
+        self.picks += 1
+        return self.next
+
+
+def _walk(control: object) -> list[object]:
+    found: list[object] = [control]
+    for name in ("content", "controls"):
+        child = getattr(control, name, None)
+        for c in child if isinstance(child, list) else [child]:
+            if isinstance(c, ft.Control):
+                found += _walk(c)
+    return found
+
+
+def _button(root: ft.Control, text: str) -> ft.Button | ft.TextButton:
+    (button,) = [c for c in _walk(root) if isinstance(c, ft.Button | ft.TextButton) and c.content == text]
+    return button
+
+
+def _press(button: ft.Control) -> None:
+    """Run a button's click handler as Flet would: with or without the event, awaited when async."""
+    handler: Any = getattr(button, "on_click", None)
+    assert handler is not None
+    result = handler(None) if inspect.signature(handler).parameters else handler()
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+
+
+def _texts(root: ft.Control) -> list[str]:
+    return [str(c.value) for c in _walk(root) if isinstance(c, ft.Text) and c.visible and c.value]
+
+
+def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
+    assert case_id is not None
+    session = FormSession(unlocked, case_id, "hv_concern")
+    photos = FakePhotos()
+    renderer = FormRenderer(session, _same, photos=photos)
+    renderer.build()
+    renderer._changed("children[0].injury_seen", True)
+    if PHOTO not in renderer.wrappers:
+        renderer._add("children[0].injuries")
+    field = renderer.wrappers[PHOTO]
+    assert "not in this version" not in " ".join(_texts(field))
+    add, remove = _button(field, "Add photograph"), _button(field, "Remove photograph")
+    assert add.visible is True
+    assert remove.visible is False
+
+    photos.next = PickedFile(name="notes.png", size=9, data=b"%PDF-1.7\n")
+    _press(add)
+    message = renderer.photo_fields[PHOTO]
+    assert "not a photograph" in message.message
+    holder = [c for c in _walk(field) if isinstance(c, ft.Semantics) and c.identifier == f"photo-msg-{PHOTO}"]
+    assert holder[0].visible is True
+    assert session.get(PHOTO) is None
+
+    data = png(12, 12)
+    photos.next = PickedFile(name="arm.png", size=len(data), data=data)
+    _press(add)
+    assert holder[0].visible is False
+    assert add.visible is False
+    assert remove.visible is True
+    value = session.get(PHOTO)
+    assert value["sha256"] == hashlib.sha256(data).hexdigest()
+    assert f"arm.png · {len(data)} bytes" in _texts(field)
+    images = [c for c in _walk(field) if isinstance(c, ft.Image)]
+    assert [i.src for i in images] == [data]
+    assert session.draft_id is not None
+
+    photos.next = None  # cancelled: nothing changes
+    _press(add)
+    assert session.get(PHOTO) == value
+
+    _press(remove)
+    assert session.get(PHOTO) is None
+    assert add.visible is True
+    assert not [c for c in _walk(field) if isinstance(c, ft.Image)]
+    assert photos.picks == 3
