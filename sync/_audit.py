@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from sync._vault import DbConnection
+    from sync._sqlcipher import DbConnection
 
 GENESIS: Final = "0" * 64
 

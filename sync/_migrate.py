@@ -13,7 +13,7 @@ from sync import _schema
 from sync._errors import VaultTooNew
 
 if TYPE_CHECKING:
-    from sync._vault import DbConnection
+    from sync._sqlcipher import DbConnection
 
 
 def schema_version(conn: DbConnection) -> int:

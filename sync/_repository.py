@@ -24,7 +24,8 @@ import uuid6
 
 from sync import _audit, _search
 from sync._errors import AppendOnlyRecord, RecordError
-from sync._vault import DbConnection, Vault
+from sync._sqlcipher import DbConnection
+from sync._vault import Vault
 from sync.protocol import (
     MAX_ATTACHMENT_BYTES,
     MAX_FIELD_NAME_LENGTH,

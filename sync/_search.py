@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from sync._vault import DbConnection
+    from sync._sqlcipher import DbConnection
 
 #: Record types whose text goes into the index ("notes and case details"); other kinds are ignored.
 SEARCHED_KINDS: Final = frozenset({"case", "person", "note"})

@@ -1,7 +1,7 @@
 """The device's encrypted vault: a SQLCipher database whose key is wrapped under the user's passphrase.
 
-This is the ONLY module of the project that imports ``sqlcipher3``. Everything else talks to the database through
-``Vault.transaction()`` / ``Vault.read()``, which yield a ``DbConnection`` (a small Protocol).
+Everything else talks to the database through ``Vault.transaction()`` / ``Vault.read()``, which yield a
+``DbConnection`` (a small Protocol); ``_sqlcipher`` is the only module that touches SQLCipher itself.
 
 Files in the data folder (see ``_paths``): ``vault.db`` (+ ``-wal``/``-shm`` while open), ``vault.header`` (the wrapped
 key, see ``_keys``) and ``vault.lockout`` (the failed-unlock counter, see ``_lockout``).
@@ -23,17 +23,14 @@ from __future__ import annotations
 import contextlib
 import hmac
 import os
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Protocol
-
-from sqlcipher3 import dbapi2
+from typing import Any
 
 from sync import _audit, _migrate
 from sync._errors import (
@@ -42,7 +39,6 @@ from sync._errors import (
     VaultErased,
     VaultError,
     VaultExists,
-    VaultInsecure,
     VaultLocked,
     VaultNotFound,
     WeakPassphrase,
@@ -63,34 +59,17 @@ from sync._keys import (
 from sync._lockout import LockoutPolicy, LockoutState, read_lockout, write_lockout
 from sync._passphrase import check_passphrase
 from sync._paths import DB_NAME, HEADER_NAME, LOCKOUT_NAME, ensure_private_dir, fsync_dir
-
-_SQLITE_NOTADB: Final = 26
-_HEX_KEY: Final = re.compile(r"[0-9a-f]{64}")
-_PLAIN_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
-_PAGE_SIZE: Final = 4096  # SQLCipher 4 default; the file is always a whole number of pages
-
-
-class DbCursor(Protocol):
-    """The part of a DB-API cursor the other modules use. Rows support ``row["column"]`` and ``row[0]``."""
-
-    @property
-    def rowcount(self) -> int: ...
-    @property
-    def lastrowid(self) -> int | None: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
-    def __iter__(self) -> Iterator[Any]: ...
-
-
-class DbConnection(Protocol):
-    """The part of a DB-API connection the other modules use (so they never import sqlcipher3)."""
-
-    @property
-    def in_transaction(self) -> bool: ...
-    def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ..., /) -> DbCursor: ...
-    def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> DbCursor: ...
-    def executescript(self, script: str, /) -> DbCursor: ...
+from sync._sqlcipher import (
+    Connection,
+    DbConnection,
+    DbCursor,
+    OperationalError,
+    WrongKey,
+    check_db_file,
+    close_quietly,
+    connect,
+    rekey,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +103,6 @@ class VaultSettings:
         )
 
 
-class _WrongKey(Exception):
-    """The database did not decrypt with the key tried (internal)."""
-
-
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -141,7 +116,7 @@ class Vault:
         self._settings = settings
         self._clock = clock
         self._mutex = threading.RLock()
-        self._conn: dbapi2.Connection | None = None
+        self._conn: Connection | None = None
         self._key: bytearray | None = None
         self._kek: bytearray | None = None
         self._depth = 0
@@ -211,7 +186,7 @@ class Vault:
         # Database first, header last: a header always points at a database that exists. Made 0600 before SQLite
         # opens it: SQLite gives the -wal, -shm and journal files the database file's mode.
         os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        conn: dbapi2.Connection | None = None
+        conn: Connection | None = None
         try:
             conn = vault._connect(key)
             vault._schema_version = _migrate.migrate(conn)
@@ -249,7 +224,7 @@ class Vault:
             raise VaultNotFound()
         header = read_header(header_path)
         if header.state == "active":
-            _check_db_file(db_path)
+            check_db_file(db_path)
         return cls(data_dir, header, settings, clock)
 
     # --- state -------------------------------------------------------------------------------------------------------
@@ -325,7 +300,7 @@ class Vault:
                     raise VaultErased()
                 raise WrongPassphrase(tries_left=policy.max_failures - failures, delay_s=delay)
             write_lockout(self._lockout_path, LockoutState())
-            conn: dbapi2.Connection | None = None
+            conn: Connection | None = None
             try:
                 conn, key = self._open_with(header, kek, key)
                 self._schema_version = _migrate.migrate(conn)
@@ -336,8 +311,7 @@ class Vault:
                 wipe(kek)
                 wipe(key)
                 if conn is not None:
-                    with contextlib.suppress(dbapi2.Error):
-                        conn.close()
+                    close_quietly(conn)
                 raise
             self._conn, self._key, self._kek = conn, key, kek
             if self._header.kdf != self._settings.kdf:
@@ -360,11 +334,8 @@ class Vault:
         """Close the connection and drop key material (best effort: Python may keep copies)."""
         with self._mutex:
             conn, self._conn = self._conn, None
-            if conn is not None:
-                with contextlib.suppress(dbapi2.Error):
-                    if conn.in_transaction:  # locked from inside a transaction: nothing of it is kept
-                        conn.execute("ROLLBACK")
-                    conn.close()
+            if conn is not None:  # locked from inside a transaction: nothing of it is kept
+                close_quietly(conn, rollback=True)
             wipe(self._key)
             wipe(self._kek)
             self._key = self._kek = None
@@ -438,11 +409,7 @@ class Vault:
             phase1 = replace(header, pending=wrap_key(self._kek, fresh, header.device_id))
             write_header(self._header_path, phase1)
             try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-                _expect(conn, "PRAGMA journal_mode = DELETE", "delete")  # needs the database to itself
-                conn.execute(f"PRAGMA rekey = \"x'{_hex_key(fresh)}'\"").fetchall()
-                _expect(conn, "PRAGMA journal_mode = WAL", "wal")
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                rekey(conn, fresh)
                 phase2 = replace(phase1, key=phase1.pending, pending=None)
                 write_header(self._header_path, phase2)
             except BaseException as exc:
@@ -450,7 +417,7 @@ class Vault:
                 # lock rather than guess, so no later write can use the wrong key.
                 wipe(fresh)
                 self.lock()
-                if isinstance(exc, dbapi2.OperationalError):
+                if isinstance(exc, OperationalError):
                     raise VaultError(
                         "The key could not be changed: another copy of the app has the vault open. "
                         "The vault was locked; unlock it and try again."
@@ -546,11 +513,11 @@ class Vault:
 
     # --- internals ---------------------------------------------------------------------------------------------------
 
-    def _holds(self, conn: dbapi2.Connection) -> bool:
+    def _holds(self, conn: Connection) -> bool:
         """Whether ``conn`` is still this vault's connection (lock() inside a block drops it)."""
         return self._conn is conn
 
-    def _require_conn(self) -> dbapi2.Connection:
+    def _require_conn(self) -> Connection:
         if self._conn is None:
             raise VaultLocked()
         return self._conn
@@ -564,12 +531,12 @@ class Vault:
         with self.transaction() as conn:
             _audit.append_audit(conn, action, None, "")
 
-    def _open_with(self, header: Header, kek: bytearray, key: bytearray) -> tuple[dbapi2.Connection, bytearray]:
+    def _open_with(self, header: Header, kek: bytearray, key: bytearray) -> tuple[Connection, bytearray]:
         """Connect with the current key, or finish a rotation that a crash interrupted."""
-        _check_db_file(self._db_path)
+        check_db_file(self._db_path)
         try:
             conn = self._connect(key)
-        except _WrongKey:
+        except WrongKey:
             if header.pending is None:
                 raise VaultCorrupt("the database does not decrypt with its key") from None
             pending = unwrap_key(kek, header.pending, header.device_id, header.format)
@@ -577,7 +544,7 @@ class Vault:
                 raise VaultCorrupt("the pending key in the header does not unwrap") from None
             try:
                 conn = self._connect(pending)
-            except _WrongKey:
+            except WrongKey:
                 raise VaultCorrupt("the database decrypts with neither the current nor the pending key") from None
             # The rekey committed before the crash: finish phase 3.
             write_header(self._header_path, replace(header, key=header.pending, pending=None))
@@ -590,67 +557,9 @@ class Vault:
         self._header = read_header(self._header_path)
         return conn, key
 
-    def _connect(self, key: bytearray) -> dbapi2.Connection:
-        """A configured connection. Raises _WrongKey, VaultCorrupt, VaultInsecure."""
-        conn = dbapi2.connect(str(self._db_path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        try:
-            conn.row_factory = dbapi2.Row
-            conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
-            conn.execute(f"PRAGMA key = \"x'{_hex_key(key)}'\"").fetchall()
-            version = conn.execute("PRAGMA cipher_version").fetchone()
-            if version is None or not version[0]:
-                raise VaultInsecure()
-            conn.execute(f"PRAGMA cipher_memory_security = {'ON' if self._settings.memory_security else 'OFF'}")
-            try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except dbapi2.DatabaseError as exc:
-                if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
-                    raise _WrongKey() from None
-                raise VaultCorrupt("the database cannot be read") from None
-            conn.execute("PRAGMA secure_delete = ON").fetchall()
-            _expect(conn, "PRAGMA journal_mode = WAL", "wal")
-            conn.execute("PRAGMA synchronous = FULL").fetchall()
-            conn.execute("PRAGMA temp_store = MEMORY").fetchall()
-            try:
-                result = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
-            except dbapi2.DatabaseError:
-                raise VaultCorrupt("the database fails its integrity check") from None
-            if result != ["ok"]:
-                raise VaultCorrupt("the database fails its integrity check")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-
-def _hex_key(key: bytearray) -> str:
-    """The key as 64 hex digits, validated: PRAGMAs take no bound parameters, so this string goes into SQL."""
-    text = key.hex()
-    if not _HEX_KEY.fullmatch(text):
-        raise ValueError("a database key must be 32 bytes")
-    return text
-
-
-def _expect(conn: dbapi2.Connection, pragma: str, answer: str) -> None:
-    row = conn.execute(pragma).fetchone()
-    if row is None or str(row[0]).lower() != answer:
-        raise VaultError(f"{pragma} was refused")
-
-
-def _check_db_file(db_path: Path) -> None:
-    """Cheap shape checks before any key is tried: missing, empty, truncated or plain-SQLite files."""
-    try:
-        size = db_path.stat().st_size
-    except FileNotFoundError:
-        raise VaultCorrupt("the database file is missing") from None
-    if size == 0:
-        raise VaultCorrupt("the database file is empty")
-    if size % _PAGE_SIZE:
-        raise VaultCorrupt("the database file is truncated")
-    with db_path.open("rb") as fh:
-        head = fh.read(len(_PLAIN_SQLITE_MAGIC))
-    if head == _PLAIN_SQLITE_MAGIC:
-        raise VaultCorrupt("the database file is not encrypted")
+    def _connect(self, key: bytearray) -> Connection:
+        """A configured connection. Raises WrongKey, VaultCorrupt, VaultInsecure."""
+        return connect(self._db_path, key, memory_security=self._settings.memory_security)
 
 
 def _remove_db_files(db_path: Path) -> None:

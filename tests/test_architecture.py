@@ -34,8 +34,8 @@ def _modules_importing(top: str) -> list[str]:
     return found
 
 
-def test_only_the_vault_module_imports_sqlcipher3() -> None:
-    assert set(_modules_importing("sqlcipher3")) <= {"sync/_vault.py"}
+def test_only_the_sqlcipher_module_imports_sqlcipher3() -> None:
+    assert set(_modules_importing("sqlcipher3")) <= {"sync/_sqlcipher.py"}
 
 
 def test_only_fieldapp_imports_flet() -> None:

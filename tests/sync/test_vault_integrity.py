@@ -227,7 +227,7 @@ def test_plain_sqlite_library_is_refused(tmp_path: Path, monkeypatch: pytest.Mon
 
     _make(tmp_path, records=1)
     before = _fingerprint(tmp_path)
-    monkeypatch.setattr("sync._vault.dbapi2.connect", sqlite3.connect)  # Python's own, unencrypted SQLite
+    monkeypatch.setattr("sync._sqlcipher.dbapi2.connect", sqlite3.connect)  # Python's own, unencrypted SQLite
     with pytest.raises(VaultInsecure):
         _unlock(tmp_path)
     with pytest.raises(VaultInsecure):

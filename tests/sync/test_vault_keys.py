@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from sync import _keys, _vault
+from sync import _keys, _sqlcipher, _vault
 from sync._errors import VaultError, WeakPassphrase, WrongPassphrase
 from sync._paths import HEADER_NAME
 from sync._repository import Repository
@@ -84,7 +84,7 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
             raise Crash  # phase 3 never happens: the database is under the pending key
         real_write(path, header)
 
-    real_expect = _vault._expect
+    real_expect = _sqlcipher.expect
 
     def crashing_expect(conn: Any, pragma: str, answer: str) -> None:
         if crash_at == "before rekey" and "DELETE" in pragma:
@@ -92,7 +92,7 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
         real_expect(conn, pragma, answer)
 
     monkeypatch.setattr(_vault, "write_header", crashing_write)
-    monkeypatch.setattr(_vault, "_expect", crashing_expect)
+    monkeypatch.setattr(_sqlcipher, "expect", crashing_expect)
     with pytest.raises(Crash):
         vault.rotate_key()
     monkeypatch.undo()
