@@ -111,6 +111,8 @@ LOST_MESSAGE = (
     "(photographs can be up to 10.0 MB). Nothing was added."
 )
 
+NOT_OPENED_MESSAGE = "The file picker could not be opened. Try again."
+
 
 def too_big_message(size: int) -> str:
     return f"That file is too big ({human_size(size)}). Photographs can be up to {human_size(MAX_PHOTO_BYTES)}."

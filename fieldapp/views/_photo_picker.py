@@ -8,7 +8,7 @@ Either way the bytes go into the vault and nowhere else.
 
 A file too big for one WebSocket message (uvicorn's 16 MiB, as Flet starts it) makes the server drop the
 connection; the browser reconnects to the same session and the pick's answer never comes. So a pick also ends when
-the page reconnects meanwhile, with a message instead of a file.
+the page reconnects meanwhile, with a message instead of a file, and the next pick uses a new picker service.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from fieldapp.state.photo import EXTENSIONS, LOST_MESSAGE, PickedFile
+from fieldapp.state.photo import EXTENSIONS, LOST_MESSAGE, NOT_OPENED_MESSAGE, PickedFile
 
 
 class PhotoSource(Protocol):
@@ -66,8 +66,15 @@ class FletPhotoPicker:
             lost.cancel()
         if not picking.done():
             picking.cancel()
+            # The reconnected client no longer answers for this picker (Flet 1.0.5 times out "waiting for invoke
+            # method listener"): the next pick registers a fresh one.
+            self._picker = None
             return PickedFile(name="", size=0, error=LOST_MESSAGE)
-        files = picking.result()
+        try:
+            files = picking.result()
+        except (RuntimeError, TimeoutError):
+            self._picker = None
+            return PickedFile(name="", size=0, error=NOT_OPENED_MESSAGE)
         if not files:
             return None
         chosen = files[0]

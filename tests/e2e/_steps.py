@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import date
 
+import httpx
+
 from tests.support.browser import AppPage, FormDriver
+from tests.support.hubproc import HubProcess
 
 PASSPHRASE = "amber otter quietly folds maps"
 
@@ -114,3 +119,33 @@ def fill_concern(ui: AppPage) -> FormDriver:
     f.tick("attestation", "Signed as")
     ui.shot("concern-signed")
     return f
+
+
+def add_photo(ui: AppPage, path: str, name: str, data: bytes) -> None:
+    """Press "Add photograph" in the field at ``path`` and choose a file through the browser's real file chooser.
+    The file is handed over from memory (no copy on disk), as a user's choice would be."""
+    button = ui.ident(f"f-{path}").get_by_role("button", name="Add photograph").first
+    button.wait_for(state="attached")
+    with ui.page.expect_file_chooser() as chooser:
+        button.click()
+    chooser.value.set_files({"name": name, "mimeType": "image/png", "buffer": data})
+
+
+def hub_attachment(hub: HubProcess, sha256: str, timeout_s: float = 60.0) -> bytes:
+    """The attachment's bytes as the hub holds them, read over its HTTP API by a hub staff device (enrolled here
+    through the CLI's one-time code); waits until the upload is complete (it follows the records)."""
+    code = hub.enrol_code("staff-e2e", "hub_staff", display_name="Sam Staff")
+    creds = httpx.post(hub.base_url + "/v1/enrol", json={"code": code, "device_name": "e2e check"}).json()
+    headers = {"Authorization": f"Bearer {creds['access_token']}"}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = httpx.get(f"{hub.base_url}/v1/attachments/{sha256}", headers=headers).json()
+        if status.get("complete"):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the hub never held attachment {sha256} completely: {status}")
+        time.sleep(0.2)  # polling interval while waiting for the upload
+    got = httpx.get(f"{hub.base_url}/v1/attachments/{sha256}/content", headers=headers)
+    got.raise_for_status()
+    assert hashlib.sha256(got.content).hexdigest() == sha256
+    return got.content

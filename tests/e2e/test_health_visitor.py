@@ -1,8 +1,10 @@
 """Flow 1, health visitor: create vault, enrol, work offline (hub stopped): case, note, concern form with a body map
-injury, referral to the outbox; start the hub; sync; the hub's CLI shows the referral and the app its receipt."""
+injury and a photograph of it (through the browser's file chooser), referral to the outbox; start the hub; sync;
+the hub's CLI shows the referral, the app its receipt, and the hub's API holds the photograph with the same SHA-256."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -12,7 +14,10 @@ from playwright.sync_api import Browser
 from tests.e2e import _steps
 from tests.support.browser import AppPage
 from tests.support.hubproc import HubProcess
+from tests.support.images import png
 from tests.support.webapp import WebApp
+
+PHOTO = "children[0].injuries[0].photo"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -36,6 +41,11 @@ def test_health_visitor_refers_offline_then_syncs(browser: Browser, tmp_path: Pa
 
         ui.click("Raise a concern")
         form = _steps.fill_concern(ui)
+        photo = png(48, 32, rgb=(170, 60, 90))
+        _steps.add_photo(ui, PHOTO, "left-arm.png", photo)
+        ui.wait_text(f"left-arm.png · {len(photo)} bytes")
+        ui.scroll_to(ui.ident(f"f-{PHOTO}"), top=300)
+        ui.shot("concern-photo")
         form.submit(_steps.labels("hv_concern", list(form.typed)), r"/referral/")
         ui.wait_text("Review the referral")
         ui.shot("referral-review")
@@ -54,6 +64,7 @@ def test_health_visitor_refers_offline_then_syncs(browser: Browser, tmp_path: Pa
 
         listing = hub.cli("referrals", "list")
         assert reference.group(1) in listing
+        assert _steps.hub_attachment(hub, hashlib.sha256(photo).hexdigest()) == photo
 
         ui.click("Back")
         ui.wait_url("/caseload")
