@@ -100,11 +100,11 @@ def _utc_now() -> datetime:
 def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None:
     """The default hook for a pulled page: every record searchable at once; one audit entry per page (receiving is
     not a user's action on a record; views, changes and shares are audited one by one by the repository)."""
+    fresh = [c for c in changes if str(c.record_id) in new_ids]
+    _search.index_new_records(conn, ((str(c.record_id), c.record_type.value, c.fields) for c in fresh))
     for change in changes:
-        rid = str(change.record_id)
-        _search.index_record(
-            conn, rid, str(change.case_id), change.record_type.value, change.fields, new=rid in new_ids
-        )
+        if str(change.record_id) not in new_ids:
+            _search.index_record(conn, change.record_id, change.case_id, change.record_type.value, change.fields)
     _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
 
 

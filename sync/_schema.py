@@ -19,7 +19,8 @@ The tables, and who writes them:
 - ``drafts``: forms and notes being written; never sent, saved at every change.
 - ``attachments``: encrypted blobs (inside the encrypted database) addressed by SHA-256, with upload progress.
 - ``audit``: hash-chained log of every view, change, export and share made on this device.
-- ``search``: FTS5 index over notes and case details.
+- ``search``: FTS5 index over notes and case details; contentless (the text lives in ``records.body`` only), its
+  rowids named by ``search_docs``.
 """
 
 from __future__ import annotations
@@ -140,6 +141,27 @@ CREATE VIRTUAL TABLE search USING fts5 (
     2: """
 CREATE INDEX IF NOT EXISTS outbox_by_case ON outbox (case_id, state);
 CREATE INDEX IF NOT EXISTS drafts_by_case ON drafts (case_id);
+""",
+    # The search index keeps no second copy of the text: a contentless FTS5 table (deletable, SQLite >= 3.43) beside
+    # `search_docs`, which names the record behind each of its rowids. Writing a note no longer stores its text twice
+    # (half the FTS cost on a pull); snippets are cut from records.body. The old table still holds the exact indexed
+    # text, so the new index is filled from it here, in SQL.
+    3: """
+CREATE TABLE search_docs (
+    doc       INTEGER PRIMARY KEY,            -- rowid in `search`
+    record_id TEXT NOT NULL UNIQUE
+);
+INSERT INTO search_docs (doc, record_id) SELECT doc, record_id FROM search_map;
+CREATE VIRTUAL TABLE search_v3 USING fts5 (
+    text,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO search_v3 (rowid, text) SELECT s.rowid, s.text FROM search s JOIN search_docs d ON d.doc = s.rowid;
+DROP TABLE search;
+DROP TABLE search_map;
+ALTER TABLE search_v3 RENAME TO search;
 """,
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync._repository import Repository
-from sync._search import document_text, match_expression
+from sync._search import SNIPPET_TOKENS, document_text, index_new_records, index_record, match_expression, snippet
 from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
@@ -106,3 +108,34 @@ def test_case_ids_matching_finds_cases_through_their_notes_people_and_details(re
     assert repo.case_ids_matching("forearm", mapping) == {cid}
     assert repo.case_ids_matching("zed", mapping) == {oid}
     assert repo.case_ids_matching("zed", {}) == set()  # a match whose entry the mapping lacks is left out
+
+
+def test_a_snippet_marks_prefix_matches_without_case_or_accents_and_cuts_long_text() -> None:
+    text = " ".join(f"w{i}" for i in range(40)) + " Chloé bruised " + " ".join(f"x{i}" for i in range(40))
+    cut = snippet(text, ["chloe", "bruis"])
+    assert "[Chloé] [bruised]" in cut
+    assert cut.startswith("…")
+    assert cut.endswith("…")
+    assert len(cut.split()) == SNIPPET_TOKENS
+    assert snippet("short note", ["absent"]) == "short note"
+
+
+def test_records_indexed_in_bulk_are_found_and_reindexed_like_others(tmp_path: Path) -> None:
+    vault = Vault.create(tmp_path, PASS, settings=VaultSettings.for_tests())
+    repo = Repository(vault)
+    case = repo.save_record("case", {"child_name": "Bulk Child"})
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    with vault.transaction() as conn:
+        for i, rid in enumerate(ids):  # as a pulled page would be stored
+            conn.execute(
+                "INSERT INTO records (id, type, case_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, '', '')",
+                (rid, "note", str(case.id), json.dumps({"text": f"pulled {i} kestrel"})),
+            )
+        index_new_records(conn, [(rid, "note", {"text": f"pulled {i} kestrel"}) for i, rid in enumerate(ids)])
+        index_new_records(conn, [(str(uuid.uuid4()), "receipt", {"text": "kestrel"})])  # not a searched kind
+    assert sorted(str(h.record_id) for h in repo.search("kestrel")) == sorted(ids)
+    with vault.transaction() as conn:
+        index_record(conn, ids[0], case.id, "note", {"text": "now about a heron"})
+    assert sorted(str(h.record_id) for h in repo.search("kestrel")) == sorted(ids[1:])
+    assert [str(h.record_id) for h in repo.search("heron")] == [ids[0]]
+    vault.lock()

@@ -193,9 +193,8 @@ def test_an_empty_version_0_database_is_brought_up_to_date(tmp_path: Path) -> No
 
 def test_a_version_1_vault_upgrades_and_keeps_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _hand_made_vault(tmp_path, V1_FIXTURE)
-    monkeypatch.setitem(
-        _schema.MIGRATIONS, 2, "ALTER TABLE records ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; CREATE TABLE extra (x);"
-    )
+    steps = {1: _schema.MIGRATIONS[1], 2: "ALTER TABLE records ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"}
+    monkeypatch.setattr(_schema, "MIGRATIONS", steps)
     vault = Vault.open(tmp_path, settings=FAST)
     vault.unlock(PASS)
     assert vault.schema_version == 2
@@ -209,10 +208,11 @@ def test_a_version_1_vault_upgrades_and_keeps_its_data(tmp_path: Path, monkeypat
 
 def test_a_failing_migration_leaves_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _hand_made_vault(tmp_path, V1_FIXTURE)
-    monkeypatch.setitem(_schema.MIGRATIONS, 2, "CREATE TABLE fine (x); CREATE TABLE records (x);")  # 2nd fails
+    steps = {1: _schema.MIGRATIONS[1], 2: "CREATE TABLE fine (x); CREATE TABLE records (x);"}  # the 2nd fails
+    monkeypatch.setattr(_schema, "MIGRATIONS", steps)
     with pytest.raises(Exception, match="already exists"):
         _unlock(tmp_path)
-    monkeypatch.delitem(_schema.MIGRATIONS, 2)
+    monkeypatch.setattr(_schema, "MIGRATIONS", {1: _schema.MIGRATIONS[1]})
     vault = Vault.open(tmp_path, settings=FAST)
     vault.unlock(PASS)
     assert vault.schema_version == 1
@@ -233,3 +233,38 @@ def test_plain_sqlite_library_is_refused(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(VaultInsecure):
         Vault.create(tmp_path / "new", PASS, settings=FAST)
     assert _fingerprint(tmp_path)[DB_NAME] == before[DB_NAME]
+
+
+V2_FIXTURE = (
+    _schema.MIGRATIONS[1]
+    + _schema.MIGRATIONS[2]
+    + """
+PRAGMA user_version = 2;
+INSERT INTO records (id, type, case_id, body, created_at, updated_at) VALUES
+    ('0190a3a0-0000-7000-8000-0000000000bb', 'note', '0190a3a0-0000-7000-8000-0000000000aa',
+     '{"text": "Seen with Nain at 943 476 5919"}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+INSERT INTO search (rowid, record_id, case_id, kind, text) VALUES (7, '0190a3a0-0000-7000-8000-0000000000bb',
+    '0190a3a0-0000-7000-8000-0000000000aa', 'note', 'Seen with Nain at 943 476 5919' || char(10) || '9434765919');
+INSERT INTO search_map (record_id, doc) VALUES ('0190a3a0-0000-7000-8000-0000000000bb', 7);
+"""
+)
+
+
+def test_a_version_2_search_index_moves_to_the_contentless_one(tmp_path: Path) -> None:
+    _hand_made_vault(tmp_path, V2_FIXTURE)
+    vault = Vault.open(tmp_path, settings=FAST)
+    vault.unlock(PASS)
+    assert vault.schema_version == _schema.LATEST_VERSION
+    repo = Repository(vault)
+    for query in ("nain", "9434765919", "943 476"):
+        [hit] = repo.search(query)
+        assert str(hit.record_id) == "0190a3a0-0000-7000-8000-0000000000bb"
+    assert repo.search("absent") == []
+    with vault.read() as conn:  # no second copy of the text is kept
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('search_map', 'search_content')"
+            ).fetchone()[0]
+            == 0
+        )
+    vault.lock()
