@@ -17,7 +17,6 @@ Every method is one vault transaction. The rules (sync.md guarantees 2-6):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,21 +94,17 @@ class Applied:
     pulled: int = 0
 
 
-# A pulled page's new records in ONE statement: the page goes in as one JSON array of
-# [id, type, case_id, body, version, hub_meta] rows. Why not ``executemany``: with memory security on, SQLCipher
-# locks and wipes every allocation it makes, and each executed INSERT allocates its bound texts, a cursor per index
-# of ``records`` and its row buffers afresh; one INSERT ... SELECT over the page opens its cursors once and reuses
-# its buffers from row to row (about 3x fewer allocations per record). Every value goes in as JSON text and comes
-# back out with ``->>``, so ``body`` (a JSON string inside the array) is stored byte for byte as ``_dumps`` made it.
+# A pulled page's new records, with one prepared statement for the page. (Cursors opened per row come from SQLite's
+# lookaside pool, widened in ``_sqlcipher``, so they cost memory security no system calls; one INSERT ... SELECT over
+# the page as a JSON array was faster before that, and is slower now: its large JSON buffers are locked and wiped.)
 _INSERT_FRESH: Final = (
     "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, created_at, "
-    "updated_at) SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 3, r.value ->> 4, "
-    "'synced', r.value ->> 5, ?2, ?2 FROM jsonb_each(jsonb(?1)) AS r"
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5, 'synced', ?6, ?7, ?7)"
 )
 
 
 def _insert_fresh(conn: Any, rows: list[tuple[str, str, str, str, int, str]], now: str) -> None:
-    conn.execute(_INSERT_FRESH, (json.dumps(rows, ensure_ascii=False, separators=(",", ":")), now))
+    conn.executemany(_INSERT_FRESH, [(*row, now) for row in rows])
 
 
 class Replica:
