@@ -2,7 +2,8 @@
 
 It builds controls once per path and afterwards only updates them (visibility, issues), so a field keeps its focus
 while the user types. Repeats rebuild their own items when one is added or removed. Every input has a label for
-screen readers and a ``Semantics`` identifier ``f-<path>`` for tests; issues sit under the field as ``issue-<path>``.
+screen readers and a ``Semantics`` identifier ``f-<path>`` for tests; issues sit under the field as ``issue-<path>``,
+and a refused photograph's message as ``photo-msg-<path>``.
 """
 
 from __future__ import annotations
