@@ -297,7 +297,7 @@ class Services:
             return (
                 f"This device holds unsynced work of {who} that has not reached the hub, so it cannot be enrolled "
                 f"for someone else yet. {who} must enrol it again (with a new code from the hub administrator) so "
-                "the work can be sent. The code you entered has been used up."
+                "the work can be sent. The code you entered was not used: it still works for its own user."
             )
         if isinstance(exc, HubUnreachable):
             return "The hub cannot be reached. Check the address and your connection, or enrol later."

@@ -47,6 +47,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         401: "token missing, invalid or expired",
         403: "device revoked, user disabled or forbidden",
         404: "not found",
+        409: "an enrolment code of another user (not spent)",
         413: "too large",
         422: "malformed request",
     }.items()
@@ -112,7 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @route("POST", "/enrol", Credentials)
     async def enrol(body: EnrolRequest) -> Response:
-        return _json(await lanes.write(lambda: _auth.enrol(db, settings, body.code, body.device_name)))
+        only = None if body.only_for_user is None else str(body.only_for_user)
+        return _json(await lanes.write(lambda: _auth.enrol(db, settings, body.code, body.device_name, only)))
 
     @route("POST", "/token/refresh", Credentials)
     async def refresh(body: RefreshRequest) -> Response:

@@ -118,11 +118,24 @@ def _issue(
     )
 
 
-def enrol(db: Database, settings: Settings, code: str, device_name: str) -> Credentials:
+def enrol(
+    db: Database, settings: Settings, code: str, device_name: str, only_for_user: str | None = None
+) -> Credentials:
+    """A one-time code becomes a device and its credentials. With ``only_for_user`` (a device holding that user's
+    unsent work), a code of another user is refused and stays unspent, so no stray device is made."""
     now = settings.clock()
     code_hash = digest(normalise_code(code))
+    other_user = False
 
     def work(conn: Connection) -> Credentials | None:
+        nonlocal other_user
+        if only_for_user is not None:
+            owner = conn.execute(
+                sa.select(enrol_codes.c.user_id).where(enrol_codes.c.code_hash == code_hash)
+            ).scalar_one_or_none()
+            other_user = owner is not None and str(owner) != only_for_user
+            if other_user:
+                return None
         # Claim the code atomically: two devices racing with one code, only one UPDATE matches.
         claimed = conn.execute(
             sa.update(enrol_codes)
@@ -153,6 +166,8 @@ def enrol(db: Database, settings: Settings, code: str, device_name: str) -> Cred
     if creds is None:
         with db.write() as conn:
             _audit.record(conn, at=now, actor="anonymous", action="enrol", outcome="refused")
+        if other_user:
+            raise ApiError(409, ErrorCode.ENROLMENT_OTHER_USER, "this code belongs to another user; it was not used")
         raise ApiError(401, ErrorCode.ENROLMENT_INVALID, "enrolment code unknown, used or expired")
     return creds
 

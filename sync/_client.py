@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final, TypeVar
+from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -111,8 +112,8 @@ class HubClient:
 
     # -- calls ---------------------------------------------------------------------------------------------------
 
-    def enrol(self, code: str, device_name: str) -> Credentials:
-        body = EnrolRequest(code=code, device_name=device_name)
+    def enrol(self, code: str, device_name: str, only_for_user: UUID | None = None) -> Credentials:
+        body = EnrolRequest(code=code, device_name=device_name, only_for_user=only_for_user)
         return self._call("POST", "/enrol", Credentials, model=body)
 
     def refresh(self, refresh_token: str) -> Credentials:

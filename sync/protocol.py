@@ -190,6 +190,8 @@ class UserInfo(_Model):
 class EnrolRequest(_Model):
     code: str = Field(min_length=6, max_length=64)
     device_name: str = Field(min_length=1, max_length=100)
+    # Set by a device holding this user's unsent work: a code of anyone else is refused and NOT spent.
+    only_for_user: UUID | None = None
 
 
 class RefreshRequest(_Model):
@@ -227,6 +229,7 @@ class ErrorCode(StrEnum):
     TOKEN_EXPIRED = "token_expired"
     REFRESH_REUSED = "refresh_reused"  # a rotated refresh token came back: the family is revoked
     ENROLMENT_INVALID = "enrolment_invalid"
+    ENROLMENT_OTHER_USER = "enrolment_other_user"  # the code is valid but another user's; it was not spent
     DEVICE_REVOKED = "device_revoked"  # erase the vault key now
     USER_DISABLED = "user_disabled"
     FORBIDDEN = "forbidden"

@@ -35,6 +35,21 @@ def test_enrolment_code_is_single_use_and_ignores_case_and_dashes(hub: Hub, clie
     assert again.json()["code"] == "enrolment_invalid"
 
 
+def test_a_code_of_another_user_is_refused_unspent_when_the_device_asks(hub: Hub, client: httpx.Client) -> None:
+    """A device holding hv1's unsent work enrols only for hv1: hv2's code is refused and still works afterwards."""
+    hv1 = client.post("/v1/enrol", json={"code": _code(hub, "hv1"), "device_name": "a"}).json()["user"]["user_id"]
+    code = _code(hub, "hv2")
+    refused = client.post("/v1/enrol", json={"code": code, "device_name": "a", "only_for_user": hv1})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "enrolment_other_user"
+    assert list_devices(hub.db, "hv2") == []  # no stray device
+    mine = client.post("/v1/enrol", json={"code": _code(hub, "hv1"), "device_name": "a", "only_for_user": hv1})
+    assert mine.status_code == 200
+    later = client.post("/v1/enrol", json={"code": code, "device_name": "b"})
+    assert later.status_code == 200
+    assert later.json()["user"]["username"] == "hv2"
+
+
 def test_enrolment_code_expires(hub: Hub, client: httpx.Client, clock: Clock) -> None:
     hub.user("hv1", "health_visitor")
     code = enrol_code(hub.db, "hv1", ttl_s=60)

@@ -32,12 +32,12 @@ def hub(tmp_path: Path) -> Iterator[InProcessHub]:
 
 
 class Device:
-    def __init__(self, hub: InProcessHub, path: Path, username: str = "hv1") -> None:
+    def __init__(self, hub: InProcessHub, path: Path, username: str = "hv1", code: str | None = None) -> None:
         self.hub = hub
         self.vault = make_vault(path)
         self.repo = Repository(self.vault)
         self.client = HubClient("http://127.0.0.1", http=hub.http())
-        enrol(self.vault, self.client, hub.enrol_code(username), path.name)
+        enrol(self.vault, self.client, code or hub.enrol_code(username), path.name)
         self.engine = SyncEngine(self.vault, self.client)
 
     def burn_sign_in(self) -> None:
@@ -126,11 +126,14 @@ def test_another_user_cannot_enrol_a_vault_with_unsynced_work(hub: InProcessHub,
     a.burn_sign_in()
     assert a.engine.sync_once().state == SyncState.ENROL_AGAIN
     before = a.outbox_rows()
-    with pytest.raises(OtherUsersWork, match=r"by hv1 .* for hv2"):
-        enrol(a.vault, a.client, hub.enrol_code("hv2"), "taken over")
+    code = hub.enrol_code("hv2")
+    with pytest.raises(OtherUsersWork, match=r"by hv1 .*The code entered was not used"):
+        enrol(a.vault, a.client, code, "taken over")
     with a.vault.read() as conn:
         assert load_credentials(conn) is None
     assert a.outbox_rows() == before
+    b = Device(hub, tmp_path / "b", code=code)  # the hub did not spend hv2's code on the refused device
+    assert b.engine.sync_once().state == SyncState.IDLE
     assert a.engine.sync_once().state == SyncState.ENROL_AGAIN
     enrol(a.vault, a.client, hub.enrol_code("hv1"), "a again")
     assert a.engine.sync_once().pending == 0
