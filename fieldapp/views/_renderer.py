@@ -168,6 +168,8 @@ class FormRenderer:
             self.reason_holders.pop(p, None)
         for p in [p for p in self.repeat_boxes if p.startswith(f"{path}[")]:
             self.repeat_boxes.pop(p, None)
+        for p in [p for p in self.photo_fields if p.startswith(f"{path}[")]:
+            self.photo_fields.pop(p, None)
         raw = self.s.get(path)
         n = len(raw) if isinstance(raw, list) else 0
         cards: list[ft.Control] = []
@@ -196,7 +198,12 @@ class FormRenderer:
 
     def _remove(self, path: str, index: int) -> None:
         with self._lock:
+            inside = f"{path}[{index}]."
+            photos = [f.value for p, f in self.photo_fields.items() if p.startswith(inside)]
             self.s.remove_item(path, index)
+            for value in photos:  # an unsent photograph of a removed item goes too (unless still named elsewhere)
+                if value is not None:
+                    self.s.services.discard_photo(str(value["sha256"]))
             self._fill_repeat(path)
             self.refresh()
 

@@ -156,3 +156,25 @@ def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> No
     assert add.visible is True
     assert not [c for c in _walk(field) if isinstance(c, ft.Image)]
     assert photos.picks == 3
+
+
+def test_removing_an_item_removes_its_unsent_photo(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
+    assert case_id is not None
+    session = FormSession(unlocked, case_id, "hv_concern")
+    photos = FakePhotos()
+    renderer = FormRenderer(session, _same, photos=photos)
+    renderer.build()
+    renderer._changed("children[0].injury_seen", True)
+    if PHOTO not in renderer.wrappers:
+        renderer._add("children[0].injuries")
+    data = png(5, 5)
+    photos.next = PickedFile(name="arm.png", size=len(data), data=data)
+    _press(_button(renderer.wrappers[PHOTO], "Add photograph"))
+    repo = unlocked.repo
+    assert repo is not None
+    sha = hashlib.sha256(data).hexdigest()
+    assert repo.get_attachment(sha) is not None
+    renderer._remove("children[0].injuries", 0)
+    assert repo.get_attachment(sha) is None
+    assert PHOTO not in renderer.photo_fields
