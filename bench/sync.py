@@ -35,7 +35,8 @@ from hub._admin import create_user
 from hub._db import Database
 from hub._tables import counters, records
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._repository import RecordInput, Repository
 from sync._status import SyncState
 from tests.support.hubproc import HubProcess

@@ -25,7 +25,8 @@ from fieldapp.state.photo import MAX_PHOTO_BYTES, PhotoOutcome, PickedFile, chec
 from sync import _audit
 from sync._client import HubClient
 from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
-from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine, enrol
+from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._errors import (
     UnlockThrottled,
     VaultCorrupt,

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sync._client import HubClient
-    from sync._engine import EngineSettings, SyncEngine, enrol
+    from sync._engine import EngineSettings, SyncEngine
+    from sync._enrolment import enrol
     from sync._errors import (
         AppendOnlyRecord,
         UnlockThrottled,
@@ -59,7 +60,7 @@ _WHERE: dict[str, str] = {
     "HubClient": "sync._client",
     "EngineSettings": "sync._engine",
     "SyncEngine": "sync._engine",
-    "enrol": "sync._engine",
+    "enrol": "sync._enrolment",
     "AppendOnlyRecord": "sync._errors",
     "UnlockThrottled": "sync._errors",
     "VaultCorrupt": "sync._errors",

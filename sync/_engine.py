@@ -21,7 +21,6 @@ from sync._backoff import Backoff
 from sync._client import HubClient
 from sync._credentials import (
     ACCESS_EXPIRES,
-    CURSOR,
     ENROL_AGAIN,
     HUB_CLOCK_OFFSET,
     LAST_SUCCESS,
@@ -30,8 +29,6 @@ from sync._credentials import (
     drop_tokens,
     load_credentials,
     load_cursor,
-    load_user,
-    meta_delete,
     meta_get,
     meta_put,
     store_credentials,
@@ -45,7 +42,6 @@ from sync._errors_sync import (
     HubTimeout,
     HubUnreachable,
     NotEnrolled,
-    OtherUsersWork,
     SyncError,
     TokenExpired,
     TooLarge,
@@ -106,46 +102,6 @@ def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None
         if str(change.record_id) not in new_ids:
             _search.index_record(conn, change.record_id, change.case_id, change.record_type.value, change.fields)
     _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
-
-
-def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> StoredCredentials:
-    """Exchange a one-time code for credentials and keep them (and the hub URL) in the vault.
-
-    Enrolling again (after the hub cancelled the sign-in) keeps everything: the same user carries on with the same
-    outbox and pull cursor. A different user is refused (``OtherUsersWork``) while the vault holds work of the
-    previous user that has not reached the hub (queued, in conflict or refused): the hub is told whose work it is,
-    and refuses another user's code without spending it. Otherwise the pull starts over for the new user, because
-    what they may see differs.
-    """
-    with vault.transaction() as conn:
-        previous = load_user(conn)
-    counts = Replica(vault).counts()
-    guarded = previous is not None and bool(counts.pending or counts.conflicts or counts.rejected)
-    try:
-        creds = client.enrol(code, device_name, only_for_user=previous.user_id if guarded and previous else None)
-    except HubRefused as exc:
-        if exc.code == ErrorCode.ENROLMENT_OTHER_USER and previous is not None:
-            raise _other_users_work(previous.display_name, "The code entered was not used.") from None
-        raise
-    switching = previous is not None and previous.user_id != creds.user.user_id
-    if switching and guarded and previous is not None:  # a hub that ignored only_for_user: still keep the work
-        raise _other_users_work(previous.display_name, "The code entered was used up.")
-    with vault.transaction() as conn:
-        store_credentials(conn, client.base_url, creds)
-        meta_delete(conn, ENROL_AGAIN)
-        if switching:
-            meta_delete(conn, CURSOR)
-        stored = load_credentials(conn)
-    assert stored is not None
-    return stored
-
-
-def _other_users_work(owner: str, about_the_code: str) -> OtherUsersWork:
-    return OtherUsersWork(
-        f"This device holds work by {owner} that has not reached the hub yet, so it cannot be enrolled for anyone "
-        f"else. {owner} must enrol it again (with a new code) so the work can be sent; ask your hub administrator. "
-        + about_the_code
-    )
 
 
 class SyncEngine:
@@ -508,6 +464,5 @@ __all__ = [
     "EngineVault",
     "SyncEngine",
     "SyncError",
-    "enrol",
     "index_and_audit",
 ]

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._repository import Repository
 from sync._status import SyncState
 from tests.support.hubproc import HubProcess

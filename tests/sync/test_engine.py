@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._errors import VaultError
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus

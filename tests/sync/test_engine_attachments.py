@@ -12,7 +12,8 @@ import pytest
 
 from sync._attachments import download, upload_pending
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._errors_sync import HubUnreachable
 from sync._repository import Repository
 from sync.protocol import ATTACHMENT_CHUNK_BYTES

@@ -11,7 +11,8 @@ from uuid import UUID
 import pytest
 
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._repository import Repository
 from sync._status import SyncState
 from tests.support.faultproxy import FaultProxy

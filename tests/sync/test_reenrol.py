@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from hub._tables import access_tokens, mutations, records
 from sync._client import HubClient
 from sync._credentials import load_credentials, load_cursor
-from sync._engine import ENROL_AGAIN_MESSAGE, SyncEngine, enrol
+from sync._engine import ENROL_AGAIN_MESSAGE, SyncEngine
+from sync._enrolment import enrol
 from sync._errors_sync import OtherUsersWork, TokenExpired
 from sync._repository import Repository
 from sync._status import SyncState

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine, enrol
+from sync._engine import EngineSettings, SyncEngine
+from sync._enrolment import enrol
 from sync._replica import Choice
 from sync._repository import Repository
 from sync._status import SyncState
