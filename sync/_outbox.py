@@ -320,7 +320,7 @@ def _fast_acks(conn: Any, answered: list[tuple[OutboxRow, MutationResult]]) -> s
         return set()
     record_ids = list(candidates)
     busy: set[str] = set()
-    current: dict[str, tuple[dict[str, JsonValue], int]] = {}
+    current: dict[str, tuple[dict[str, JsonValue], int, str]] = {}
     waiting: set[str] = set()  # rows still in the outbox (a replayed answer finds its row gone)
     mutation_ids = [row.mutation_id for row, _ in candidates.values()]
     for chunk, marks in _in_chunks(mutation_ids):
@@ -329,29 +329,34 @@ def _fast_acks(conn: Any, answered: list[tuple[OutboxRow, MutationResult]]) -> s
     for chunk, marks in _in_chunks(record_ids):
         sql = _BUSY_SQL.format(marks=marks)
         busy.update(str(r[0]) for r in conn.execute(sql, chunk * 3).fetchall())
-        sql = f"SELECT id, server_body, server_version FROM records WHERE id IN ({marks})"  # noqa: S608
+        sql = f"SELECT id, server_body, server_version, body FROM records WHERE id IN ({marks})"  # noqa: S608
         for raw in conn.execute(sql, chunk).fetchall():
-            current[str(raw[0])] = (_loads(raw[1]), int(raw[2]))
-    updates: list[tuple[Any, ...]] = []
+            current[str(raw[0])] = (_loads(raw[1]), int(raw[2]), str(raw[3]))
+    changed: list[tuple[Any, ...]] = []
+    confirmed: list[tuple[Any, ...]] = []  # the hub holds exactly the local body: it stays, and so does updated_at
     deletes: list[tuple[str]] = []
     now = _now()
     for record_id, (row, result) in candidates.items():
         if record_id in busy or record_id not in current or row.mutation_id not in waiting:
             continue
-        server_body, server_version = current[record_id]
+        server_body, server_version, body = current[record_id]
         if result.version < server_version:
             continue
         theirs = dict(result.fields) if result.fields is not None else {**server_body, **row.fields}
         text = _dumps(theirs)
-        updates.append((text, text, result.version, now, record_id))
+        if theirs == _loads(body):
+            confirmed.append((text, result.version, record_id))
+        else:
+            changed.append((text, text, result.version, now, record_id))
         deletes.append((row.mutation_id,))
     if not deletes:
         return set()
     conn.executemany("DELETE FROM outbox WHERE mutation_id = ?", deletes)
+    conn.executemany("UPDATE records SET server_body = ?, server_version = ?, state = 'synced' WHERE id = ?", confirmed)
     conn.executemany(
         "UPDATE records SET body = ?, server_body = ?, server_version = ?, state = 'synced', updated_at = ? "
         "WHERE id = ?",
-        updates,
+        changed,
     )
     return {d[0] for d in deletes}
 
