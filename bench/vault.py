@@ -10,7 +10,9 @@ Run: ``python -m bench.vault``. The last lines are ``name: value``:
   Median of 3 runs on fresh databases, the sides alternating.
 - ``vault_raw_write_ratio``: the encryption cost alone: the SAME prepared statements through the vault's
   connection (SQLCipher, WAL, synchronous=FULL, secure_delete, cipher_memory_security) against plain sqlite3 with
-  the same journal and sync settings.
+  the same journal and sync settings. No Python work at all: the floor of ``vault_write_ratio`` for any vault that
+  writes these rows, set by SQLCipher (mostly by memory security's lock and wipe of each heap block: FTS5's
+  pending-terms hash takes one per new term per transaction).
 - ``..._memsec_off``: the same two, measured in a child process with ``cipher_memory_security = OFF``.
 - ``vault_single_save_ms``: median of 3 x 100 ``save_record`` calls, one transaction (one fsync) each.
 - ``vault_search_ms``: median FTS query (41 queries of one or two words, limit 50) over 10,000 notes.
