@@ -173,22 +173,24 @@ def snippet(text: str, words: Iterable[str], size: int = SNIPPET_TOKENS) -> str:
     """Up to ``size`` words of ``text`` around the first word starting with one of ``words`` (folded), each such
     word wrapped in SNIPPET_OPEN / SNIPPET_CLOSE, with an ellipsis where text was cut."""
     prefixes = tuple(words)
+
+    def matches(word: str) -> bool:
+        return bool(prefixes) and _folded(word).startswith(prefixes)
+
     tokens = list(_WORD.finditer(text))
-    hits = [i for i, t in enumerate(tokens) if _folded(t.group()).startswith(prefixes)] if prefixes else []
-    first = hits[0] if hits else 0
+    first = next((i for i, t in enumerate(tokens) if matches(t.group())), 0)
     start = max(0, min(first - size // 4, len(tokens) - size))
     window = tokens[start : start + size]
     if not window:
         return ""
-    out, pos = [], window[0].start()
-    for t in window:
-        out.append(text[pos : t.start()])
-        word = t.group()
-        out.append(f"{SNIPPET_OPEN}{word}{SNIPPET_CLOSE}" if _folded(word).startswith(prefixes) and prefixes else word)
-        pos = t.end()
+    parts, end = [], window[0].start()
+    for token in window:  # keep the text between words (punctuation), marking the matching words
+        word = token.group()
+        parts += [text[end : token.start()], f"{SNIPPET_OPEN}{word}{SNIPPET_CLOSE}" if matches(word) else word]
+        end = token.end()
     lead = "…" if start > 0 else ""
     tail = "…" if start + size < len(tokens) else ""
-    return lead + " ".join("".join(out).split()) + tail
+    return lead + " ".join("".join(parts).split()) + tail
 
 
 def matching_docs(conn: DbConnection, query: str) -> set[int]:
