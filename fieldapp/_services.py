@@ -22,7 +22,6 @@ import httpx
 
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
 from fieldapp.state.photo import MAX_PHOTO_BYTES, PhotoOutcome, PickedFile, check_photo, check_size, photo_value
-from sync import _audit
 from sync._client import HubClient
 from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
 from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine
@@ -407,30 +406,11 @@ class Services:
         return None if found is None else found.data
 
     def discard_photo(self, sha256: str) -> bool:
-        """Delete a photograph the user removed, so it is never sent: only while not uploaded (not even in part)
-        and no draft, record or outbox entry names it any more (the same photo may sit in another field).
-
-        The attachment's SQL lives here until the Repository offers it (a ``delete_attachment`` there would be
-        the right home); ``secure_delete`` overwrites the freed pages.
-        """
-        vault = self.vault
-        if vault is None or not vault.is_unlocked or len(sha256) != 64:
+        """Delete a photograph the user removed (replaced, or its item removed), unless it went up already or
+        another answer still names it (``Repository.discard_attachment``)."""
+        if self.repo is None or self.vault is None or not self.vault.is_unlocked:
             return False
-        with vault.transaction() as conn:
-            named = conn.execute(
-                "SELECT 1 FROM drafts WHERE instr(body, :s) > 0 "
-                "UNION ALL SELECT 1 FROM records WHERE instr(body, :s) > 0 OR instr(server_body, :s) > 0 "
-                "UNION ALL SELECT 1 FROM outbox WHERE instr(fields, :s) > 0 LIMIT 1",
-                {"s": sha256},
-            ).fetchone()
-            if named is not None:
-                return False
-            gone = conn.execute(
-                "DELETE FROM attachments WHERE sha256 = ? AND uploaded = 0 AND chunks_sent = '[]'", (sha256,)
-            ).rowcount
-            if gone:
-                _audit.append_audit(conn, "attach.discard", None, sha256)
-        return bool(gone)
+        return self.repo.discard_attachment(sha256)
 
     def touch(self) -> None:
         """The user did something: push the idle lock back."""

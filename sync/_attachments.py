@@ -3,6 +3,9 @@
 The blob lives encrypted in the vault (``attachments`` table). Before sending, we ask the hub which chunks it holds
 and send only the others, so a dropped upload resumes where it stopped and a finished chunk is never sent twice.
 The hub verifies the whole blob's SHA-256 when the last chunk lands; we verify ours before the first.
+
+Only attachments that a saved record of their case names are sent: a photograph added to a form that is still a
+draft stays on the device until the form is submitted, and one in an abandoned draft never leaves it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sync._client import HubClient
 from sync._errors_sync import BadAnswer
@@ -21,6 +24,14 @@ class _Vault(Protocol):
     def transaction(self) -> AbstractContextManager[Any]: ...
 
 
+# Not uploaded yet, and named in the body of a record of the attachment's case (``record_id`` is the case or a record
+# of it). Drafts live in their own table, so a photo only a draft holds is not named here.
+_WAITING: Final = (
+    "SELECT a.sha256 FROM attachments a WHERE a.uploaded = 0 AND EXISTS (SELECT 1 FROM records r "
+    "WHERE r.case_id = (SELECT o.case_id FROM records o WHERE o.id = a.record_id) AND instr(r.body, a.sha256) > 0)"
+)
+
+
 def chunk_count(size: int) -> int:
     return max(1, -(-size // ATTACHMENT_CHUNK_BYTES))
 
@@ -28,7 +39,7 @@ def chunk_count(size: int) -> int:
 def upload_pending(vault: _Vault, client: HubClient, token: str) -> int:
     """Upload every attachment the hub does not hold completely yet; returns how many finished."""
     with vault.transaction() as conn:
-        waiting = [str(r[0]) for r in conn.execute("SELECT sha256 FROM attachments WHERE uploaded = 0").fetchall()]
+        waiting = [str(r[0]) for r in conn.execute(_WAITING).fetchall()]
     finished = 0
     for sha in waiting:
         finished += upload_one(vault, client, token, sha)

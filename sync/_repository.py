@@ -386,6 +386,28 @@ class Repository:
                 _audit.append_audit(conn, "attach", record_id, digest)
         return digest
 
+    def discard_attachment(self, sha256: str) -> bool:
+        """Delete an attachment the user removed, so it is never sent: only while not uploaded (not even in part)
+        and no draft, record or outbox entry names it (the same photo may sit in another field). Returns whether it
+        went; ``secure_delete`` overwrites the freed pages."""
+        if not _SHA256.fullmatch(sha256):
+            return False
+        with self._vault.transaction() as conn:
+            named = conn.execute(
+                "SELECT 1 FROM drafts WHERE instr(body, :s) > 0 "
+                "UNION ALL SELECT 1 FROM records WHERE instr(body, :s) > 0 OR instr(server_body, :s) > 0 "
+                "UNION ALL SELECT 1 FROM outbox WHERE instr(fields, :s) > 0 LIMIT 1",
+                {"s": sha256},
+            ).fetchone()
+            if named is not None:
+                return False
+            gone = conn.execute(
+                "DELETE FROM attachments WHERE sha256 = ? AND uploaded = 0 AND chunks_sent = '[]'", (sha256,)
+            ).rowcount
+            if gone:
+                _audit.append_audit(conn, "attach.discard", None, sha256)
+        return bool(gone)
+
     def get_attachment(self, sha256: str) -> Attachment | None:
         if not _SHA256.fullmatch(sha256):
             return None

@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -44,6 +45,42 @@ def hub(tmp_path: Path) -> Iterator[InProcessHub]:
     h.close()
 
 
+def _name_in_a_note(repo: Repository, case_id: UUID, sha: str) -> None:
+    """A saved record of the case names the attachment (as a submitted form's photo answer would)."""
+    repo.save_record("note", {"text": f"Photograph {sha} taken with consent."}, case_id=case_id)
+
+
+def test_a_photo_only_a_draft_holds_stays_on_the_device(hub: InProcessHub, tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v")
+    repo = Repository(vault)
+    client = HubClient("http://127.0.0.1", http=hub.http())
+    enrol(vault, client, hub.enrol_code("hv1"), "dev")
+    case = repo.save_record("case", new_case())
+    sha = repo.put_attachment(b"injury photo" * 500, "image/png", record_id=case.id)
+    repo.save_draft("hv_concern", {"answers": {"photo": {"sha256": sha}}}, case_id=case.id)
+    engine = SyncEngine(vault, client)
+    assert engine.sync_once().last_error is None
+    with vault.read() as conn:
+        assert conn.execute("SELECT uploaded, chunks_sent FROM attachments").fetchone()[:] == (0, "[]")
+    assert repo.discard_attachment(sha) is False  # the draft still names it
+    _name_in_a_note(repo, case.id, sha)  # the form is submitted
+    assert engine.sync_once().last_error is None
+    with vault.read() as conn:
+        assert conn.execute("SELECT uploaded FROM attachments").fetchone()[0] == 1
+    assert repo.discard_attachment(sha) is False  # uploaded: the hub has it, the vault keeps it
+
+
+def test_discarding_a_removed_photo_deletes_it_before_it_is_sent(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v")
+    repo = Repository(vault)
+    case = repo.save_record("case", new_case())
+    sha = repo.put_attachment(b"a photo replaced before saving", "image/png", record_id=case.id)
+    assert repo.discard_attachment("not-a-sha") is False
+    assert repo.discard_attachment(sha) is True
+    assert repo.get_attachment(sha) is None
+    assert [e.action for e in repo.audit_log()][-1] == "attach.discard"
+
+
 def test_upload_resumes_without_resending_chunks_and_verifies(hub: InProcessHub, tmp_path: Path) -> None:
     vault = make_vault(tmp_path / "v")
     repo = Repository(vault)
@@ -55,6 +92,7 @@ def test_upload_resumes_without_resending_chunks_and_verifies(hub: InProcessHub,
     data = os.urandom(ATTACHMENT_CHUNK_BYTES * 3 + 1234)  # four chunks
     sha = repo.put_attachment(data, "image/jpeg", record_id=case.id)
     assert sha == hashlib.sha256(data).hexdigest()
+    _name_in_a_note(repo, case.id, sha)
     SyncEngine(vault, client, settings=EngineSettings(attachments=False)).sync_once()  # the case goes first
     counting.chunks.clear()
     counting.fail_at = 2
@@ -77,6 +115,7 @@ def test_sync_run_uploads_attachments(hub: InProcessHub, tmp_path: Path) -> None
     enrol(vault, client, hub.enrol_code("hv1"), "dev")
     case = repo.save_record("case", new_case())
     sha = repo.put_attachment(b"body map" * 1000, "image/png", record_id=case.id)
+    _name_in_a_note(repo, case.id, sha)
     assert SyncEngine(vault, client).sync_once().last_error is None
     with vault.read() as conn:
         assert conn.execute("SELECT uploaded FROM attachments WHERE sha256 = ?", (sha,)).fetchone()[0] == 1
