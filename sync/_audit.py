@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
@@ -53,6 +54,21 @@ def append_audit(conn: DbConnection, action: str, record_id: UUID | str | None, 
     return digest
 
 
+def append_audits(conn: DbConnection, action: str, entries: Sequence[tuple[str | None, str]]) -> None:
+    """Append one ``action`` entry per (record id, detail), chained in order, with one statement."""
+    row = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = GENESIS if row is None else str(row[0])
+    at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    rows = []
+    for rid, detail in entries:
+        digest = _entry_hash(prev, at, action, rid, detail)
+        rows.append((at, action, rid, detail, prev, digest))
+        prev = digest
+    conn.executemany(
+        "INSERT INTO audit (at, action, record_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", rows
+    )
+
+
 def read_audit(
     conn: DbConnection, *, record_id: UUID | str | None = None, limit: int | None = None
 ) -> list[AuditEntry]:
@@ -81,4 +97,4 @@ def verify_chain(conn: DbConnection) -> bool:
     return True
 
 
-__all__ = ["GENESIS", "AuditEntry", "append_audit", "read_audit", "verify_chain"]
+__all__ = ["GENESIS", "AuditEntry", "append_audit", "append_audits", "read_audit", "verify_chain"]

@@ -151,15 +151,22 @@ class Repository:
         Raises AppendOnlyRecord (an existing append-only record), RecordError (unknown type, bad field names,
         a non-case record without its case, a type that does not match the stored record).
         """
-        with self._vault.transaction() as conn:
-            return self._save(conn, RecordInput(record_type, fields, case_id, record_id))
+        return self.save_records([RecordInput(record_type, fields, case_id, record_id)])[0]
 
     def save_records(self, batch: Iterable[RecordInput]) -> list[LocalRecord]:
-        """Save many records in ONE transaction (all or nothing)."""
+        """Save many records in ONE transaction (all or nothing). New records are written together, with one
+        statement per table for the lot; a change to an existing record is written where it comes."""
         with self._vault.transaction() as conn:
-            return [self._save(conn, item) for item in batch]
+            fresh = _NewRecords(_now())
+            saved = []
+            for item in batch:
+                if item.record_id is not None:
+                    fresh.write(conn)  # a given id may be a record made earlier in this batch: store those first
+                saved.append(self._save(conn, item, fresh))
+            fresh.write(conn)
+            return saved
 
-    def _save(self, conn: DbConnection, item: RecordInput) -> LocalRecord:
+    def _save(self, conn: DbConnection, item: RecordInput, fresh: _NewRecords) -> LocalRecord:
         try:
             rtype = RecordType(item.record_type)
         except ValueError:
@@ -170,7 +177,7 @@ class Repository:
         if item.record_id is not None:
             row = conn.execute(_SELECT_RECORD, (str(item.record_id),)).fetchone()
         if row is None:
-            return self._create(conn, rtype, fields, item.case_id, item.record_id)
+            return self._create(fresh, rtype, fields, item.case_id, item.record_id)
         existing = LocalRecord.from_row(row)
         if existing.type != rtype:
             raise RecordError(f"Record is a {existing.type}, not a {rtype}.")
@@ -178,13 +185,9 @@ class Repository:
             raise AppendOnlyRecord(rtype.value)
         return self._change(conn, existing, fields)
 
+    @staticmethod
     def _create(
-        self,
-        conn: DbConnection,
-        rtype: RecordType,
-        fields: dict[str, Any],
-        case_id: UUID | None,
-        record_id: UUID | None,
+        fresh: _NewRecords, rtype: RecordType, fields: dict[str, Any], case_id: UUID | None, record_id: UUID | None
     ) -> LocalRecord:
         rid = record_id or uuid6.uuid7()
         if rtype is RecordType.CASE:
@@ -193,18 +196,8 @@ class Repository:
             raise RecordError(f"A {rtype.value} must belong to a case.")
         else:
             cid = case_id
-        now = _now()
-        body = _dumps(fields)
-        rid_s, cid_s = str(rid), str(cid)  # once: these strings go into four statements
-        conn.execute(
-            "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
-            (rid_s, rtype.value, cid_s, body, now, now),
-        )
-        self._enqueue(conn, rid_s, rtype, cid_s, 0, body, now)
-        _search.index_record(conn, rid_s, cid_s, rtype.value, fields, new=True)
-        _audit.append_audit(conn, "create", rid_s, rtype.value)
-        return LocalRecord(rid, rtype.value, cid, fields, None, 0, "pending", None, now, now)
+        fresh.add(str(rid), rtype.value, str(cid), fields)
+        return LocalRecord(rid, rtype.value, cid, fields, None, 0, "pending", None, fresh.now, fresh.now)
 
     def _change(self, conn: DbConnection, existing: LocalRecord, fields: dict[str, Any]) -> LocalRecord:
         changed = {k: v for k, v in fields.items() if existing.body.get(k) != v}
@@ -445,6 +438,41 @@ class Repository:
     def verify_audit_chain(self) -> bool:
         with self._vault.read() as conn:
             return _audit.verify_chain(conn)
+
+
+class _NewRecords:
+    """Records created by one ``save_records`` call, waiting to be written: each with its outbox row, its search
+    entry and its audit entry. ``write`` stores them with one statement per table (with memory security on, every
+    statement executed costs SQLCipher locked and wiped heap blocks; one ``executemany`` reuses them)."""
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+        self._records: list[tuple[str, str, str, str, str, str]] = []
+        self._outbox: list[tuple[str, str, str, str, str, str]] = []
+        self._searched: list[tuple[str, str, Mapping[str, Any]]] = []
+
+    def add(self, rid: str, rtype: str, cid: str, fields: Mapping[str, Any]) -> None:
+        body = _dumps(fields)
+        self._records.append((rid, rtype, cid, body, self.now, self.now))
+        self._outbox.append((str(uuid6.uuid7()), rid, rtype, cid, body, self.now))
+        self._searched.append((rid, rtype, fields))
+
+    def write(self, conn: DbConnection) -> None:
+        if not self._records:
+            return
+        conn.executemany(
+            "INSERT INTO records (id, type, case_id, body, server_body, server_version, state, hub_meta, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
+            self._records,
+        )
+        conn.executemany(
+            "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
+            "attempts, created_at) VALUES (?, ?, ?, ?, 0, ?, 'queued', 0, ?)",
+            self._outbox,
+        )
+        _search.index_new_records(conn, self._searched)
+        _audit.append_audits(conn, "create", [(r[0], r[1]) for r in self._records])
+        self._records, self._outbox, self._searched = [], [], []
 
 
 def _check_fields(fields: Mapping[str, Any]) -> None:

@@ -135,6 +135,30 @@ def test_save_records_is_all_or_nothing(repo: Repository) -> None:
     assert len(saved) == 2
 
 
+def test_a_batch_may_create_a_record_and_change_it_and_keeps_the_order(vault: Vault, repo: Repository) -> None:
+    case_id = UUID("0190a3a0-0000-7000-8000-0000000000cc")
+    saved = repo.save_records(
+        [
+            RecordInput("case", {"child_name": "Batch Child"}, record_id=case_id),
+            RecordInput("note", {"text": "first visit"}, case_id=case_id),
+            RecordInput("case", {"postcode": "EX1 1AA"}, record_id=case_id),  # the case made two lines up
+            RecordInput("note", {"text": "second visit"}, case_id=case_id),
+        ]
+    )
+    assert [r.type for r in saved] == ["case", "note", "case", "note"]
+    case = repo.get_record(case_id)
+    assert case is not None
+    assert case.body == {"child_name": "Batch Child", "postcode": "EX1 1AA"}
+    with vault.read() as conn:
+        rows = conn.execute("SELECT record_type, fields FROM outbox ORDER BY seq").fetchall()
+        assert [r[0] for r in rows] == ["case", "note", "note"]  # the edit joined the unsent case row
+        assert json.loads(rows[0][1]) == {"child_name": "Batch Child", "postcode": "EX1 1AA"}
+        audit = conn.execute("SELECT action FROM audit WHERE action IN ('create', 'change') ORDER BY seq")
+        assert [r[0] for r in audit] == ["create", "create", "change", "create"]
+    assert {h.record_id for h in repo.search("visit")} == {r.id for r in saved if r.type == "note"}
+    assert repo.verify_audit_chain()
+
+
 def test_list_records_filters(repo: Repository) -> None:
     a = repo.save_record("case", {"child_name": "A"})
     b = repo.save_record("case", {"child_name": "B"})
