@@ -56,14 +56,6 @@ def add_case(
     return case_id
 
 
-def labels(form_id: str, paths: list[str]) -> dict[str, str]:
-    from fieldapp.state.spec_index import label_for
-    from forms import load_spec
-
-    spec = load_spec(form_id)
-    return {p: label_for(spec, p) for p in paths}
-
-
 def fill_concern(ui: AppPage) -> FormDriver:
     """The health visitor concern form: urgency gate, visit, one injury on the body map, concern, consent, sign."""
     f = FormDriver(ui)

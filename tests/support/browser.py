@@ -8,6 +8,7 @@ accessible DOM updates before the canvas repaints).
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+OPEN_PAGES: list[AppPage] = []
+"""Pages not yet closed, so a failing test's hook can save what each one showed (see tests/e2e/conftest.py)."""
+TRACE = os.environ.get("MASH_E2E_TRACE", "") == "1"
 
 
 @contextmanager
@@ -47,6 +51,9 @@ class AppPage:
     ) -> None:
         self.prefix = prefix
         self.page: Page = browser.new_page(viewport={"width": width, "height": height})
+        if TRACE:
+            self.page.context.tracing.start(screenshots=True, snapshots=True)
+        OPEN_PAGES.append(self)
         self.page.set_default_timeout(20_000)
         self.url = url
         self.shots = ARTIFACTS / flow
@@ -78,20 +85,43 @@ class AppPage:
         return self.page.get_by_text(text).first
 
     # -- acting --------------------------------------------------------------------------------------------------
-    def type_into(self, box: Locator, text: str) -> None:
-        """Click, clear, type; check the field holds the text and retry (Flutter's web input loses some fills)."""
-        for attempt in range(4):
-            box.click()
-            if attempt:  # fill() replaces the content; clear first only when a try did not take
-                box.fill("")
-            box.fill(text)
-            self.page.wait_for_timeout(60)
-            try:
-                if box.input_value(timeout=2000) == text:
-                    return
-            except Exception:
+    def focus_for_typing(self, box: Locator, timeout_s: float = 10.0) -> None:
+        """Give ``box`` Flutter's keyboard focus and wait until Flutter's text editing has taken this very element.
+
+        Never by a pointer click: Playwright clicks at coordinates it measured a moment before, and Flutter hit-tests
+        its own layout, so a click while the form scrolls or grows lands on whatever field is drawn there now (seen:
+        a phone number appended to the referrer's name). Focusing the ``<input>`` asks Flutter, through its
+        accessibility tree, to focus exactly this field. Flutter then takes the element for editing and configures
+        it (it writes the element's ``autocorrect`` attribute); only from then on does it hear the element's input
+        events, so typing earlier is lost. The attribute is first set to a marker, and the wait is for Flutter to
+        overwrite it while the element still has the page's focus.
+        """
+        box.wait_for(state="attached", timeout=timeout_s * 1000)
+        if box.evaluate("e => document.activeElement === e"):
+            return  # already Flutter's editing element (Flutter focuses the DOM element only when it takes it)
+        box.evaluate("e => e.setAttribute('autocorrect', 'mash-pending')")
+        box.focus()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            taken = box.evaluate(
+                "e => document.activeElement === e && e.getAttribute('autocorrect') !== 'mash-pending'"
+            )
+            if taken:
                 return
-        raise AssertionError(f"could not type {text!r} into {box}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Flutter never took {box} for editing")
+            self.page.wait_for_timeout(25)
+
+    def type_into(self, box: Locator, text: str) -> None:
+        """Focus the field (see ``focus_for_typing``), replace its text, and check that the text went into this
+        field: it still has the focus and shows exactly ``text``."""
+        for _ in range(3):
+            self.focus_for_typing(box)
+            box.fill(text)
+            kept: bool = box.evaluate("(e, t) => document.activeElement === e && e.value === t", text)
+            if kept:
+                return
+        raise AssertionError(f"could not type {text!r} into {box}: it shows {box.input_value()!r}")
 
     def type_label(self, label: str, text: str) -> None:
         self.type_into(self.textbox(label), text)
@@ -162,7 +192,25 @@ class AppPage:
         self.page.screenshot(path=str(path))
         return path
 
+    def save_failure(self, folder: Path, name: str) -> None:
+        """Keep what this page showed when a test failed: screenshot, accessible text, focus and the trace."""
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.page.screenshot(path=str(folder / f"{name}.png"))
+            focus = self.page.evaluate(
+                "() => { const a = document.activeElement; return a ? a.outerHTML.slice(0, 400) : ''; }"
+            )
+            (folder / f"{name}.txt").write_text(f"url: {self.page.url}\nfocus: {focus}\n\n{self.body_text()}")
+            if TRACE:
+                self.page.context.tracing.stop(path=str(folder / f"{name}-trace.zip"))
+        except Exception as e:  # the page may already be gone; keep whatever was saved
+            (folder / f"{name}-error.txt").write_text(repr(e))
+
     def close(self) -> None:
+        if self in OPEN_PAGES:
+            OPEN_PAGES.remove(self)
+        if TRACE:
+            self.page.context.tracing.stop()
         self.page.close()
 
 
@@ -172,47 +220,34 @@ class FormDriver:
     def __init__(self, ui: AppPage) -> None:
         self.ui = ui
         self.typed: dict[str, str] = {}
-        self.retyped: list[str] = []
 
     def field(self, path: str) -> Locator:
         return self.ui.ident(f"f-{path}")
 
     def text(self, path: str, value: str) -> None:
-        box = self.field(path).get_by_role("textbox").first
-        box.wait_for(state="attached")
-        self.ui.page.wait_for_timeout(150)  # a field that just appeared (show-if) gets its first update first
-        self.ui.type_into(box, value)
+        self.ui.type_into(self.box(path), value)
         self.typed[path] = value
 
-    def retype(self, path: str) -> None:
-        """Type a value again that the app did not hear. The box still shows it, and refilling a box with the text it
-        shows fires no change: empty it first and let that change reach the app before typing the value again."""
-        box = self.field(path).get_by_role("textbox").first
-        box.click()
-        box.fill("")
-        self.ui.page.wait_for_timeout(400)
-        self.text(path, self.typed[path])
+    def box(self, path: str) -> Locator:
+        return self.field(path).get_by_role("textbox").first
 
-    def submit(self, labels: dict[str, str], leave_url: str, rounds: int = 2) -> None:
-        """Press "Submit form" until the URL matches ``leave_url``.
+    def check_typed(self) -> None:
+        """Every field typed into still shows exactly what was typed there (text that went astray into another
+        field shows up here as that field's changed value)."""
+        wrong = {p: got for p, v in self.typed.items() if (got := self.box(p).input_value()) != v}
+        assert not wrong, f"fields that do not show what was typed into them: {wrong}"
 
-        Flutter's web text input occasionally drops a typed value before the app hears it (seen about once in
-        three runs of a 40-field form under load). When the app lists a field we typed into as unanswered, type it
-        again (``labels``: path -> the label the app shows) and record it in ``retyped``; anything else fails.
-        """
-        for _ in range(rounds + 1):
-            self.ui.click("Submit form")
-            try:
-                self.ui.wait_url_re(leave_url, timeout_s=8)
-                return
-            except TimeoutError:
-                body = self.ui.body_text()
-            missing = [p for p, v in self.typed.items() if f"{labels.get(p, p)}: Answer this question" in body]
-            if not missing:
-                break
-            for path in missing:
-                self.retyped.append(path)
-                self.retype(path)
+    def submit(self, leave_url: str) -> None:
+        """Check the typed fields, press "Submit form" and wait for the URL to match ``leave_url``. A refusal
+        fails with the app's list of problems: a typed value the app did not hear is a bug, not something to type
+        again."""
+        self.check_typed()
+        self.ui.click("Submit form")
+        try:
+            self.ui.wait_url_re(leave_url, timeout_s=20)
+            return
+        except TimeoutError:
+            pass
         self.ui.shot("form-refused")
         raise AssertionError([line for line in self.ui.body_text().splitlines() if "•" in line])
 
