@@ -38,6 +38,8 @@ class Shell:
         page.on_connect = self._on_connect
         self._listeners: list[Callable[[Event, Any], None]] = []
         self.query: dict[str, str] = {}
+        # A route already on screen before the browser's URL moved to it (a guard's redirect is shown at once).
+        self._ahead: str | None = None
 
     # -- Ctx ------------------------------------------------------------------------------------------------------
     def go(self, route: str) -> None:
@@ -84,6 +86,7 @@ class Shell:
         target = path if guarded == bare else guarded
         if target != (self.page.route or "/"):
             # Render the target at once (a lock must hide the data now), then move the URL to match.
+            self._ahead = target
             self.go(target)
         self.query = dict(parse_qsl(target.split("?", 1)[1])) if "?" in target else {}
         path = target.split("?", 1)[0]
@@ -105,6 +108,11 @@ class Shell:
 
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
         self.services.touch()
+        ahead, self._ahead = self._ahead, None
+        if e.route == ahead:
+            # The URL caught up with a screen already shown: building it again would replace the fields the user
+            # may already be typing into (the setup screen's passphrase box has the focus from the start).
+            return
         self.render(e.route)
 
     async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
