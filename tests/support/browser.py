@@ -28,6 +28,19 @@ ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Turn on Flutter's accessible DOM the moment the engine offers it (its placeholder appears), before the app's first
+# screen arrives. Flutter chooses how text is edited once, at the first focused field: before the accessible DOM is on,
+# it edits through a hidden input of its own and the labelled inputs the tests find never take the typing (an autofocus
+# field that arrived first made the setup screen's passphrase unusable).
+SEMANTICS_EARLY = """(() => {
+  const enable = () => {
+    const p = document.querySelector('flt-semantics-placeholder');
+    if (p) p.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    return p !== null;
+  };
+  const watch = new MutationObserver(() => { if (enable()) watch.disconnect(); });
+  watch.observe(document, {childList: true, subtree: true});
+})();"""
 OPEN_PAGES: list[AppPage] = []
 """Pages not yet closed, so a failing test's hook can save what each one showed (see tests/e2e/conftest.py)."""
 TRACE = os.environ.get("MASH_E2E_TRACE", "") == "1"
@@ -55,6 +68,7 @@ class AppPage:
             self.page.context.tracing.start(screenshots=True, snapshots=True)
         OPEN_PAGES.append(self)
         self.page.set_default_timeout(20_000)
+        self.page.add_init_script(SEMANTICS_EARLY)
         self.url = url
         self.shots = ARTIFACTS / flow
         self.shots.mkdir(parents=True, exist_ok=True)
@@ -66,10 +80,18 @@ class AppPage:
         return self
 
     def enable_semantics(self, timeout_s: float = 30.0) -> None:
-        placeholder = self.page.locator("flt-semantics-placeholder")
-        placeholder.wait_for(state="attached", timeout=timeout_s * 1000)
-        placeholder.dispatch_event("click")
-        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=timeout_s * 1000)
+        """Wait for Flutter's accessible DOM (``SEMANTICS_EARLY`` turns it on as the page loads; if it has not,
+        click the placeholder here) and check that Flutter does not edit text through its own hidden input."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.locator("flt-semantics").count():
+            placeholder = self.page.locator("flt-semantics-placeholder")
+            if placeholder.count():
+                placeholder.dispatch_event("click")
+            if time.monotonic() > deadline:
+                raise TimeoutError("Flutter's accessible DOM never appeared")
+            self.page.wait_for_timeout(50)
+        own_input = self.page.locator("input.flt-text-editing, textarea.flt-text-editing").count()
+        assert not own_input, "Flutter edits text through its own hidden input: the accessible DOM came on too late"
 
     # -- finding -------------------------------------------------------------------------------------------------
     def ident(self, identifier: str) -> Locator:
@@ -93,24 +115,26 @@ class AppPage:
         a phone number appended to the referrer's name). Focusing the ``<input>`` asks Flutter, through its
         accessibility tree, to focus exactly this field. Flutter then takes the element for editing and configures
         it (it writes the element's ``autocorrect`` attribute); only from then on does it hear the element's input
-        events, so typing earlier is lost. The attribute is first set to a marker, and the wait is for Flutter to
-        overwrite it while the element still has the page's focus.
+        events, so typing earlier is lost or mangled. The attribute is first set to a marker, and the wait is for
+        Flutter to overwrite it while the element has the page's focus. If Flutter keeps editing elsewhere (a field
+        focused before the accessibility tree existed keeps Flutter's own hidden input), the focus is taken away
+        and given again.
         """
         box.wait_for(state="attached", timeout=timeout_s * 1000)
-        if box.evaluate("e => document.activeElement === e"):
-            return  # already Flutter's editing element (Flutter focuses the DOM element only when it takes it)
-        box.evaluate("e => e.setAttribute('autocorrect', 'mash-pending')")
-        box.focus()
+        taken = "e => document.activeElement === e && e.getAttribute('autocorrect') !== 'mash-pending'"
+        if box.evaluate(taken):
+            return  # Flutter focuses this DOM element itself only when it takes it for editing
         deadline = time.monotonic() + timeout_s
-        while True:
-            taken = box.evaluate(
-                "e => document.activeElement === e && e.getAttribute('autocorrect') !== 'mash-pending'"
-            )
-            if taken:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"Flutter never took {box} for editing")
-            self.page.wait_for_timeout(25)
+        while time.monotonic() < deadline:
+            box.evaluate("e => e.setAttribute('autocorrect', 'mash-pending')")
+            box.focus()
+            give_up = min(deadline, time.monotonic() + 3.0)
+            while time.monotonic() < give_up:
+                if box.evaluate(taken):
+                    return
+                self.page.wait_for_timeout(25)
+            self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        raise TimeoutError(f"Flutter never took {box} for editing")
 
     def type_into(self, box: Locator, text: str) -> None:
         """Focus the field (see ``focus_for_typing``), replace its text, and check that the text went into this
