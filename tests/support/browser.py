@@ -1,9 +1,11 @@
 """Playwright helpers for driving the Flet web client in Debian's headless Chromium.
 
 Flutter draws on a canvas; its accessible DOM appears only after the semantics placeholder is clicked. These helpers
-do that, then find widgets by role, label and ``flt-semantics-identifier`` (set with ``ft.Semantics(identifier=)``).
-Every wait polls a condition with a deadline; nothing sleeps blindly except ``settle`` before a screenshot (the
-accessible DOM updates before the canvas repaints).
+do that as the page loads, then find widgets by role, label and ``flt-semantics-identifier`` (set with
+``ft.Semantics(identifier=)``). Text goes in by focusing the field through the accessible DOM and waiting until
+Flutter has taken that input for editing (``focus_for_typing``), never by clicking at coordinates. Every wait polls a
+condition with a deadline; nothing sleeps blindly except ``settle`` before a screenshot (the accessible DOM updates
+before the canvas repaints).
 """
 
 from __future__ import annotations
