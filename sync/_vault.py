@@ -14,8 +14,8 @@ Life cycle::
     vault.lock()                   -> connection closed, key material wiped (best effort)
     vault.erase()                  -> wrapped key destroyed at once, database files removed
 
-Threads: one connection, guarded by a re-entrant lock; a ``transaction()`` opened inside another on the same thread
-becomes a SAVEPOINT of the outer one.
+Threads: one connection, guarded by a re-entrant lock (``_connection.GuardedConnection``); a ``transaction()``
+opened inside another on the same thread becomes a SAVEPOINT of the outer one.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sync import _audit, _migrate
+from sync._connection import GuardedConnection
 from sync._errors import (
     UnlockThrottled,
     VaultCorrupt,
@@ -116,10 +117,9 @@ class Vault:
         self._settings = settings
         self._clock = clock
         self._mutex = threading.RLock()
-        self._conn: Connection | None = None
+        self._db: GuardedConnection | None = None
         self._key: bytearray | None = None
         self._kek: bytearray | None = None
-        self._depth = 0
         self._schema_version = 0
         self._last_activity = time.monotonic()
 
@@ -202,7 +202,7 @@ class Vault:
             _remove_db_files(db_path)  # ours, made a moment ago: do not leave a database without its header
             raise
         write_lockout(data_dir / LOCKOUT_NAME, LockoutState())
-        vault._conn, vault._key, vault._kek = conn, key, kek
+        vault._db, vault._key, vault._kek = GuardedConnection(conn, vault._mutex), key, kek
         vault.touch()
         return vault
 
@@ -235,7 +235,7 @@ class Vault:
 
     @property
     def is_unlocked(self) -> bool:
-        return self._conn is not None
+        return self._db is not None
 
     @property
     def is_erased(self) -> bool:
@@ -271,7 +271,7 @@ class Vault:
         counted), VaultErased (erased now or before), VaultCorrupt, VaultTooNew, VaultInsecure.
         """
         with self._mutex:
-            if self._conn is not None:
+            if self._db is not None:
                 return
             header = read_header(self._header_path)
             self._header = header
@@ -313,7 +313,7 @@ class Vault:
                 if conn is not None:
                     close_quietly(conn)
                 raise
-            self._conn, self._key, self._kek = conn, key, kek
+            self._db, self._key, self._kek = GuardedConnection(conn, self._mutex), key, kek
             if self._header.kdf != self._settings.kdf:
                 with contextlib.suppress(OSError):  # the old wrap still works; try again at the next unlock
                     self._rewrap(passphrase)
@@ -333,13 +333,12 @@ class Vault:
     def lock(self) -> None:
         """Close the connection and drop key material (best effort: Python may keep copies)."""
         with self._mutex:
-            conn, self._conn = self._conn, None
-            if conn is not None:  # locked from inside a transaction: nothing of it is kept
-                close_quietly(conn, rollback=True)
+            db, self._db = self._db, None
+            if db is not None:  # locked from inside a transaction: nothing of it is kept
+                db.close()
             wipe(self._key)
             wipe(self._kek)
             self._key = self._kek = None
-            self._depth = 0
 
     close = lock
 
@@ -351,7 +350,7 @@ class Vault:
         """Lock after ``idle_lock_seconds`` without ``touch()`` (``now``: ``time.monotonic()``). True if locked."""
         now = time.monotonic() if now is None else now
         with self._mutex:
-            if self._conn is None or now - self._last_activity < self._settings.idle_lock_seconds:
+            if self._db is None or now - self._last_activity < self._settings.idle_lock_seconds:
                 return False
             self.lock()
             return True
@@ -400,9 +399,10 @@ class Vault:
         """
         with self._mutex:
             old_key = self._require_key()
-            conn = self._require_conn()
-            if self._depth:
+            db = self._require_db()
+            if db.in_transaction_block:
                 raise VaultError("rotate_key cannot run inside a transaction")
+            conn = db.raw()
             assert self._kek is not None
             header = read_header(self._header_path)
             fresh = new_key()
@@ -453,51 +453,14 @@ class Vault:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[DbConnection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises. Nested calls become savepoints."""
-        with self._mutex:
-            conn = self._require_conn()
-            if self._depth:
-                name = f"sp{self._depth}"
-                conn.execute(f"SAVEPOINT {name}")
-                self._depth += 1
-                try:
-                    yield conn
-                except BaseException:
-                    if self._holds(conn):
-                        conn.execute(f"ROLLBACK TO {name}")
-                        conn.execute(f"RELEASE {name}")
-                    raise
-                else:
-                    if not self._holds(conn):
-                        raise VaultLocked()
-                    conn.execute(f"RELEASE {name}")
-                finally:
-                    self._depth -= 1
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield conn
-            except BaseException:
-                if self._holds(conn) and conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                if not self._holds(conn):  # locked from inside the block: the connection is gone, nothing stored
-                    raise VaultLocked()
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            finally:
-                self._depth = 0
+        with self._mutex, self._require_db().transaction() as conn:
+            yield conn
 
     @contextlib.contextmanager
     def read(self) -> Iterator[DbConnection]:
         """The connection for reading (no other thread writes meanwhile)."""
-        with self._mutex:
-            yield self._require_conn()
+        with self._mutex, self._require_db().read() as conn:
+            yield conn
 
     def meta_get(self, key: str) -> str | None:
         with self.read() as conn:
@@ -513,17 +476,13 @@ class Vault:
 
     # --- internals ---------------------------------------------------------------------------------------------------
 
-    def _holds(self, conn: Connection) -> bool:
-        """Whether ``conn`` is still this vault's connection (lock() inside a block drops it)."""
-        return self._conn is conn
-
-    def _require_conn(self) -> Connection:
-        if self._conn is None:
+    def _require_db(self) -> GuardedConnection:
+        if self._db is None:
             raise VaultLocked()
-        return self._conn
+        return self._db
 
     def _require_key(self) -> bytearray:
-        self._require_conn()
+        self._require_db()
         assert self._key is not None
         return self._key
 
