@@ -100,7 +100,7 @@ def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None
     _search.index_new_records(conn, ((str(c.record_id), c.record_type.value, c.fields) for c in fresh))
     for change in changes:
         if str(change.record_id) not in new_ids:
-            _search.index_record(conn, change.record_id, change.case_id, change.record_type.value, change.fields)
+            _search.index_record(conn, change.record_id, change.record_type.value, change.fields)
     _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
 
 

@@ -224,7 +224,7 @@ class Repository:
                 conn, existing.id, RecordType(existing.type), existing.case_id, existing.server_version,
                 _dumps(changed), now,
             )  # fmt: skip
-        _search.index_record(conn, existing.id, existing.case_id, existing.type, body)
+        _search.index_record(conn, existing.id, existing.type, body)
         _audit.append_audit(conn, "change", existing.id, ",".join(sorted(changed)))
         return LocalRecord(
             existing.id, existing.type, existing.case_id, body, existing.server_body, existing.server_version,

@@ -80,24 +80,13 @@ def document_text(fields: Mapping[str, Any]) -> str:
     return "\n".join(parts + joined)
 
 
-def index_record(
-    conn: DbConnection,
-    record_id: UUID | str,
-    case_id: UUID | str,
-    kind: str,
-    fields: Mapping[str, Any],
-    *,
-    new: bool = False,
-) -> None:
+def index_record(conn: DbConnection, record_id: UUID | str, kind: str, fields: Mapping[str, Any]) -> None:
     """(Re)index one record inside the caller's transaction. Empty text removes it from the index; kinds not in
-    ``SEARCHED_KINDS`` are not indexed. (``case_id`` is read from ``records`` at search time; kept for callers.)
-
-    ``new=True`` (a record created in this transaction) skips looking for an older entry.
-    """
+    ``SEARCHED_KINDS`` are not indexed. New records go in faster with ``index_new_records``."""
     if kind not in SEARCHED_KINDS:
         return
     rid = str(record_id)
-    row = None if new else conn.execute("SELECT doc FROM search_docs WHERE record_id = ?", (rid,)).fetchone()
+    row = conn.execute("SELECT doc FROM search_docs WHERE record_id = ?", (rid,)).fetchone()
     if row is not None:
         conn.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
     text = document_text(fields)

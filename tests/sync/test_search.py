@@ -135,7 +135,7 @@ def test_records_indexed_in_bulk_are_found_and_reindexed_like_others(tmp_path: P
         index_new_records(conn, [(str(uuid.uuid4()), "receipt", {"text": "kestrel"})])  # not a searched kind
     assert sorted(str(h.record_id) for h in repo.search("kestrel")) == sorted(ids)
     with vault.transaction() as conn:
-        index_record(conn, ids[0], case.id, "note", {"text": "now about a heron"})
+        index_record(conn, ids[0], "note", {"text": "now about a heron"})
     assert sorted(str(h.record_id) for h in repo.search("kestrel")) == sorted(ids[1:])
     assert [str(h.record_id) for h in repo.search("heron")] == [ids[0]]
     vault.lock()
