@@ -110,7 +110,8 @@ def _texts(root: ft.Control) -> list[str]:
     return [str(c.value) for c in _walk(root) if isinstance(c, ft.Text) and c.visible and c.value]
 
 
-def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> None:
+def _injury_photo_form(unlocked: Services) -> tuple[FormSession, FakePhotos, FormRenderer]:
+    """A concern form for a new case, rendered with a fake picker, showing an injury's photo field."""
     case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
     assert case_id is not None
     session = FormSession(unlocked, case_id, "hv_concern")
@@ -120,6 +121,11 @@ def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> No
     renderer._changed("children[0].injury_seen", True)
     if PHOTO not in renderer.wrappers:
         renderer._add("children[0].injuries")
+    return session, photos, renderer
+
+
+def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> None:
+    session, photos, renderer = _injury_photo_form(unlocked)
     field = renderer.wrappers[PHOTO]
     assert "not in this version" not in " ".join(_texts(field))
     add, remove = _button(field, "Add photograph"), _button(field, "Remove photograph")
@@ -159,15 +165,7 @@ def test_photo_field_adds_previews_refuses_and_removes(unlocked: Services) -> No
 
 
 def test_removing_an_item_removes_its_unsent_photo(unlocked: Services) -> None:
-    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
-    assert case_id is not None
-    session = FormSession(unlocked, case_id, "hv_concern")
-    photos = FakePhotos()
-    renderer = FormRenderer(session, _same, photos=photos)
-    renderer.build()
-    renderer._changed("children[0].injury_seen", True)
-    if PHOTO not in renderer.wrappers:
-        renderer._add("children[0].injuries")
+    _, photos, renderer = _injury_photo_form(unlocked)
     data = png(5, 5)
     photos.next = PickedFile(name="arm.png", size=len(data), data=data)
     _press(_button(renderer.wrappers[PHOTO], "Add photograph"))

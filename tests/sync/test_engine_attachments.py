@@ -16,7 +16,8 @@ from sync._client import HubClient
 from sync._engine import EngineSettings, SyncEngine
 from sync._enrolment import enrol
 from sync._errors_sync import HubUnreachable
-from sync._repository import Repository
+from sync._repository import LocalRecord, Repository
+from sync._vault import Vault
 from sync.protocol import ATTACHMENT_CHUNK_BYTES
 from tests.support.synchelp import InProcessHub, SyncASGITransport, make_vault, new_case
 
@@ -45,17 +46,23 @@ def hub(tmp_path: Path) -> Iterator[InProcessHub]:
     h.close()
 
 
+def _device_with_a_case(hub: InProcessHub, tmp_path: Path) -> tuple[Vault, Repository, HubClient, LocalRecord]:
+    """An enrolled device (in-process hub) holding one new case."""
+    vault = make_vault(tmp_path / "v")
+    repo = Repository(vault)
+    client = HubClient("http://127.0.0.1", http=hub.http())
+    enrol(vault, client, hub.enrol_code("hv1"), "dev")
+    case = repo.save_record("case", new_case())
+    return vault, repo, client, case
+
+
 def _name_in_a_note(repo: Repository, case_id: UUID, sha: str) -> None:
     """A saved record of the case names the attachment (as a submitted form's photo answer would)."""
     repo.save_record("note", {"text": f"Photograph {sha} taken with consent."}, case_id=case_id)
 
 
 def test_a_photo_only_a_draft_holds_stays_on_the_device(hub: InProcessHub, tmp_path: Path) -> None:
-    vault = make_vault(tmp_path / "v")
-    repo = Repository(vault)
-    client = HubClient("http://127.0.0.1", http=hub.http())
-    enrol(vault, client, hub.enrol_code("hv1"), "dev")
-    case = repo.save_record("case", new_case())
+    vault, repo, client, case = _device_with_a_case(hub, tmp_path)
     sha = repo.put_attachment(b"injury photo" * 500, "image/png", record_id=case.id)
     repo.save_draft("hv_concern", {"answers": {"photo": {"sha256": sha}}}, case_id=case.id)
     engine = SyncEngine(vault, client)
@@ -109,11 +116,7 @@ def test_upload_resumes_without_resending_chunks_and_verifies(hub: InProcessHub,
 
 
 def test_sync_run_uploads_attachments(hub: InProcessHub, tmp_path: Path) -> None:
-    vault = make_vault(tmp_path / "v")
-    repo = Repository(vault)
-    client = HubClient("http://127.0.0.1", http=hub.http())
-    enrol(vault, client, hub.enrol_code("hv1"), "dev")
-    case = repo.save_record("case", new_case())
+    vault, repo, client, case = _device_with_a_case(hub, tmp_path)
     sha = repo.put_attachment(b"body map" * 1000, "image/png", record_id=case.id)
     _name_in_a_note(repo, case.id, sha)
     assert SyncEngine(vault, client).sync_once().last_error is None
