@@ -29,7 +29,7 @@ from forms._engine import validate_submission
 from forms._errors import UnknownForm
 from forms._issues import ValidationIssue, error
 from forms._kinds import parse_date, parse_datetime
-from forms._registry import load_spec, spec_hash
+from forms._registry import load_spec, spec_hash_matches
 
 MAX_NOTE_CHARS: Final = 50_000
 
@@ -230,7 +230,7 @@ def _form(
         return [error("form_id", "unknown_form", f"No form {record.form_id!r} version {record.form_version}.")]
     if spec.record_type != kind and not (kind == "form" and spec.record_type == "note"):
         return [error("form_id", "wrong_record_type", f"{spec.id} is submitted as a {spec.record_type} record.")]
-    if spec_hash(spec) != record.spec_hash:
+    if not spec_hash_matches(spec, record.spec_hash):
         return [error("spec_hash", "spec_mismatch", "The form was filled in against a different copy of this form.")]
     # The hub's own date, never the device clock (which may be a year off). Ages only grow and "not in the future"
     # only loosens with time, so a form valid on the day it was written offline is not refused for arriving late.

@@ -25,7 +25,7 @@ from forms._hashing import content_hash
 from forms._identifiers import format_nhs_number, normalise_postcode
 from forms._issues import ValidationIssue, error
 from forms._kinds import parse_date, parse_datetime
-from forms._registry import load_spec, spec_hash
+from forms._registry import load_spec, spec_hash_matches
 from forms._routing import LocalAuthority, RoutingTable, route
 from forms._spec import FormSpec
 from forms._summary import summary_lines
@@ -104,7 +104,7 @@ def _spec_of(form: SubmittedForm, index: int, issues: list[ValidationIssue]) -> 
     except UnknownForm:
         issues.append(error(f"forms[{index}]", "unknown_form", f"No form {form.form_id!r} v{form.form_version}."))
         return None
-    if spec_hash(spec) != form.spec_hash:
+    if not spec_hash_matches(spec, form.spec_hash):
         issues.append(error(f"forms[{index}]", "spec_mismatch", "Filled in against a different copy of the form."))
         return None
     return spec

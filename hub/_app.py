@@ -20,15 +20,15 @@ from hub._lanes import Lanes
 from hub._middleware import BodyMiddleware
 from hub._migrations import migrate
 from hub._settings import Settings
+from hub._strict_json import StrictJsonRoute
 from sync.protocol import (
     API_PREFIX,
-    DEFAULT_PULL_LIMIT,
-    MAX_PULL_LIMIT,
     Credentials,
     DeviceInfo,
     EnrolRequest,
     ErrorBody,
     ErrorCode,
+    PullQuery,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lanes = Lanes(settings.lane_threads)
     migrate(db)
     app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app.router.route_class = StrictJsonRoute  # every route added below reads JSON with sync.protocol.parse_json
     app.state.db = db
     app.state.settings = settings
     app.state.lanes = lanes
@@ -150,12 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(PushResponse(results=results))
 
     @route("GET", "/pull", PullResponse)
-    async def pull(
-        who: Who,
-        cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
-    ) -> Response:
-        return _json(await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit)))
+    async def pull(who: Who, query: Annotated[PullQuery, Query()]) -> Response:
+        return _json(await lanes.read(lambda: _pull.pull(db, settings, who, query.cursor, query.limit)))
 
     _attachments.add_routes(app, route)
     return app
