@@ -4,6 +4,9 @@ SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, and write transactions open
 deferred transaction that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT under WAL instead of waiting).
 Reads use a second engine with plain ``BEGIN`` so they never take the write lock.
 
+Every engine hides statement parameters (``hide_parameters=True``): a database error's message would otherwise carry
+a record's fields (a child's name, an NHS number) into the hub's log (tests/hub/test_log_canary.py).
+
 PostgreSQL: one engine, READ COMMITTED; writers lock what they change (``SELECT ... FOR UPDATE`` and the counter
 row). Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
 """
@@ -29,6 +32,7 @@ _BUSY_TIMEOUT_MS = 30_000
 def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
     engine = sa.create_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -65,7 +69,9 @@ class Database:
             self._writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size)
             self._reader = _sqlite_engine(parsed, "BEGIN", pool_size)
         else:
-            self._writer = sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self._writer = sa.create_engine(
+                parsed, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
             self._reader = self._writer
 
     @contextmanager
