@@ -274,8 +274,9 @@ class InvalidJson(json.JSONDecodeError):
         super().__init__(message, "", 0)
 
 
-#: Valid UTF-8 never decodes to a surrogate: only a ``\\uD800``-``\\uDFFF`` escape can make one (paired or not).
-_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+#: Valid UTF-8 never decodes to a surrogate, and JSON holds no raw NUL: only an escape can make either (a
+#: ``\\uD800``-``\\uDFFF``, paired or not, or ``\\u0000``). Without one, no string needs looking at.
+_SUSPECT_ESCAPE: Final = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
 
 
 def _no_constant(name: str) -> NoReturn:
@@ -308,8 +309,9 @@ def parse_json(body: bytes | str) -> Any:
     """Read a JSON body the way every reader would, or raise ``InvalidJson`` (a ``JSONDecodeError``).
 
     I-JSON (RFC 7493): UTF-8 only; no NaN or Infinity; every number within +/-(2**53-1) (integers exact);
-    no lone surrogates; no duplicate keys. What passes can always be canonicalised (``canonical_json``) and reads
-    back equal, so a content hash covers exactly what the hub stores and serves.
+    no lone surrogates; no duplicate keys. And no NUL in any string (no field needs one; PostgreSQL cannot store
+    it). What passes can always be canonicalised (``canonical_json``) and reads back equal, so a content hash covers
+    exactly what the hub stores and serves.
     """
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
@@ -321,12 +323,29 @@ def parse_json(body: bytes | str) -> Any:
         )
     except RecursionError as exc:
         raise InvalidJson("the body is nested too deeply") from exc
-    if _SURROGATE_ESCAPE.search(text):
-        try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InvalidJson("a string holds a lone UTF-16 surrogate") from exc
+    if _SUSPECT_ESCAPE.search(text):
+        _check_strings(value)
     return value
+
+
+def _check_strings(value: Any) -> None:
+    """Every key and string: encodable as UTF-8 (no lone surrogate) and without NUL (which PostgreSQL's text
+    columns cannot hold). A loop, not recursion: the value may be as deep as the JSON reader allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidJson("a string holds a NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidJson("a string holds a lone UTF-16 surrogate") from exc
 
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:

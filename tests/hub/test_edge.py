@@ -55,6 +55,19 @@ def test_a_lone_surrogate_anywhere_is_422(hub: Hub, what: str) -> None:
     _assert_refused(_post(device, path, text))
 
 
+def test_a_nul_character_is_422_even_where_a_valid_request_would_store_it(hub: Hub) -> None:
+    """PostgreSQL's text columns cannot hold NUL: a device name with one was a 500 there."""
+    from hub._admin import enrol_code
+
+    hub.user("hv-nul", "health_visitor")
+    code = enrol_code(hub.db, "hv-nul")
+    body = json.dumps({"code": code, "device_name": "tab\u0000let"})
+    response = hub.client.post("/v1/enrol", content=body.encode(), headers={"content-type": "application/json"})
+    _assert_refused(response)
+    fine = hub.client.post("/v1/enrol", json={"code": code, "device_name": "tablet"})
+    assert fine.status_code == 200, fine.text  # the refused request did not spend the code
+
+
 def test_a_batch_with_a_lone_surrogate_is_refused_and_the_rest_goes_through_alone(hub: Hub) -> None:
     """The sync client halves a refused batch until the bad mutation is alone: the others must then be applied."""
     device = hub.device("hv1")

@@ -65,6 +65,8 @@ def test_accepted_json_canonicalises_and_reads_back_equal(value: Any) -> None:
         str(-MAX_SAFE_INT - 1),
         "1" * 5000,
         '{"a": 1, "a": 1}',
+        '"a\\u0000b"',
+        '{"\\u0000": 1}',
         "[" * 100_000 + "]" * 100_000,
     ],
 )
