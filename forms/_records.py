@@ -34,6 +34,7 @@ from forms._kinds import parse_date, parse_datetime
 from forms._registry import load_spec, spec_hash_matches
 
 MAX_NOTE_CHARS: Final = 50_000
+MAX_FORM_VERSION: Final = 10_000  # a form's versions are counted one by one: no real one comes near
 
 
 def _checker(code: str, message: str, ok: Callable[[str], bool]) -> AfterValidator:
@@ -165,7 +166,7 @@ class FormFields(_Record):
     """A submitted form (append-only); ``overrides`` are the reasons given for going on past soft warnings."""
 
     form_id: Annotated[str, Field(max_length=64)]
-    form_version: Annotated[int, Field(ge=1)]
+    form_version: Annotated[int, Field(ge=1, le=MAX_FORM_VERSION)]
     spec_hash: Sha256
     answers: dict[str, JsonValue]
     submitted_at: IsoDateTime

@@ -43,9 +43,9 @@ class SubmittedForm(_Model):
     """A form record as synced: its record id and its fields."""
 
     record_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    form_id: str
-    form_version: int
-    spec_hash: str
+    form_id: Annotated[str, Field(max_length=64)]
+    form_version: Annotated[int, Field(ge=1, le=10_000)]
+    spec_hash: Annotated[str, Field(max_length=64)]
     answers: dict[str, JsonValue]
     submitted_at: str | None = None
     overrides: dict[str, str] = Field(default_factory=dict)

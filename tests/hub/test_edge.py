@@ -143,3 +143,52 @@ def test_the_largest_cursor_is_accepted_on_every_path(hub: Hub) -> None:
     pulled = device.client.get("/v1/pull", params={"cursor": MAX_SAFE_INT}, headers=device.headers)
     assert pulled.status_code == 200, pulled.text
     assert pulled.json()["changes"] == []
+
+
+def _walk(node: Any, path: str = "") -> Any:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}/{index}")
+
+
+def _request_schemas(doc: dict[str, Any]) -> set[str]:
+    """Names of the component schemas a request can carry (bodies and parameters, followed through $refs)."""
+    todo = [
+        node["$ref"].rsplit("/", 1)[-1]
+        for item in doc["paths"].values()
+        for operation in item.values()
+        for part in (operation.get("requestBody", {}), operation.get("parameters", []))
+        for _, node in _walk(part)
+        if "$ref" in node
+    ]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [n["$ref"].rsplit("/", 1)[-1] for _, n in _walk(doc["components"]["schemas"][name]) if "$ref" in n]
+    return seen
+
+
+def test_every_integer_and_every_request_string_in_the_api_is_bounded(hub: Hub) -> None:
+    """Class-wide: a cursor, version, size, index or limit with no bound (or past 2**53) fails here."""
+    doc = hub.client.get("/openapi.json").json()
+    integers = [(p, n) for p, n in _walk(doc) if n.get("type") == "integer"]
+    assert len(integers) >= 10
+    unbounded = [p for p, n in integers if not ("minimum" in n and n.get("maximum", MAX_SAFE_INT + 1) <= MAX_SAFE_INT)]
+    assert unbounded == []
+    requests = _request_schemas(doc)
+    assert {"SyncRequest", "Mutation", "EnrolRequest", "RefreshRequest", "PushRequest"} <= requests
+    parts = [doc["components"]["schemas"][name] for name in requests]
+    parts += [p for item in doc["paths"].values() for o in item.values() for p in o.get("parameters", [])]
+    loose = [
+        p
+        for part in parts
+        for p, n in _walk(part)
+        if n.get("type") == "string" and not ({"maxLength", "pattern", "format", "enum", "const"} & set(n))
+    ]
+    assert loose == []

@@ -159,3 +159,28 @@ def test_every_known_bad_value_in_every_place_of_every_json_route(hub: Hub) -> N
                     failures.append(f"{path} {body[:160]} -> {response.status_code}")
     assert failures == []
     assert tried > 300
+
+
+AUTH_HEADERS = [
+    b"Bearer", b"Bearer ", b"bearer at_x", b"Basic YTpi", b"Bearer at_\xff\xfe", b"Bearer at_\xc3\xa9t\xc3\xa9",
+    b"Bearer " + b"a" * 20_000, b"Bearer rt_" + b"x" * 43, b"Bearer at_" + b"%00" * 10, b"Bearer\tat_x", b"\xff",
+]  # fmt: skip
+
+
+def test_hostile_authorization_headers_on_every_route(hub: Hub) -> None:
+    """Tokens are client input too: every route answers a broken Authorization header with a 4xx."""
+    doc = hub.client.get("/openapi.json").json()
+    answers: dict[tuple[str, str, int], int] = {}
+    for path, item in doc["paths"].items():
+        url = path.replace("{sha256}", "ab" * 32).replace("{index}", "0")
+        for method in item:
+            for index, header in enumerate(AUTH_HEADERS):
+                response = hub.client.request(
+                    method.upper(),
+                    url,
+                    content=b"{}",
+                    headers=[(b"authorization", header), (b"content-type", b"application/json")],
+                )
+                answers[(method, path, index)] = response.status_code
+    assert len(answers) >= 9 * len(AUTH_HEADERS)
+    assert {key: status for key, status in answers.items() if not 400 <= status < 500} == {}
