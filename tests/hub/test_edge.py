@@ -192,3 +192,16 @@ def test_every_integer_and_every_request_string_in_the_api_is_bounded(hub: Hub) 
         if n.get("type") == "string" and not ({"maxLength", "pattern", "format", "enum", "const"} & set(n))
     ]
     assert loose == []
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/problem+json", "application/json; x=1"])
+@pytest.mark.parametrize("fragment", ["NaN", '"\\ud800"', "1e400", str(2**64)])
+def test_any_content_type_gets_the_same_refusal(hub: Hub, content_type: str | None, fragment: str) -> None:
+    """Whichever way a body is declared, nothing that cannot be hashed reaches the push (FastAPI reads some of
+    them as JSON, and hands others to pydantic, whose own JSON reader takes NaN)."""
+    device = hub.device("hv1")
+    case = new_case()
+    body = json.dumps({"mutations": [{**case, "fields": {**case["fields"], "x": "__H__"}}]})
+    headers = dict(device.headers) | ({"content-type": content_type} if content_type else {})
+    response = device.client.post("/v1/push", content=body.replace('"__H__"', fragment).encode(), headers=headers)
+    _assert_refused(response)
