@@ -205,3 +205,15 @@ def test_any_content_type_gets_the_same_refusal(hub: Hub, content_type: str | No
     headers = dict(device.headers) | ({"content-type": content_type} if content_type else {})
     response = device.client.post("/v1/push", content=body.replace('"__H__"', fragment).encode(), headers=headers)
     _assert_refused(response)
+
+
+def test_every_route_reads_json_with_the_strict_reader(hub: Hub) -> None:
+    """A route added later through its own APIRouter would keep FastAPI's lenient reader (NaN, lone surrogates):
+    give that router ``route_class=StrictJsonRoute``."""
+    from fastapi.routing import APIRoute
+
+    from hub._strict_json import StrictJsonRoute
+
+    routes = [r for r in hub.app.routes if isinstance(r, APIRoute)]
+    assert len(routes) >= 9
+    assert [r.path for r in routes if not isinstance(r, StrictJsonRoute)] == []
