@@ -129,3 +129,29 @@ def test_the_rule_is_against_the_day_of_checking() -> None:
     fields = _case(date_of_birth=TOMORROW)
     assert _codes(forms.validate_record("case", fields, today=TODAY)) != []
     assert _codes(forms.validate_record("case", fields, today=TODAY + dt.timedelta(days=1))) == []
+
+
+def _spec_fields(items: Any) -> Any:
+    for item in items:
+        yield item
+        yield from _spec_fields(getattr(item, "items", None) or ())
+
+
+def test_every_birth_date_in_a_form_refuses_the_future() -> None:
+    """The form path's side of the same rule: a date-of-birth field of every spec either refuses a future date (an
+    error, not a warning) or is a read-only copy of a record the hub already checked (prefilled)."""
+    births = [
+        (spec.id, version, item)
+        for spec in forms.list_specs()
+        for version in forms.list_versions(spec.id)
+        for item in _spec_fields(forms.load_spec(spec.id, version).items)
+        if getattr(item, "kind", None) == "date" and "birth" in item.label.lower()
+    ]
+    assert len(births) >= 5  # hv_concern and sn_referral (the child and each child), gp_response (the request's)
+    unguarded = [
+        (form_id, version, item.id)
+        for form_id, version, item in births
+        if not any(c.code == BIRTH_IN_FUTURE[0] and c.severity == "error" for c in item.constraints)
+        and not (item.read_only and item.prefill)
+    ]
+    assert unguarded == []
