@@ -40,3 +40,23 @@ def test_an_unborn_baby_is_a_case_with_an_expected_date(hub: Hub) -> None:
     due = (dt.date.today() + dt.timedelta(days=120)).isoformat()
     [result] = device.push(new_case({"unborn_expected_date": due}))
     assert result["outcome"] == "applied", result
+
+
+def test_hub_staff_cannot_ask_about_a_child_born_in_the_future(hub: Hub) -> None:
+    """The CLI's information requests go through the same rule (forms._dates via validate_record)."""
+    from hub._errors import AdminError
+    from hub._staff import create_request
+
+    hub.user("staff1", "hub_staff")
+    ask = {"practice_ods": "A81001", "rag": "red", "questions": ["Known?"], "requested_by": "staff1"}
+    with pytest.raises(AdminError, match="cannot be in the future"):
+        create_request(hub.db, child={"name": "Alex Example", "date_of_birth": FUTURE}, adults=[], **ask)
+    with pytest.raises(AdminError, match="before 1900"):
+        create_request(
+            hub.db,
+            child={"name": "Alex Example"},
+            adults=[{"name": "Pat Example", "date_of_birth": "1800-01-01", "relationship": "mother"}],
+            **ask,
+        )
+    made = create_request(hub.db, child={"name": "Alex Example", "date_of_birth": "2020-01-01"}, adults=[], **ask)
+    assert made
