@@ -131,6 +131,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         raise AdminError("--tls-cert and --tls-key go together")
     if not _is_loopback(args.host) and not args.tls_cert:
         raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
+    from hub._logging import log_config
     from hub._serve import ENV, settings_to_env
 
     if args.workers < 1:
@@ -155,6 +156,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),  # JSON lines with the request id (hub/_logging.py)
         access_log=False,  # request lines name no one, but the audit table is the record of access
         server_header=False,
         date_header=False,
