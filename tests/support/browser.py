@@ -19,6 +19,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from tests.support.webapp import launch_link
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -77,7 +79,8 @@ class AppPage:
         self._n = 0
 
     def open(self, path: str = "/") -> AppPage:
-        self.page.goto(self.url + path)
+        """Open the app at ``path`` from the link with its launch secret (the app drops it from the address)."""
+        self.page.goto(launch_link(self.url, path))
         self.enable_semantics()
         return self
 
