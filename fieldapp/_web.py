@@ -8,6 +8,7 @@ in the ``Gate`` and runs uvicorn on a socket it has bound to loopback itself. Th
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import webbrowser
@@ -27,7 +28,8 @@ def bind_loopback(port: int) -> socket.socket:
     """A listening TCP socket on 127.0.0.1 (``port`` 0: any free port)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows SO_REUSEADDR would let another program take the port over
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((LOOPBACK, port))
         sock.listen(128)
     except OSError:
@@ -56,7 +58,13 @@ def serve_web(
 ) -> None:
     """Serve ``main`` on 127.0.0.1:``port`` behind a fresh launch secret until stopped (Ctrl-C or SIGTERM)."""
     out = out if out is not None else sys.stdout
-    sock = bind_loopback(port)
+    try:
+        sock = bind_loopback(port)
+    except OSError:
+        raise SystemExit(
+            f"Port {port} on this computer is taken or not allowed. Choose another with --port, or leave --port out "
+            "for any free port."
+        ) from None
     bound = int(sock.getsockname()[1])
     gate = Gate(ft.run(main, export_asgi_app=True, assets_dir=str(assets_dir), no_cdn=True), LaunchSecret.new(), bound)
     config = uvicorn.Config(gate, log_level="warning", ws="websockets-sansio", lifespan="on")

@@ -137,3 +137,14 @@ def test_the_browser_is_handed_the_link_with_the_secret(monkeypatch: pytest.Monk
     assert opened[0].startswith("http://127.0.0.1:")
     assert opened[0] in out.getvalue()
     assert "?token=" in opened[0]
+
+
+def test_a_taken_port_is_said_plainly(tmp_path: Path) -> None:
+    taken = _web.bind_loopback(0)
+    try:
+        port = int(taken.getsockname()[1])
+        with pytest.raises(SystemExit) as stopped:
+            _web.serve_web(lambda page: None, port=port, assets_dir=tmp_path, open_browser=False, out=io.StringIO())
+        assert f"Port {port} on this computer is taken" in str(stopped.value)
+    finally:
+        taken.close()
