@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from hub import _admin, _staff
@@ -67,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="warning")
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+    b = sub.add_parser("backup", help="write a consistent copy of the database, photographs included, while it serves")
+    b.add_argument("file", help="where to write it (replaced atomically)")
+    rs = sub.add_parser("restore", help="restore a backup into the empty database named by --db")
+    rs.add_argument("file", help="a file written by backup")
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     c = users.add_parser("create")
@@ -253,6 +258,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, url)
+        if args.command in ("backup", "restore"):
+            from hub import _backup
+
+            if args.command == "backup":
+                print(f"backed up to {_backup.backup(url, Path(args.file))}")
+            else:
+                _backup.restore(Path(args.file), url)
+                print(f"restored {args.file}")
+            return 0
         db = Database(url, pool_size=1)
         try:
             return _run(args, db)
