@@ -67,3 +67,24 @@ def test_database_errors_leave_no_personal_data_in_the_logs(hubproc: HubProcess,
     assert "INSERT INTO record_versions" in log, log[-2000:]  # the errors were logged, with their statements
     found = {c for c in CANARIES if c in log}
     assert found == set(), [line for line in log.splitlines() if any(c in line for c in found)][:5]
+
+
+def test_every_engine_the_hub_makes_hides_parameters() -> None:
+    """Class-wide: a new ``create_engine`` in the hub without ``hide_parameters=True`` fails here."""
+    import ast
+    from pathlib import Path
+
+    calls = []
+    for path in sorted(Path(__file__).resolve().parents[2].joinpath("hub").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "create_engine"
+            ):
+                hidden = any(
+                    k.arg == "hide_parameters" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in node.keywords
+                )
+                calls.append((path.name, node.lineno, hidden))
+    assert len(calls) >= 2
+    assert [c for c in calls if not c[2]] == []
