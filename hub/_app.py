@@ -111,6 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get(API_PREFIX + "/instance", include_in_schema=False)
+    def instance() -> dict[str, str]:
+        # Which hub answers on this port: the demo compares it with the id it gave the hub it started.
+        return {"instance_id": settings.instance_id}
+
     @route("POST", "/enrol", Credentials)
     async def enrol(body: EnrolRequest) -> Response:
         only = None if body.only_for_user is None else str(body.only_for_user)
