@@ -1,0 +1,57 @@
+"""Building the package, as ``make install`` and a release do: no warnings, and the metadata a registry shows.
+
+The wheel is built by pip in an isolated build environment (the setuptools pyproject.toml asks for, from the
+package index), from a copy of the sources in a temporary folder, so the checkout gets no build/ or egg-info.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def _copy_sources(dest: Path) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for name in ("pyproject.toml", "README.md", *project["project"]["license-files"]):
+        shutil.copy2(ROOT / name, dest / name)
+    for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.rstrip("*")
+        shutil.copytree(ROOT / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def test_the_wheel_builds_without_a_warning_and_carries_its_licence(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "wheels"
+    src.mkdir()
+    _copy_sources(src)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(out), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed
+    assert [line for line in printed.splitlines() if "warning" in line.lower()] == [], printed
+    (wheel,) = out.glob("mash_field-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        dist_info = next(n.split("/")[0] for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = zf.read(f"{dist_info}/METADATA").decode()
+        assert zf.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+    headers = [line for line in metadata.splitlines() if ": " in line]
+    assert "License-Expression: MIT" in headers
+    assert "License-File: LICENSE" in headers
+    assert {line.split(",")[0] for line in headers if line.startswith("Project-URL: ")} >= {
+        "Project-URL: Homepage",
+        "Project-URL: Source",
+    }
