@@ -1,0 +1,131 @@
+"""The demo script as a newcomer runs it, for tests: a subprocess whose output is read line by line as it comes.
+
+``DemoRun(args)`` starts ``python scripts/run_demo.py ARGS`` in its own session (so the hub and the app it starts
+share a process group the test owns); ``expect(pattern)`` waits for a line; ``stop()`` sends SIGTERM to the demo
+(it stops what it started, as on Ctrl-C) and SIGKILLs the group after a deadline. ``Stranger`` is another program on
+a port: a tiny HTTP server that answers like a hub with an instance id of its own, and remembers every request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+ROOT = Path(__file__).resolve().parents[2]
+CODE_LINE = re.compile(r"Enrolment code for (\w+)'s device: (\S+)")
+
+
+class DemoRun:
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "FLET_WEB_NO_CDN": "1"}
+        env.pop("DISPLAY", None)
+        env.pop("MASH_HUB_DB", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "run_demo.py"), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # the demo, its hub and its app in one group this test can end
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def expect(self, pattern: str, timeout_s: float = 90.0) -> re.Match[str]:
+        """The first line from now on that matches ``pattern``; fails with the whole output if none comes."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r} within {timeout_s} s:\n{self.output}") from None
+            if line is None:
+                raise AssertionError(f"the demo ended ({self.proc.wait()}) before {pattern!r}:\n{self.output}")
+            self.lines.append(line)
+            if found := re.search(pattern, line):
+                return found
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def stop(self, timeout_s: float = 20.0) -> int:
+        """End the demo as Ctrl-C would (SIGTERM, which it treats alike); SIGKILL its whole group if it lingers."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # anything the demo left behind in its group
+        self._reader.join(timeout=10)  # the pipe ends once nothing in the group holds it
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return self.proc.wait(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Stranger:
+    """Another program holding a port: answers ``/healthz`` and ``/v1/instance`` like a hub, but is not ours."""
+
+    def __init__(self, port: int) -> None:
+        self.requests: list[str] = []
+        seen = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                seen.append(f"{self.command} {self.path}")
+                body = {"/healthz": {"ok": True}, "/v1/instance": {"instance_id": "someone-else"}}.get(self.path)
+                data = json.dumps(body or {"detail": "not here"}).encode()
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer  # the names http.server looks up
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.server.shutdown()
+        self.server.server_close()
