@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from hub import _admin, _staff
 from hub._db import Database, DatabaseMissing
 from hub._errors import AdminError
@@ -160,7 +162,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         refresh_grace_s=args.refresh_grace,
         instance_id=instance_id,
     )
-    db = Database(url, pool_size=1)
+    db = _open(url, create=True)
     try:
         migrate(db)  # once, before the workers start
     finally:
@@ -265,6 +267,20 @@ def _run(args: argparse.Namespace, db: Database) -> int:
     return 0
 
 
+def _open(url: str, *, create: bool) -> Database:
+    """The database, connected once: a server that is down or a database that is not there is a plain error."""
+    db = Database(url, pool_size=1, create=create)
+    try:
+        with db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        db.dispose()
+        where = sa.make_url(url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise AdminError(f"cannot open the hub database {where}: {reason}") from None
+    return db
+
+
 def _missing(path: Path, given: str | None) -> str:
     where = "--db" if given else "$MASH_HUB_DB" if os.environ.get("MASH_HUB_DB") else "the default, no --db given"
     return (
@@ -281,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, url)
-        db = Database(url, pool_size=1, create=args.command in CREATING_COMMANDS)
+        db = _open(url, create=args.command in CREATING_COMMANDS)
         try:
             return _run(args, db)
         finally:

@@ -72,3 +72,13 @@ def test_serve_refuses_an_instance_id_that_is_not_a_plain_word(tmp_path: Path) -
     done = _hub("--db", db, "serve", "--port", str(free_port()), MASH_HUB_INSTANCE="a b\nc")
     assert done.returncode == 1
     assert "MASH_HUB_INSTANCE" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["serve", "--port", "0"]])
+def test_a_database_server_that_does_not_answer_is_a_plain_error(command: list[str]) -> None:
+    url = f"postgresql+psycopg://app:not-this-password@127.0.0.1:{free_port()}/hub"  # nothing listens there
+    done = _hub("--db", url, *command)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot open the hub database postgresql+psycopg://app:***@127.0.0.1:")
+    assert "Traceback" not in done.stderr
+    assert "not-this-password" not in done.stderr
