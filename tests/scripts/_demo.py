@@ -4,6 +4,7 @@
 share a process group the test owns); ``expect(pattern)`` waits for a line; ``stop()`` sends SIGTERM to the demo
 (it stops what it started, as on Ctrl-C) and SIGKILLs the group after a deadline. ``Stranger`` is another program on
 a port: a tiny HTTP server that answers like a hub with an instance id of its own, and remembers every request.
+``wait_http(url)`` waits until an app the demo started answers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -28,8 +31,8 @@ CODE_LINE = re.compile(r"Enrolment code for (\w+)'s device: (\S+)")
 
 
 class DemoRun:
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "FLET_WEB_NO_CDN": "1"}
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "FLET_WEB_NO_CDN": "1", **(env or {})}
         env.pop("DISPLAY", None)
         env.pop("MASH_HUB_DB", None)
         self.proc = subprocess.Popen(
@@ -129,3 +132,18 @@ class Stranger:
     ) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def wait_http(url: str, timeout_s: float = 90.0) -> None:
+    """Until something answers HTTP at ``url`` (any status: the app may want a token in the address)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing answered at {url} within {timeout_s} s") from None
+        time.sleep(0.2)  # polling interval while the app starts

@@ -13,16 +13,13 @@ import re
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.scripts._demo import CODE_LINE, ROOT, DemoRun, Stranger
+from tests.scripts._demo import CODE_LINE, ROOT, DemoRun, Stranger, wait_http
 from tests.support.hubproc import free_port
 
 pytestmark = pytest.mark.slow
@@ -33,21 +30,6 @@ def _enrol(hub_url: str, code: str, device_name: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
-
-
-def _wait_http(url: str, timeout_s: float = 90.0) -> None:
-    """Until something answers HTTP at ``url`` (any status: the app may want a token in the address)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"nothing answered at {url} within {timeout_s} s") from None
-        time.sleep(0.2)  # polling interval while the app starts
 
 
 def _listening(url: str) -> bool:
@@ -107,7 +89,7 @@ def test_every_device_the_demo_starts_prints_a_code_that_enrols(tmp_path: Path) 
         first_app = first.expect(r"Open (http://127\.0\.0\.1:(\d+)\S*) in a browser").group(1)
         assert first_app.startswith(f"http://127.0.0.1:{app_port}")
         first.expect(r"Ctrl-C here stops this device's app and the demo hub")
-        _wait_http(first_app)  # the first app holds its port before the second device looks for one
+        wait_http(first_app)  # the first app holds its port before the second device looks for one
 
         with DemoRun("--web", "--device", "gp", "--port", str(app_port), "--demo-dir", str(demo_dir)) as second:
             second.expect(rf"Joined the demo hub at {re.escape(hub_url)}, started by another run of the demo")
@@ -116,7 +98,7 @@ def test_every_device_the_demo_starts_prints_a_code_that_enrols(tmp_path: Path) 
             second.expect(rf"Port {app_port} is already in use, so this device's app uses port \d+ instead")
             second_app = second.expect(r"Open (http://127\.0\.0\.1:(\d+)\S*) in a browser").group(1)
             second.expect(r"Ctrl-C here stops this device's app only")
-            _wait_http(second_app)
+            wait_http(second_app)
             assert (hv_user, gp_user) == ("hv1", "gp1")
             assert _enrol(hub_url, hv_code, "health visitor's tablet")["user"]["username"] == "hv1"
             gp = _enrol(hub_url, gp_code, "surgery laptop")["user"]
