@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.hubproc import ROOT, HubProcess, free_port
 
+pytestmark = pytest.mark.slow  # each test runs the CLI in subprocesses
+
 
 def _hub(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k != "MASH_HUB_DB"}

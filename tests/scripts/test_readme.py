@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.scripts._demo import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -27,6 +29,7 @@ def test_every_make_target_the_readme_names_exists() -> None:
     assert named <= targets, named - targets
 
 
+@pytest.mark.slow
 def test_every_hub_command_in_the_readme_parses(tmp_path: Path) -> None:
     commands = {c.strip() for c in re.findall(r"python -m hub ((?:[a-z-]+ ?)+)", README)} - {"--help"}
     assert {"devices list", "referrals list", "responses list"} <= commands
