@@ -61,11 +61,16 @@ def _person(text: str) -> dict[str, str | None]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hub", description="The MASH hub server and its administration.")
     p.add_argument(
-        "--db", default=None, help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder)"
+        "--db",
+        default=None,
+        help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder); only serve, migrate and "
+        "demo create a missing SQLite file",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="run the HTTP API")
+    s = sub.add_parser(
+        "serve", help="run the HTTP API", description=f"GET /v1/instance answers ${INSTANCE_ENV}, else a random id."
+    )
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--tls-cert")
