@@ -10,7 +10,7 @@ HUB_PORT ?= 8600
 DEVICE   ?= device
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run web hub test lint format bench clean
+.PHONY: help install system-deps run web hub test lint format bench safety clean
 
 help: ## list the targets, each with one line
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -52,6 +52,9 @@ format: install ## ruff format and ruff check --fix
 
 bench: install system-deps ## every benchmark (python -m bench.vault | forms | hub | sync | chaos | app)
 	for b in vault forms hub sync chaos app; do $(BIN)/python -m bench.$$b || exit 1; done
+
+safety: install ## the hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md)
+	$(BIN)/python scripts/safety.py > docs/safety/hazard-log.md
 
 clean: ## remove .venv, the tools' caches and test artefacts (not .demo/)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

@@ -3,9 +3,9 @@
 Commands print plain text; ``enrol-code`` prints the code alone, so scripts can take the last line.
 Exit status: 0 done, 1 refused (AdminError, message on stderr), 2 bad usage (argparse).
 
-Only ``serve``, ``migrate`` and ``demo`` create a SQLite database that does not exist yet; every other command
-refuses a missing file, names the path and creates nothing (a wrong path would otherwise answer from a new, empty
-database with exit status 0).
+Only ``serve``, ``migrate``, ``demo`` and ``restore`` create a SQLite database that does not exist yet; every other
+command refuses a missing file, names the path and creates nothing (a wrong path would otherwise answer from a new,
+empty database with exit status 0).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from hub._migrations import migrate
 from hub._settings import Settings, default_db_url
 from sync.protocol import Role
 
-#: The commands that may create the database: starting a hub, setting up its schema, the demo.
+#: The commands that may create the database: starting a hub, setting up its schema, the demo (``restore`` creates
+#: its target itself, and ``backup`` refuses a missing source, in hub._backup).
 CREATING_COMMANDS = frozenset({"serve", "migrate", "demo"})
 #: ``$MASH_HUB_INSTANCE``: the id ``serve`` answers on GET /v1/instance (the demo sets it; else a random one).
 INSTANCE_ENV = "MASH_HUB_INSTANCE"
@@ -63,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--db",
         default=None,
-        help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder); only serve, migrate and "
-        "demo create a missing SQLite file",
+        help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder); only serve, migrate, demo "
+        "and restore create a missing SQLite file",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -87,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="warning")
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+    b = sub.add_parser("backup", help="write a consistent copy of the database, photographs included, while it serves")
+    b.add_argument("file", help="where to write it (replaced atomically)")
+    rs = sub.add_parser("restore", help="restore a backup into the empty database named by --db")
+    rs.add_argument("file", help="a file written by backup")
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     c = users.add_parser("create")
@@ -151,6 +156,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         raise AdminError("--tls-cert and --tls-key go together")
     if not _is_loopback(args.host) and not args.tls_cert:
         raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
+    from hub._logging import log_config
     from hub._serve import ENV, settings_to_env
 
     if args.workers < 1:
@@ -182,6 +188,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),  # JSON lines with the request id (hub/_logging.py)
         access_log=False,  # request lines name no one, but the audit table is the record of access
         server_header=False,
         date_header=False,
@@ -200,7 +207,7 @@ def _run(args: argparse.Namespace, db: Database) -> int:
     cmd, action = args.command, getattr(args, "action", None)
     if cmd == "migrate":
         applied = migrate(db)
-        print(f"applied migrations: {applied}" if applied else "schema up to date")
+        print(f"applied migrations: {', '.join(applied)}" if applied else "schema up to date")
         return 0
     migrate(db)
     if cmd == "users" and action == "create":
@@ -302,6 +309,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, url)
+        if args.command in ("backup", "restore"):
+            from hub import _backup
+
+            if args.command == "backup":
+                print(f"backed up to {_backup.backup(url, Path(args.file))}")
+            else:
+                _backup.restore(Path(args.file), url)
+                print(f"restored {args.file}")
+            return 0
         db = _open(url, create=args.command in CREATING_COMMANDS)
         try:
             return _run(args, db)

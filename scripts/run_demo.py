@@ -74,9 +74,10 @@ def _shown(path: Path | str) -> str:
 
 
 def port_free(port: int) -> bool:
-    """Whether a server could listen on 127.0.0.1:port now (as uvicorn does: SO_REUSEADDR)."""
+    """Whether a server could listen on 127.0.0.1:port now (as the hub and the app bind it)."""
     with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows SO_REUSEADDR would bind a port another program holds
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -289,7 +290,7 @@ def main() -> None:
         if args.web:
             port = choose_port(args.port, "this device's app")
             app_cmd += ["--web", "--port", str(port)]
-            print(f"\nOpen http://127.0.0.1:{port} in a browser.")
+            print(f"\nThe app serves 127.0.0.1:{port}: open it from the link it prints below (it holds a key).")
         print(_ctrl_c(hub, joined, args.web))
         app = subprocess.Popen(app_cmd, cwd=ROOT, env=_env())
         app.wait()

@@ -14,9 +14,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e import _steps
-from tests.scripts._demo import CODE_LINE, ROOT, DemoRun, wait_http
+from tests.scripts._demo import APP_LINE, CODE_LINE, ROOT, DemoRun, remember_link, wait_http
 from tests.support.browser import AppPage, FormDriver
 from tests.support.hubproc import free_port
+from tests.support.webapp import LINK
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -48,7 +49,8 @@ def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
         hub_url = first.expect(r"Demo hub running at (http://127\.0\.0\.1:\d+) ").group(1)
         db_url = first.expect(r"export MASH_HUB_DB=(\S+)").group(1)
         _, code = first.expect(CODE_LINE.pattern).groups()
-        app_url = first.expect(r"Open (http://127\.0\.0\.1:\d+\S*) in a browser").group(1)
+        first.expect(APP_LINE)
+        app_url = remember_link(first.expect(LINK.pattern).group(0))
         wait_http(app_url)
 
         # 1. Set up the health visitor's device.
@@ -81,7 +83,8 @@ def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
         ) as gp_run:
             gp_run.expect(rf"Joined the demo hub at {re.escape(hub_url)}")
             _, gp_code = gp_run.expect(CODE_LINE.pattern).groups()
-            gp_url = gp_run.expect(r"Open (http://127\.0\.0\.1:\d+\S*) in a browser").group(1)
+            gp_run.expect(APP_LINE)
+            gp_url = remember_link(gp_run.expect(LINK.pattern).group(0))
             wait_http(gp_url)
             gp = AppPage(browser, gp_url, "tour-gp").open()
             _steps.create_vault(gp)

@@ -26,8 +26,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from tests.support.webapp import _TOKENS, LINK
+
 ROOT = Path(__file__).resolve().parents[2]
 CODE_LINE = re.compile(r"Enrolment code for (\w+)'s device: (\S+)")
+#: The line the demo prints before it starts a device's app in web mode; the app then prints its link (LINK).
+APP_LINE = r"The app serves 127\.0\.0\.1:(\d+): open it from the link it prints below"
+
+
+def remember_link(link: str) -> str:
+    """The base address of the app behind a printed ``link``, its secret noted for ``AppPage.open``."""
+    found = LINK.search(link)
+    assert found is not None, link
+    base = f"http://127.0.0.1:{found.group(1)}"
+    _TOKENS[base] = found.group(2)
+    return base
 
 
 class DemoRun:

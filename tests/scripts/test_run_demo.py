@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.scripts._demo import CODE_LINE, ROOT, DemoRun, Stranger, wait_http
+from tests.scripts._demo import APP_LINE, CODE_LINE, ROOT, DemoRun, Stranger, wait_http
 from tests.support.hubproc import free_port
+from tests.support.webapp import LINK
 
 pytestmark = pytest.mark.slow
 
@@ -86,9 +87,10 @@ def test_every_device_the_demo_starts_prints_a_code_that_enrols(tmp_path: Path) 
         db_url = first.expect(r"export MASH_HUB_DB=(\S+)").group(1)
         first.expect(rf"vault in .*{re.escape(str(demo_dir / 'device'))} and is for hv1 \(health visitor\)")
         hv_user, hv_code = first.expect(CODE_LINE.pattern).groups()
-        first_app = first.expect(r"Open (http://127\.0\.0\.1:(\d+)\S*) in a browser").group(1)
-        assert first_app.startswith(f"http://127.0.0.1:{app_port}")
+        assert first.expect(APP_LINE).group(1) == str(app_port)
         first.expect(r"Ctrl-C here stops this device's app and the demo hub")
+        first_app = first.expect(LINK.pattern).group(0)
+        assert first_app.startswith(f"http://127.0.0.1:{app_port}/")
         wait_http(first_app)  # the first app holds its port before the second device looks for one
 
         with DemoRun("--web", "--device", "gp", "--port", str(app_port), "--demo-dir", str(demo_dir)) as second:
@@ -96,8 +98,10 @@ def test_every_device_the_demo_starts_prints_a_code_that_enrols(tmp_path: Path) 
             second.expect(r"and is for gp1 \(GP\)")
             gp_user, gp_code = second.expect(CODE_LINE.pattern).groups()
             second.expect(rf"Port {app_port} is already in use, so this device's app uses port \d+ instead")
-            second_app = second.expect(r"Open (http://127\.0\.0\.1:(\d+)\S*) in a browser").group(1)
+            second_port = second.expect(APP_LINE).group(1)
             second.expect(r"Ctrl-C here stops this device's app only")
+            second_app = second.expect(LINK.pattern).group(0)
+            assert second_app.startswith(f"http://127.0.0.1:{second_port}/")
             wait_http(second_app)
             assert (hv_user, gp_user) == ("hv1", "gp1")
             assert _enrol(hub_url, hv_code, "health visitor's tablet")["user"]["username"] == "hv1"
