@@ -45,7 +45,9 @@ def remember_link(link: str) -> str:
 
 class DemoRun:
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "FLET_WEB_NO_CDN": "1", **(env or {})}
+        # No screen (FLET_FORCE_WEB_SERVER, no DISPLAY): the apps open no browser, they only print their links.
+        headless = {"FLET_WEB_NO_CDN": "1", "FLET_FORCE_WEB_SERVER": "1"}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **headless, **(env or {})}
         env.pop("DISPLAY", None)
         env.pop("MASH_HUB_DB", None)
         self.proc = subprocess.Popen(
