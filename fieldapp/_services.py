@@ -40,7 +40,7 @@ from sync._errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
+from sync._errors_sync import HubNotTrusted, HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
 from sync._replica import Replica
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus
@@ -362,6 +362,11 @@ class Services:
                 f"for someone else yet. {who} must enrol it again (with a new code from the hub administrator) so "
                 "the work can be sent. The code you entered was not used: it still works for its own user."
             )
+        if isinstance(exc, HubNotTrusted):
+            return (
+                "This computer does not trust the hub's certificate. Ask your IT team to install the council's "
+                "certificate authority, or start the app with --ca-bundle and the authority's file."
+            )
         if isinstance(exc, HubUnreachable):
             return "The hub cannot be reached. Check the address and your connection, or enrol later."
         if isinstance(exc, HubRefused):
@@ -371,7 +376,8 @@ class Services:
         return f"Enrolment failed: {exc}"
 
     def _client(self, hub_url: str) -> HubClient:
-        return HubClient(hub_url, http=self._http_factory() if self._http_factory else None)
+        http = self._http_factory() if self._http_factory else None
+        return HubClient(hub_url, http=http, ca_bundle=self.config.ca_bundle)
 
     def _engine_settings(self) -> EngineSettings:
         if self.config.fast_kdf:  # tests: quick retries so a restarted hub is noticed at once
