@@ -1,8 +1,9 @@
 """Building the package, as ``make install`` and a release do: no warnings, and the metadata a registry shows.
 
-pip builds in an isolated build environment (the setuptools pyproject.toml asks for, from the package index), from
-a copy of the sources in a temporary folder, so the checkout gets no build/ or egg-info; the editable install goes
-into a throwaway virtual environment without dependencies (the shared one is left alone).
+The wheel is built with the setuptools the dev environment holds (``--no-build-isolation``); the editable install
+goes into an empty environment, so pip fetches the build backend for it from the package index, as ``make install``
+does. Both build from a copy of the sources in a temporary folder, so the checkout gets no build/ or egg-info; the
+editable install goes into a throwaway virtual environment without dependencies (the shared one is left alone).
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ def test_an_editable_install_prints_no_warning(tmp_path: Path) -> None:
     src.mkdir()
     _copy_sources(src)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    printed = _pip("--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-cache-dir", "-e", str(src))
+    printed = _pip(
+        "--python",
+        str(venv / "bin" / "python"),
+        "install",
+        "--no-deps",
+        "--no-cache-dir",
+        "-e",
+        str(src),
+    )
     assert _warnings(printed) == [], printed
     # The install points at the copy (found, not imported: the throwaway environment has no dependencies).
     find = "import importlib.util as u; print(*(u.find_spec(p).origin for p in ('hub', 'forms', 'fieldapp')))"
@@ -64,7 +73,7 @@ def test_the_wheel_builds_without_a_warning_and_carries_its_licence(tmp_path: Pa
     src, out = tmp_path / "src", tmp_path / "wheels"
     src.mkdir()
     _copy_sources(src)
-    printed = _pip("wheel", "--no-deps", "--no-cache-dir", "-w", str(out), str(src))
+    printed = _pip("wheel", "--no-deps", "--no-cache-dir", "--no-build-isolation", "-w", str(out), str(src))
     assert _warnings(printed) == [], printed
     (wheel,) = out.glob("mash_field-*.whl")
     with zipfile.ZipFile(wheel) as zf:
