@@ -119,6 +119,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process lives (it answers without touching the database)."""
         return {"ok": True}
 
+    @app.get(API_PREFIX + "/instance", include_in_schema=False)
+    def instance() -> dict[str, str]:
+        # Which hub answers on this port: the demo compares it with the id it gave the hub it started.
+        return {"instance_id": settings.instance_id}
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         """Ready for traffic: the database answers and its schema is this hub's latest."""

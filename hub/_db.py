@@ -30,6 +30,22 @@ T = TypeVar("T")
 _BUSY_TIMEOUT_MS = 30_000
 
 
+class DatabaseMissing(FileNotFoundError):
+    """A SQLite database file that does not exist, opened by a caller that must not create one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no hub database at {path}")
+        self.path = path
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (absolute); None for other databases and for in-memory SQLite."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).absolute()
+
+
 def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
     engine = sa.create_engine(
         url,
@@ -57,16 +73,23 @@ def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
 
 
 class Database:
-    """The hub's storage connections. ``write()`` and ``read()`` give a connection inside a transaction."""
+    """The hub's storage connections. ``write()`` and ``read()`` give a connection inside a transaction.
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    ``create``: a missing SQLite file (and its folder) is created; with ``create=False`` it raises
+    ``DatabaseMissing`` instead and touches nothing (the CLI's read and admin commands: a typo in a path must not
+    leave an empty database behind and answer from it)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, create: bool = True) -> None:
         parsed = sa.make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._gate = _WriterGate()
         if self.is_sqlite:
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_file(url)
+            if path is not None and create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif path is not None and not path.is_file():
+                raise DatabaseMissing(path)
             self._writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size)
             self._reader = _sqlite_engine(parsed, "BEGIN", pool_size)
         else:

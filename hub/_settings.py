@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,5 +37,9 @@ class Settings:
     #: Threads for database work, per lane (reads, writes: see hub._lanes); the connection pool holds as many per
     #: lane. A PostgreSQL deployment needs max_connections >= 2 * lane_threads * hub processes.
     lane_threads: int = 16
+    #: Names this hub process (all its workers) on ``GET /v1/instance``, so a launcher such as the demo can tell
+    #: the hub it started from another program on the same port. ``python -m hub serve`` takes
+    #: ``$MASH_HUB_INSTANCE`` when set; an identifier, not a secret.
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
     clock: Callable[[], float] = time.time
