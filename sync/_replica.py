@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from pydantic import JsonValue
-from pydantic_core import to_json
 
 from sync import _audit, _resolve, _search
 from sync._credentials import CURSOR, LEASE_EXPIRES, meta_put
@@ -182,7 +181,7 @@ class Replica:
             if result.version < server_version:
                 continue
             theirs = dict(result.fields) if result.fields is not None else {**_loads(server_text), **row.fields}
-            text = to_json(theirs).decode()  # (several times faster than json.dumps; key order does not matter)
+            text = _dumps(theirs)
             if theirs == _loads(body):
                 confirmed.append((text, result.version, record_id))
             else:
@@ -257,9 +256,8 @@ class Replica:
             if change.hub.receipt is not None:
                 outbox.store_receipt(record_id, change.hub.receipt)
             if record_id not in known:
-                # to_json: the hub's key order, several times faster than json.dumps for a page of 2 KB notes
-                fresh.append((record_id, change.record_type.value, str(change.case_id),
-                              to_json(change.fields).decode(), change.version, hub_meta))  # fmt: skip
+                fresh.append((record_id, change.record_type.value, str(change.case_id), _dumps(change.fields),
+                              change.version, hub_meta))  # fmt: skip
                 known[record_id] = (change.version, hub_meta)
                 touched.append((record_id, change))
                 continue
