@@ -11,11 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
-from sync import _audit, _search
 from sync._attachments import upload_pending
 from sync._backoff import Backoff
 from sync._client import HubClient
@@ -52,7 +51,6 @@ from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_BATCH_MUTATIONS,
     MAX_BODY_BYTES,
-    Change,
     ErrorCode,
     SyncRequest,
     SyncResponse,
@@ -66,6 +64,34 @@ ENROL_AGAIN_MESSAGE: Final = (
     "This device's sign-in was cancelled by the hub. Enrol again with a new code from your hub administrator; "
     "your unsynced work is kept."
 )
+
+
+#: How a run that raised ends: the first row whose exception matches gives the state and the plain sentence shown
+#: (``{code}`` is the hub's error code or HTTP status). Order matters: a subclass comes before its base. Three
+#: answers do more than report, before this table is read: a revoked device erases its vault (``AccessEnded.erase``),
+#: a dead token family drops the tokens (``AccessEnded.enrol_again``), and dropped tokens mean ``NotEnrolled`` asks
+#: for enrolment again (``SyncEngine._consequence``).
+FAILURES: Final[tuple[tuple[type[Exception], SyncState, str], ...]] = (
+    (AccessEnded, SyncState.ERROR, "The hub no longer accepts this device's sign-in. Enrol it again."),
+    (HubTimeout, SyncState.OFFLINE, "The hub is too slow to answer. Your work is kept on this device."),
+    (HubUnreachable, SyncState.OFFLINE, "The hub cannot be reached. Your work is kept on this device and sent later."),
+    (HubBusy, SyncState.ERROR, "The hub is busy. Sync will try again shortly."),
+    (BadAnswer, SyncState.ERROR, "The hub sent an answer this app cannot read. Nothing was changed."),
+    (TooLarge, SyncState.ERROR, "The hub refused an item as too large."),
+    (NotEnrolled, SyncState.ERROR, "This device is not enrolled with a hub yet."),
+    (HubRefused, SyncState.ERROR, "The hub refused the sync ({code})."),
+    (VaultError, SyncState.ERROR, "The vault is locked: unlock it to sync."),
+)
+_HANDLED: Final = tuple(kind for kind, _, _ in FAILURES)
+
+
+def failure_of(exc: Exception) -> tuple[SyncState, str]:
+    """The state and sentence for an exception that ended a run (``FAILURES``)."""
+    for kind, state, message in FAILURES:
+        if isinstance(exc, kind):
+            code = (exc.code or exc.status) if isinstance(exc, HubRefused) else ""
+            return state, message.format(code=code)
+    raise exc
 
 
 class EngineVault(VaultPort, Protocol):
@@ -93,15 +119,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def index_and_audit(conn: Any, changes: list[Change], new_ids: set[str]) -> None:
-    """The default hook for a pulled page: every record searchable at once; one audit entry per page (receiving is
-    not a user's action on a record; views, changes and shares are audited one by one by the repository)."""
-    fresh = [c for c in changes if str(c.record_id) in new_ids]
-    _search.index_new_records(conn, ((str(c.record_id), c.record_type.value, c.fields) for c in fresh))
-    for change in changes:
-        if str(change.record_id) not in new_ids:
-            _search.index_record(conn, change.record_id, change.record_type.value, change.fields)
-    _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
+@dataclass(slots=True)
+class _Run:
+    """One run's moving parts, handed from stage to stage."""
+
+    creds: StoredCredentials
+    batch_max: int
+    total: int  # rows to send, as counted at the start (grows if more are saved meanwhile)
+    sent0: int  # the client's byte counters at the start
+    received0: int
+    done: int = 0
+    tried: set[str] = field(default_factory=set)
+    more: bool = True
+    first: bool = True
 
 
 class SyncEngine:
@@ -120,7 +150,7 @@ class SyncEngine:
         self._vault = vault
         self._client = client
         self.settings = settings or EngineSettings()
-        self.replica = replica or Replica(vault, on_pulled=index_and_audit)
+        self.replica = replica or Replica(vault)
         self._clock = clock
         self._backoff = backoff or Backoff(base=self.settings.backoff_base_s, cap=self.settings.backoff_cap_s)
         self._board = StatusBoard()
@@ -167,57 +197,51 @@ class SyncEngine:
     def _guarded(self) -> SyncStatus:
         if self._revoked:
             return self._board.update(state=SyncState.REVOKED)
-        retry_after: float | None = None
         try:
-            creds = self._credentials()
-            if self._clock_offset() is None:
-                creds = self._check_in(creds)  # learn the hub's time once: the lease is measured on its clock
+            self._run(self._start())
+        except _HANDLED as exc:
+            consequence = self._consequence(exc)
+            if consequence is not None:
+                return consequence
+            state, message = failure_of(exc)
+            return self._fail(state, message, exc.retry_after if isinstance(exc, HubBusy) else None)
+        return self._finish()
+
+    def _start(self) -> StoredCredentials:
+        """Credentials, the hub's clock and a live lease (a check-in renews it); the status says syncing or locked."""
+        creds = self._credentials()
+        if self._clock_offset() is None:
+            creds = self._check_in(creds)  # learn the hub's time once: the lease is measured on its clock
+        locked = self._lease_expired()
+        if locked:
+            creds = self._check_in(creds)  # a check-in that succeeds renews the lease; one that fails raises
             locked = self._lease_expired()
-            if locked:
-                creds = self._check_in(creds)  # a check-in that succeeds renews the lease; one that fails raises
-                locked = self._lease_expired()
-            self._board.update(
-                state=SyncState.LOCKED if locked else SyncState.SYNCING, progress=Progress(), retry_in=None
+        self._board.update(state=SyncState.LOCKED if locked else SyncState.SYNCING, progress=Progress(), retry_in=None)
+        return creds
+
+    def _consequence(self, exc: Exception) -> SyncStatus | None:
+        """The answers that do more than report (see ``FAILURES``); None for the others."""
+        if isinstance(exc, AccessEnded) and exc.erase:
+            self._revoked = True
+            self._vault.erase()
+            return self._board.update(
+                state=SyncState.REVOKED,
+                last_error="This device's access was withdrawn by the hub, so its data has been erased.",
             )
-            self._run(creds)
-        except AccessEnded as exc:
-            if exc.erase:
-                self._revoked = True
-                self._vault.erase()
-                return self._board.update(
-                    state=SyncState.REVOKED,
-                    last_error="This device's access was withdrawn by the hub, so its data has been erased.",
-                )
-            if exc.enrol_again:
-                # Not a reason to erase: the device is not revoked, and the unsynced work must survive.
-                try:
-                    with self._vault.transaction() as conn:
-                        drop_tokens(conn, str(exc.code))
-                except VaultError:
-                    pass  # locked meanwhile: the next run hears the same answer and drops them then
-                return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
-            return self._fail(SyncState.ERROR, "The hub no longer accepts this device's sign-in. Enrol it again.")
-        except HubTimeout:
-            return self._fail(SyncState.OFFLINE, "The hub is too slow to answer. Your work is kept on this device.")
-        except HubUnreachable:
-            return self._fail(
-                SyncState.OFFLINE, "The hub cannot be reached. Your work is kept on this device and sent later."
-            )
-        except HubBusy as exc:
-            retry_after = exc.retry_after
-            return self._fail(SyncState.ERROR, "The hub is busy. Sync will try again shortly.", retry_after)
-        except BadAnswer:
-            return self._fail(SyncState.ERROR, "The hub sent an answer this app cannot read. Nothing was changed.")
-        except TooLarge:
-            return self._fail(SyncState.ERROR, "The hub refused an item as too large.")
-        except NotEnrolled:
-            if self._must_enrol_again():
-                return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
-            return self._fail(SyncState.ERROR, "This device is not enrolled with a hub yet.")
-        except HubRefused as exc:
-            return self._fail(SyncState.ERROR, f"The hub refused the sync ({exc.code or exc.status}).")
-        except VaultError:
-            return self._fail(SyncState.ERROR, "The vault is locked: unlock it to sync.")
+        if isinstance(exc, AccessEnded) and exc.enrol_again:
+            # Not a reason to erase: the device is not revoked, and the unsynced work must survive.
+            try:
+                with self._vault.transaction() as conn:
+                    drop_tokens(conn, str(exc.code))
+            except VaultError:
+                pass  # locked meanwhile: the next run hears the same answer and drops them then
+            return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
+        if isinstance(exc, NotEnrolled) and self._must_enrol_again():
+            return self._fail(SyncState.ENROL_AGAIN, ENROL_AGAIN_MESSAGE)
+        return None
+
+    def _finish(self) -> SyncStatus:
+        """The run reached its end: the time of this success, and the counts the hub's answers left."""
         self._backoff.reset()
         counts = self.replica.counts()
         now = self._clock()
@@ -294,15 +318,11 @@ class SyncEngine:
         return lease is not None and self.hub_now() > datetime.fromisoformat(lease)
 
     def _run(self, creds: StoredCredentials) -> None:
-        settings = self.settings
-        batch_max = settings.batch_max
+        """Round trips until the outbox is empty and the hub has nothing more, in named stages (as PouchDB's
+        replicate.js): take a batch, send it, store the answers, pull pages ahead, finish (attachments)."""
         counters = self._client.counters
-        sent0, received0 = counters.bytes_sent, counters.bytes_received
-        total = self.replica.queued_count()
-        done = 0
-        tried: set[str] = set()
-        more = True
-        first = True
+        run = _Run(creds, self.settings.batch_max, self.replica.queued_count(), counters.bytes_sent,
+                   counters.bytes_received)  # fmt: skip
         # While a pure pull page is being stored, the next page is already on its way (one request in flight at
         # most; its answer is only used after the page before it committed, so the cursor never runs ahead).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
@@ -310,55 +330,82 @@ class SyncEngine:
             for _ in range(_MAX_ROUNDS):
                 if ahead is not None:
                     batch: list[OutboxRow] = []
-                    response, creds = ahead.result()
+                    response, run.creds = ahead.result()
                     ahead = None
                 else:
-                    batch = self.replica.take_batch(batch_max, settings.batch_bytes, skip=tried)
-                    if not batch and not more and not first:
+                    batch = self._take_batch(run)
+                    if not batch and not run.more and not run.first:
                         break
-                    with self._vault.transaction() as conn:
-                        cursor = load_cursor(conn)
-                    request = SyncRequest(
-                        mutations=[r.to_mutation() for r in batch], cursor=cursor, pull_limit=settings.pull_limit
-                    )
-                    try:
-                        response, creds = self._send(request, creds)
-                    except HubTimeout:
-                        if len(batch) <= 1:
-                            raise
-                        batch_max = max(1, len(batch) // 2)  # a smaller batch may get through a slow link
-                        continue
-                    except (TooLarge, HubRefused) as exc:
-                        if isinstance(exc, (HubBusy, TokenExpired, AccessEnded)) or not batch:
-                            raise
-                        if exc.status not in (400, 413, 422):
-                            raise
-                        # The hub refused the request itself: halve until the one mutation it cannot take is
-                        # alone, then set that one aside for the user, so one bad record never blocks the queue.
-                        if len(batch) > 1:
-                            batch_max = max(1, len(batch) // 2)
-                        else:
-                            self.replica.refuse_locally(batch[0], str(exc.code or "bad_request"), str(exc))
-                            tried.add(batch[0].mutation_id)
-                        continue
-                if not batch and response.more:
-                    following = SyncRequest(cursor=response.cursor, pull_limit=settings.pull_limit)
-                    ahead = pool.submit(self._send, following, creds)
-                self._store(batch, response)
-                tried.update(r.mutation_id for r in batch)
-                more, first = response.more, False
-                done += len(batch)
-                total = max(total, done)
-                self._board.update(
-                    progress=Progress(
-                        items_done=done,
-                        items_total=total,
-                        bytes_sent=counters.bytes_sent - sent0,
-                        bytes_received=counters.bytes_received - received0,
-                    )
-                )
-        if settings.attachments:
-            upload_pending(self._vault, self._client, creds.access_token)
+                    sent = self._send_batch(run, batch)
+                    if sent is None:
+                        continue  # the batch was made smaller or one mutation set aside: take again
+                    response = sent
+                ahead = self._pull_ahead(pool, run, batch, response)
+                self._store_answers(run, batch, response)
+        self._finish_run(run)
+
+    def _take_batch(self, run: _Run) -> list[OutboxRow]:
+        """Stage 1: the next rows to send (none when only pulling)."""
+        return self.replica.take_batch(run.batch_max, self.settings.batch_bytes, skip=run.tried)
+
+    def _send_batch(self, run: _Run, batch: list[OutboxRow]) -> SyncResponse | None:
+        """Stage 2: one round trip with the batch and the cursor. None when the batch must be taken again: a timeout
+        halves it (a smaller batch may get through a slow link); a request the hub refused as such is halved until
+        the one mutation it cannot take is alone, and that one is set aside for the user (one bad record never
+        blocks the queue). Any other failure raises, ending the run (``FAILURES``)."""
+        with self._vault.transaction() as conn:
+            cursor = load_cursor(conn)
+        request = SyncRequest(
+            mutations=[r.to_mutation() for r in batch], cursor=cursor, pull_limit=self.settings.pull_limit
+        )
+        try:
+            response, run.creds = self._send(request, run.creds)
+        except HubTimeout:
+            if len(batch) <= 1:
+                raise
+            run.batch_max = max(1, len(batch) // 2)
+            return None
+        except (TooLarge, HubRefused) as exc:
+            if isinstance(exc, (HubBusy, TokenExpired, AccessEnded)) or not batch or exc.status not in (400, 413, 422):
+                raise
+            if len(batch) > 1:
+                run.batch_max = max(1, len(batch) // 2)
+            else:
+                self.replica.refuse_locally(batch[0], str(exc.code or "bad_request"), str(exc))
+                run.tried.add(batch[0].mutation_id)
+            return None
+        return response
+
+    def _pull_ahead(
+        self, pool: ThreadPoolExecutor, run: _Run, batch: list[OutboxRow], response: SyncResponse
+    ) -> Future[tuple[SyncResponse, StoredCredentials]] | None:
+        """Stage 3: a pure pull page with more behind it asks for the next page now, while this one is stored."""
+        if batch or not response.more:
+            return None
+        following = SyncRequest(cursor=response.cursor, pull_limit=self.settings.pull_limit)
+        return pool.submit(self._send, following, run.creds)
+
+    def _store_answers(self, run: _Run, batch: list[OutboxRow], response: SyncResponse) -> None:
+        """Stage 4: the hub's answers, the pulled page and the cursor in one transaction; then the progress."""
+        self._store(batch, response)
+        run.tried.update(r.mutation_id for r in batch)
+        run.more, run.first = response.more, False
+        run.done += len(batch)
+        run.total = max(run.total, run.done)
+        counters = self._client.counters
+        self._board.update(
+            progress=Progress(
+                items_done=run.done,
+                items_total=run.total,
+                bytes_sent=counters.bytes_sent - run.sent0,
+                bytes_received=counters.bytes_received - run.received0,
+            )
+        )
+
+    def _finish_run(self, run: _Run) -> None:
+        """Stage 5: photographs of saved records, once the records themselves are with the hub."""
+        if self.settings.attachments:
+            upload_pending(self._vault, self._client, run.creds.access_token)
 
     def _send(self, request: SyncRequest, creds: StoredCredentials) -> tuple[SyncResponse, StoredCredentials]:
         # No refresh ahead of expiry: that would trust the device clock. The hub says token_expired; we refresh once.
@@ -464,5 +511,4 @@ __all__ = [
     "EngineVault",
     "SyncEngine",
     "SyncError",
-    "index_and_audit",
 ]

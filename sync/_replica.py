@@ -13,43 +13,35 @@ Every method is one vault transaction. The rules (sync.md guarantees 2-6):
   Fields under an open conflict belong to the conflict: no row carries them until the user resolves it.
 - A rejected or forbidden mutation is held with the hub's reasons, together with the later rows of its record; the
   rest of the queue flows.
+- A pulled page is searchable and audited (one entry per page) in the transaction that stores it.
+
+The outbox and its outcome tables are written only through ``_outbox.Outbox``; the records table here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, Literal
 
-from pydantic import JsonValue, ValidationError
+from pydantic import JsonValue
 
-from sync import _resolve
+from sync import _audit, _resolve, _search
 from sync._credentials import CURSOR, LEASE_EXPIRES, meta_put
 from sync._outbox import (
-    _MUT_COLUMNS,
     _NO_HUB_META,
     ConflictView,
+    Outbox,
     OutboxRow,
     RejectionView,
     VaultPort,
-    _carry_forward,
     _dumps,
-    _fast_ack,
-    _fast_acks,
     _first_id,
-    _has_open,
-    _load,
+    _loads,
     _now,
-    _open_conflict,
     _Rec,
-    _reject_locally,
-    _resolved_fields,
-    _row,
-    _rows,
-    _set_state,
-    _store_receipt,
-    _upsert_conflict,
+    in_chunks,
+    load_record,
 )
 from sync._resolve import Choice
 from sync.merge import merge_fields
@@ -65,8 +57,10 @@ from sync.protocol import (
     SyncResponse,
 )
 
-#: Called inside the transaction that stores a pulled page: (conn, changes stored, ids of the records that are new).
-PulledHook = Callable[[Any, list[Change], set[str]], None]
+#: Called inside the transaction that stores a pulled page: (conn, (record id, change) for each record it changed,
+#: ids of the records that are new).
+PulledHook = Callable[[Any, list[tuple[str, Change]], set[str]], None]
+_APPEND_ONLY: Final = frozenset(t.value for t in APPEND_ONLY_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,64 +102,29 @@ def _insert_fresh(conn: Any, rows: list[tuple[str, str, str, str, int, str]], no
 
 
 class Replica:
-    """Replication state in the vault. Thread-safe as far as the vault's transactions are."""
+    """Replication state in the vault. Thread-safe as far as the vault's transactions are.
+
+    ``on_pulled`` replaces what happens to a pulled page besides storing it (by default: search index and audit).
+    """
 
     def __init__(self, vault: VaultPort, *, on_pulled: PulledHook | None = None) -> None:
         self._vault = vault
-        self._on_pulled = on_pulled
+        self._on_pulled = on_pulled or index_and_audit
 
     # -- push ----------------------------------------------------------------------------------------------------
 
     def take_batch(self, max_count: int, max_bytes: int, *, skip: Iterable[str] = ()) -> list[OutboxRow]:
         """The next batch, in outbox order, with ``attempts`` incremented (committed before anything is sent)."""
-        skipped = set(skip)
-        batch: list[OutboxRow] = []
-        size = 0
         with self._vault.transaction() as conn:
-            rows = conn.execute(
-                f"SELECT {_MUT_COLUMNS} FROM outbox o WHERE o.state = 'queued' "  # noqa: S608 (constant columns)
-                "AND o.seq = (SELECT MIN(seq) FROM outbox p WHERE p.record_id = o.record_id) "
-                # a record with an open conflict or rejection waits for the user, whatever was saved since
-                "AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.record_id = o.record_id AND c.resolved_at IS NULL) "
-                "AND NOT EXISTS (SELECT 1 FROM rejections j WHERE j.record_id = o.record_id AND j.resolved_at IS NULL) "
-                "ORDER BY o.seq LIMIT ?",
-                (max_count + len(skipped),),
-            ).fetchall()
-            for raw in rows:
-                row = _row(raw)
-                if row.mutation_id in skipped:
-                    continue
-                try:
-                    row.to_mutation()
-                except ValidationError as exc:  # a row the hub would refuse anyway: set it aside for the user
-                    _reject_locally(conn, row, exc)
-                    continue
-                if batch and (len(batch) >= max_count or size + row.size > max_bytes):
-                    break
-                batch.append(row)
-                size += row.size
-            conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE mutation_id = ?", [(r.mutation_id,) for r in batch]
-            )
-        return batch
+            return Outbox(conn).take(max_count, max_bytes, set(skip))
 
     def refuse_locally(self, row: OutboxRow, code: str, message: str) -> None:
         """The hub refused a request holding only this mutation (too large, malformed): set it aside like a
         rejection, with the hub's words, so the rest of the queue flows."""
         with self._vault.transaction() as conn:
-            if conn.execute("SELECT 1 FROM outbox WHERE mutation_id = ?", (row.mutation_id,)).fetchone() is None:
-                return
-            issues = [Issue(path="", code=code, message=message[:500]).model_dump(mode="json")]
-            conn.execute(
-                "UPDATE outbox SET state = 'held', last_error = ? WHERE record_id = ? AND seq >= ?",
-                (_dumps(issues), row.record_id, row.seq),
-            )
-            conn.execute(
-                "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) "
-                "VALUES (?, ?, 'rejected', ?, ?)",
-                (row.mutation_id, row.record_id, _dumps(issues), _now()),
-            )
-            _set_state(conn, row.record_id)
+            outbox = Outbox(conn)
+            if outbox.contains(row.mutation_id):
+                outbox.hold(row, [Issue(path="", code=code, message=message[:500])], "rejected")
 
     # -- answers -------------------------------------------------------------------------------------------------
 
@@ -174,107 +133,153 @@ class Replica:
         by_id = {r.mutation_id: r for r in sent}
         acknowledged = conflicts = rejected = 0
         with self._vault.transaction() as conn:
+            outbox = Outbox(conn)
             answered = [(by_id[str(r.mutation_id)], r) for r in response.results if str(r.mutation_id) in by_id]
             # (results for anything we did not send in this request are ignored rather than guessed at)
-            fast = _fast_acks(conn, answered)
+            fast = self._fast_acks(conn, outbox, answered)
             acknowledged += len(fast)
             for row, result in answered:
                 if row.mutation_id in fast:
                     continue
-                outcome = self._store_result(conn, row, result)
+                outcome = self._store_result(conn, outbox, row, result)
                 acknowledged += outcome in (Outcome.APPLIED, Outcome.MERGED)
                 conflicts += outcome == Outcome.CONFLICT
                 rejected += outcome in (Outcome.REJECTED, Outcome.FORBIDDEN)
             if response.changes:
-                self._store_changes(conn, response.changes)
+                self._store_changes(conn, outbox, response.changes)
             meta_put(conn, CURSOR, str(response.cursor))
             meta_put(conn, LEASE_EXPIRES, response.lease_expires_at.isoformat())
         return Applied(acknowledged, conflicts, rejected, len(response.changes))
 
-    def _store_result(self, conn: Any, row: OutboxRow, result: MutationResult) -> Outcome | None:
-        gone = conn.execute("DELETE FROM outbox WHERE mutation_id = ? RETURNING seq", (row.mutation_id,)).fetchall()
-        if not gone:
+    @staticmethod
+    def _fast_acks(conn: Any, outbox: Outbox, answered: list[tuple[OutboxRow, MutationResult]]) -> set[str]:
+        """The common answers in bulk: applied/merged rows whose record has nothing else pending or open. Each
+        leaves the outbox and its record is marked synced with a handful of statements for the whole batch."""
+        candidates = {
+            row.record_id: (row, result)
+            for row, result in answered
+            if result.outcome in (Outcome.APPLIED, Outcome.MERGED) and result.receipt is None
+        }
+        if not candidates:
+            return set()
+        record_ids = list(candidates)
+        busy = outbox.busy(record_ids)
+        waiting = outbox.waiting([row.mutation_id for row, _ in candidates.values()])  # a replay finds its row gone
+        current: dict[str, tuple[str | None, int, str]] = {}  # server_body, server_version, body
+        for chunk, marks in in_chunks(record_ids):
+            sql = f"SELECT id, server_body, server_version, body FROM records WHERE id IN ({marks})"  # noqa: S608
+            for raw in conn.execute(sql, chunk).fetchall():
+                current[str(raw[0])] = (raw[1], int(raw[2]), str(raw[3]))
+        changed: list[tuple[Any, ...]] = []
+        confirmed: list[tuple[Any, ...]] = []  # the hub holds exactly the local body: it stays, and so does updated_at
+        done: list[str] = []
+        now = _now()
+        for record_id, (row, result) in candidates.items():
+            if record_id in busy or record_id not in current or row.mutation_id not in waiting:
+                continue
+            server_text, server_version, body = current[record_id]
+            if result.version < server_version:
+                continue
+            theirs = dict(result.fields) if result.fields is not None else {**_loads(server_text), **row.fields}
+            text = _dumps(theirs)
+            if theirs == _loads(body):
+                confirmed.append((text, result.version, record_id))
+            else:
+                changed.append((text, text, result.version, now, record_id))
+            done.append(row.mutation_id)
+        if not done:
+            return set()
+        gone = outbox.complete(done, answered=True)
+        conn.executemany(
+            "UPDATE records SET server_body = ?, server_version = ?, state = 'synced' WHERE id = ?", confirmed
+        )
+        conn.executemany(
+            "UPDATE records SET body = ?, server_body = ?, server_version = ?, state = 'synced', updated_at = ? "
+            "WHERE id = ?",
+            changed,
+        )
+        return gone
+
+    def _store_result(self, conn: Any, outbox: Outbox, row: OutboxRow, result: MutationResult) -> Outcome | None:
+        if not outbox.contains(row.mutation_id):
             return None  # answered before: a replayed answer changes nothing
         outcome = result.outcome
         if outcome in (Outcome.REJECTED, Outcome.FORBIDDEN):
-            self._store_refusal(conn, row, result)
+            outbox.hold(row, result.issues, outcome.value)  # stays, held: its refusal is the answer stored
             return outcome
-        rec = _load(conn, row.record_id)
+        outbox.complete([row.mutation_id], answered=True)
+        rec = load_record(conn, row.record_id)
         if rec is None:  # the record was discarded locally meanwhile: the answer has nothing left to update
             return None
         if result.receipt is not None:
-            _store_receipt(conn, row.record_id, result.receipt)
+            outbox.store_receipt(row.record_id, result.receipt)
         if outcome in (Outcome.APPLIED, Outcome.MERGED):
             expected = {**rec.server_body, **row.fields}
             theirs = dict(result.fields) if result.fields is not None else expected
-            if not _fast_ack(conn, rec, theirs, result.version):
-                self._advance(conn, rec, theirs, result.version, expected)
+            if not self._fast_ack(conn, outbox, rec, theirs, result.version):
+                self._advance(conn, outbox, rec, theirs, result.version, expected)
         else:
-            known = _resolved_fields(conn, row.mutation_id)  # the user already chose for these: never resend
-            _carry_forward(conn, row, {k: v for k, v in row.fields.items() if k not in known})
+            known = outbox.resolved_fields(row.mutation_id)  # the user already chose for these: never resend
+            outbox.carry_forward(row, {k: v for k, v in row.fields.items() if k not in known})
             theirs = dict(result.fields) if result.fields is not None else rec.server_body
             extra = [c for c in result.conflicts if c.field not in known]
-            self._advance(conn, rec, theirs, result.version, rec.server_body, extra, row.mutation_id)
+            self._advance(conn, outbox, rec, theirs, result.version, rec.server_body, extra, row.mutation_id)
         return outcome
 
-    def _store_refusal(self, conn: Any, row: OutboxRow, result: MutationResult) -> None:
-        """Rejected or forbidden: the row goes back, held with the hub's reasons, and holds the later rows."""
-        issues = [i.model_dump(mode="json") for i in result.issues]
+    @staticmethod
+    def _fast_ack(conn: Any, outbox: Outbox, rec: _Rec, theirs: dict[str, JsonValue], version: int) -> bool:
+        """The common answer: the record's last pending row acknowledged, nothing open. One statement instead of the
+        general merge; returns False when the general path is needed."""
+        if version < rec.server_version or not outbox.is_idle(rec.id):
+            return False
+        text = _dumps(theirs)
         conn.execute(
-            "INSERT INTO outbox (seq, mutation_id, record_id, record_type, case_id, base_version, fields, state, "
-            "attempts, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-            (row.seq, row.mutation_id, row.record_id, row.record_type, row.case_id, row.base_version,
-             _dumps(row.fields), row.attempts + 1, _dumps(issues)[:2000], _now()),
-        )  # fmt: skip
-        conn.execute("UPDATE outbox SET state = 'held' WHERE record_id = ? AND seq > ?", (row.record_id, row.seq))
-        conn.execute(
-            "INSERT INTO rejections (mutation_id, record_id, outcome, issues, created_at) VALUES (?, ?, ?, ?, ?)",
-            (row.mutation_id, row.record_id, result.outcome.value, _dumps(issues), _now()),
+            "UPDATE records SET body = ?, server_body = ?, server_version = ?, state = 'synced', updated_at = ? "
+            "WHERE id = ?",
+            (text, text, version, _now(), rec.id),
         )
-        _set_state(conn, row.record_id)
+        return True
 
-    def _store_changes(self, conn: Any, changes: list[Change]) -> None:
+    def _store_changes(self, conn: Any, outbox: Outbox, changes: list[Change]) -> None:
         """A pulled page: new records are inserted in bulk; known ones go through ``_advance``."""
         known: dict[str, tuple[int, str | None]] = {}
         ids = [str(c.record_id) for c in changes]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids, 500):
             sql = f"SELECT id, server_version, hub_meta FROM records WHERE id IN ({marks})"  # noqa: S608 (only ?s)
             for raw in conn.execute(sql, chunk).fetchall():
                 known[str(raw[0])] = (int(raw[1]), raw[2])
         now = _now()
         fresh: list[tuple[Any, ...]] = []
-        touched: list[Change] = []
-        for change in changes:
-            record_id = str(change.record_id)
+        touched: list[tuple[str, Change]] = []
+        for record_id, change in zip(ids, changes, strict=True):
             hub_meta = change.hub.model_dump_json()
             if change.hub.receipt is not None:
-                _store_receipt(conn, record_id, change.hub.receipt)
+                outbox.store_receipt(record_id, change.hub.receipt)
             if record_id not in known:
                 fresh.append((record_id, change.record_type.value, str(change.case_id), _dumps(change.fields),
                               change.version, hub_meta))  # fmt: skip
                 known[record_id] = (change.version, hub_meta)
-                touched.append(change)
+                touched.append((record_id, change))
                 continue
             version, old_meta = known[record_id]
             if old_meta != hub_meta and not (old_meta is None and change.hub == _NO_HUB_META):
                 conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (hub_meta, record_id))
             if change.version <= version:
                 continue  # already held: typically our own mutation coming back
-            rec = _load(conn, record_id)
+            rec = load_record(conn, record_id)
             assert rec is not None
-            self._advance(conn, rec, dict(change.fields), change.version, rec.server_body)
+            self._advance(conn, outbox, rec, dict(change.fields), change.version, rec.server_body)
             known[record_id] = (change.version, hub_meta)
-            touched.append(change)
+            touched.append((record_id, change))
         if fresh:
             _insert_fresh(conn, fresh, now)
-        if self._on_pulled is not None and touched:
-            self._on_pulled(conn, touched, {str(r[0]) for r in fresh})
+        if touched:
+            self._on_pulled(conn, touched, {r[0] for r in fresh})
 
     def _advance(
         self,
         conn: Any,
+        outbox: Outbox,
         rec: _Rec,
         theirs: dict[str, JsonValue],
         version: int,
@@ -285,11 +290,11 @@ class Replica:
         """The hub's state of ``rec`` is now (theirs, version): merge the pending edits onto it (module docstring)."""
         if version < rec.server_version:  # an old answer replayed: we already know something newer
             theirs, version = rec.server_body, rec.server_version
-        rows = _rows(conn, rec.id)
+        rows = outbox.rows(rec.id)
         mine: dict[str, JsonValue] = {}
         for row in rows:
             mine.update(row.fields)
-        if rec.type in {t.value for t in APPEND_ONLY_TYPES}:
+        if rec.type in _APPEND_ONLY:
             apply = {k: v for k, v in mine.items() if theirs.get(k) != v}
             found: dict[str, FieldConflict] = {}
         else:
@@ -303,23 +308,21 @@ class Replica:
             if theirs.get(c.field) != my_value:
                 found[c.field] = c.model_copy(update={"mine": my_value})
                 apply.pop(c.field, None)
-        open_conflict = _open_conflict(conn, rec.id)
+        open_conflict = outbox.open_conflict(rec.id)
         if found:
-            open_conflict = _upsert_conflict(conn, rec.id, version, found, mutation_id or _first_id(rows))
+            open_conflict = outbox.upsert_conflict(rec.id, version, found, mutation_id or _first_id(rows))
         owned = {c.field: c for c in open_conflict.fields} if open_conflict else {}
-        rejected = _has_open(conn, "rejections", rec.id)
+        state = "held" if (owned or outbox.has_open_rejection(rec.id)) else "queued"
+        empty: list[str] = []
         for row in rows:
             if row.attempts > 0:
                 continue  # payload frozen: the hub will merge it itself
             keep = {k: v for k, v in row.fields.items() if k in apply and k not in owned}
-            if not keep:
-                conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
-                continue
-            state = "held" if (owned or rejected) else "queued"
-            conn.execute(
-                "UPDATE outbox SET fields = ?, base_version = ?, state = ? WHERE mutation_id = ?",
-                (_dumps(keep), version, state, row.mutation_id),
-            )
+            if keep:
+                outbox.rewrite(row.mutation_id, keep, version, state)
+            else:
+                empty.append(row.mutation_id)  # everything it carried is now the hub's, or the conflict's
+        outbox.complete(empty)
         # a field under conflict shows the latest local value: an edit made since the clash, else what the body had
         held_back = {f: mine.get(f, rec.body.get(f, c.mine)) for f, c in owned.items()}
         body = {**theirs, **apply, **held_back}
@@ -327,7 +330,7 @@ class Replica:
             "UPDATE records SET body = ?, server_body = ?, server_version = ?, updated_at = ? WHERE id = ?",
             (_dumps(body), _dumps(theirs), version, _now(), rec.id),
         )
-        _set_state(conn, rec.id)
+        outbox.settle(rec.id)
 
     # -- the user's side (sync._resolve) ------------------------------------------------------------------------
 
@@ -351,30 +354,32 @@ class Replica:
 
     def counts(self) -> Counts:
         with self._vault.transaction() as conn:
-            pending = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-            conflicts = conn.execute("SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL").fetchone()[0]
-            rejected = conn.execute("SELECT COUNT(*) FROM rejections WHERE resolved_at IS NULL").fetchone()[0]
-        return Counts(int(pending), int(conflicts), int(rejected))
+            return Counts(*Outbox(conn).counts())
 
     def queued_count(self) -> int:
         with self._vault.transaction() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'queued'").fetchone()[0])
+            return Outbox(conn).queued_count()
 
     def record_sync(self, record_id: str) -> RecordSync | None:
         with self._vault.transaction() as conn:
             row = conn.execute("SELECT state FROM records WHERE id = ?", (record_id,)).fetchone()
             if row is None:
                 return None
-            receipt = conn.execute(
-                "SELECT hub_reference, received_at, content_hash FROM receipts WHERE record_id = ?", (record_id,)
-            ).fetchone()
+            receipt = Outbox(conn).receipt(record_id)
         state = {"synced": "sent", "conflict": "conflict", "rejected": "rejected"}.get(str(row[0]), "pending")
-        found = (
-            Receipt(hub_reference=receipt[0], received_at=datetime.fromisoformat(receipt[1]), content_hash=receipt[2])
-            if receipt
-            else None
-        )
-        return RecordSync(state=state, receipt=found)  # type: ignore[arg-type]
+        return RecordSync(state=state, receipt=receipt)  # type: ignore[arg-type]
+
+
+def index_and_audit(conn: Any, changes: list[tuple[str, Change]], new_ids: set[str]) -> None:
+    """What a pulled page does besides being stored: every record searchable at once; one audit entry per page
+    (receiving is not a user's action on a record; views, changes and shares are audited one by one by the
+    repository). ``changes``: (record id, change) for each record the page changed."""
+    fresh = [(rid, c.record_type.value, c.fields) for rid, c in changes if rid in new_ids]
+    _search.index_new_records(conn, fresh)
+    for rid, change in changes:
+        if rid not in new_ids:
+            _search.index_record(conn, rid, change.record_type.value, change.fields)
+    _audit.append_audit(conn, "receive", None, f"{len(changes)} records from the hub")
 
 
 __all__ = [
@@ -389,4 +394,5 @@ __all__ = [
     "RejectionView",
     "Replica",
     "VaultPort",
+    "index_and_audit",
 ]

@@ -1,8 +1,9 @@
 """The app's local record store over an unlocked vault: records, outbox, drafts, attachments, receipts, search, audit.
 
-Every local write commits with its outbox row, its search index entry and its audit entry in one transaction
-(guarantee 2 of the sync design). Record types are either mutable (case, person: field by field) or append-only
-(everything else: created once; a correction is a new note with ``addendum_to``).
+Every local write commits with its outbox row (through ``_outbox.Outbox``, the outbox's one writer), its search
+index entry and its audit entry in one transaction (guarantee 2 of the sync design). Record types are either mutable
+(case, person: field by field) or append-only (everything else: created once; a correction is a new note with
+``addendum_to``).
 
 Saving an existing mutable record computes the fields that really changed. Those are merged into the record's newest
 outbox row while that row has never been sent (``queued``, 0 attempts), so an offline afternoon of edits goes out as
@@ -24,6 +25,7 @@ import uuid6
 
 from sync import _audit, _search
 from sync._errors import AppendOnlyRecord, RecordError
+from sync._outbox import Outbox
 from sync._sqlcipher import DbConnection
 from sync._vault import Vault
 from sync.protocol import (
@@ -56,8 +58,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one for all: see _audit
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,41 +216,15 @@ class Repository:
             "UPDATE records SET body = ?, state = ?, updated_at = ? WHERE id = ?",
             (_dumps(body), state, now, str(existing.id)),
         )
-        last = conn.execute(
-            "SELECT seq, fields, state, attempts FROM outbox WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
-            (str(existing.id),),
-        ).fetchone()
-        if last is not None and last["state"] == "queued" and int(last["attempts"]) == 0:
-            # Never sent: its payload may still change.
-            merged = {**json.loads(last["fields"]), **changed}
-            conn.execute("UPDATE outbox SET fields = ? WHERE seq = ?", (_dumps(merged), last["seq"]))
-        else:
-            self._enqueue(
-                conn, existing.id, RecordType(existing.type), existing.case_id, existing.server_version,
-                _dumps(changed), now,
-            )  # fmt: skip
+        Outbox(conn).add_change(
+            str(existing.id), existing.type, str(existing.case_id), existing.server_version, changed
+        )
         _search.index_record(conn, existing.id, existing.type, body)
         _audit.append_audit(conn, "change", existing.id, ",".join(sorted(changed)))
         return LocalRecord(
             existing.id, existing.type, existing.case_id, body, existing.server_body, existing.server_version,
             state, existing.hub_meta, existing.created_at, now,
         )  # fmt: skip
-
-    @staticmethod
-    def _enqueue(
-        conn: DbConnection,
-        rid: UUID | str,
-        rtype: RecordType,
-        cid: UUID | str,
-        base_version: int,
-        fields: str,
-        now: str,
-    ) -> None:
-        conn.execute(
-            "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
-            "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?)",
-            (str(uuid6.uuid7()), str(rid), rtype.value, str(cid), base_version, fields, now),
-        )
 
     def get_record(self, record_id: UUID) -> LocalRecord | None:
         """One record, or None. Audited as a view."""
@@ -465,11 +444,7 @@ class _NewRecords:
             "created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
             self._records,
         )
-        conn.executemany(
-            "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
-            "attempts, created_at) VALUES (?, ?, ?, ?, 0, ?, 'queued', 0, ?)",
-            self._outbox,
-        )
+        Outbox(conn).add_many(self._outbox)
         _search.index_new_records(conn, self._searched)
         _audit.append_audits(conn, "create", [(r[0], r[1]) for r in self._records])
         self._records, self._outbox, self._searched = [], [], []

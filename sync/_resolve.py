@@ -7,7 +7,6 @@ choices come back as issues.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,23 +16,14 @@ from pydantic import JsonValue
 from sync._outbox import (
     _NO_CONFLICT,
     ConflictView,
+    Outbox,
     RejectionView,
     VaultPort,
-    _conflict_view,
     _dumps,
-    _has_open,
-    _insert_row,
-    _load,
-    _loads,
     _now,
-    _open_conflict,
-    _open_rejection,
-    _set_state,
-    _strip_fields,
+    load_record,
 )
-from sync.protocol import (
-    Issue,
-)
+from sync.protocol import Issue
 
 
 class Choice:
@@ -55,15 +45,9 @@ def list_conflicts(vault: VaultPort, record_id: str | None = None) -> list[Confl
     """Open conflicts as the user must see them: each field's ``mine`` is the latest local value (they may have
     edited it since) and ``theirs`` the hub's latest (it may have moved on since the clash was found)."""
     with vault.transaction() as conn:
-        sql = "SELECT id, record_id, server_version, fields FROM conflicts WHERE resolved_at IS NULL"
-        params: tuple[Any, ...] = ()
-        if record_id is not None:
-            sql += " AND record_id = ?"
-            params = (record_id,)
-        views = [_conflict_view(r) for r in conn.execute(sql + " ORDER BY id", params).fetchall()]
         out: list[ConflictView] = []
-        for view in views:
-            rec = _load(conn, view.record_id)
+        for view in Outbox(conn).conflicts(record_id):
+            rec = load_record(conn, view.record_id)
             body = rec.body if rec else {}
             hub = rec.server_body if rec else {}
             fields = tuple(
@@ -78,19 +62,16 @@ def resolve_conflict(vault: VaultPort, conflict_id: int, choices: Mapping[str, A
     """Apply the user's per-field choices as a new mutation on the current version. Returns issues, never raises
     for bad input: an unknown or resolved conflict, or a field left without a choice."""
     with vault.transaction() as conn:
-        raw = conn.execute(
-            "SELECT id, record_id, server_version, fields FROM conflicts WHERE id = ? AND resolved_at IS NULL",
-            (conflict_id,),
-        ).fetchone()
-        if raw is None:
+        outbox = Outbox(conn)
+        view = outbox.conflict(conflict_id)
+        if view is None:
             return [Issue(path="conflict", code="not_found", message="This conflict is already resolved.")]
-        view = _conflict_view(raw)
         missing = [c.field for c in view.fields if c.field not in choices]
         if missing:
             return [
                 Issue(path=f, code="choice_missing", message="Choose mine, theirs or an edited value.") for f in missing
             ]
-        rec = _load(conn, view.record_id)
+        rec = load_record(conn, view.record_id)
         if rec is None:
             return [Issue(path="record", code="not_found", message="The record no longer exists.")]
         values: dict[str, JsonValue] = {}
@@ -104,70 +85,49 @@ def resolve_conflict(vault: VaultPort, conflict_id: int, choices: Mapping[str, A
                 values[c.field] = rec.server_body.get(c.field)
             else:
                 values[c.field] = choice
-        conn.execute("UPDATE conflicts SET resolved_at = ? WHERE id = ?", (_now(), conflict_id))
-        _strip_fields(conn, rec.id, set(values))  # the decision travels alone, in the new row
+        outbox.close_conflict(conflict_id)
+        outbox.strip_fields(rec.id, set(values))  # the decision travels alone, in the new row
         changed = {f: v for f, v in values.items() if rec.server_body.get(f) != v}
-        rejected = _has_open(conn, "rejections", rec.id)
+        rejected = outbox.has_open_rejection(rec.id)
         if not rejected:
-            conn.execute(
-                "UPDATE outbox SET state = 'queued' WHERE record_id = ? AND state = 'held' AND attempts = 0",
-                (rec.id,),
-            )
+            outbox.release(rec.id)
         if changed:
-            _insert_row(conn, rec, changed, rec.server_version, "held" if rejected else "queued")
+            outbox.add(rec.id, rec.type, rec.case_id, rec.server_version, changed, "held" if rejected else "queued")
         body = {**rec.body, **values}
         conn.execute("UPDATE records SET body = ?, updated_at = ? WHERE id = ?", (_dumps(body), _now(), rec.id))
-        _set_state(conn, rec.id)
+        outbox.settle(rec.id)
     return []
 
 
 def list_rejections(vault: VaultPort, record_id: str | None = None) -> list[RejectionView]:
     with vault.transaction() as conn:
-        sql = (
-            "SELECT r.id, r.record_id, r.mutation_id, r.outcome, r.issues, o.fields FROM rejections r "
-            "LEFT JOIN outbox o ON o.mutation_id = r.mutation_id WHERE r.resolved_at IS NULL"
-        )
-        params: tuple[Any, ...] = ()
-        if record_id is not None:
-            sql += " AND r.record_id = ?"
-            params = (record_id,)
-        rows = conn.execute(sql + " ORDER BY r.id", params).fetchall()
-    return [
-        RejectionView(
-            id=int(r[0]),
-            record_id=str(r[1]),
-            mutation_id=str(r[2]),
-            outcome=str(r[3]),
-            issues=tuple(Issue.model_validate(i) for i in json.loads(r[4])),
-            fields=_loads(r[5]),
-        )
-        for r in rows
-    ]
+        return Outbox(conn).rejections(record_id)
 
 
 def fix_rejection(vault: VaultPort, rejection_id: int, corrections: Mapping[str, JsonValue]) -> list[Issue]:
     """Send the rejected edit again with the user's corrections, as a new mutation (the later held edits of the
     record are folded into it, since they were made on top of it)."""
     with vault.transaction() as conn:
-        found = _open_rejection(conn, rejection_id)
+        outbox = Outbox(conn)
+        found = outbox.open_rejection(rejection_id)
         if found is None:
             return [Issue(path="rejection", code="not_found", message="This item is already dealt with.")]
         rec, held = found
-        owned = {c.field for c in (_open_conflict(conn, rec.id) or _NO_CONFLICT).fields}
+        owned = {c.field for c in (outbox.open_conflict(rec.id) or _NO_CONFLICT).fields}
         fields: dict[str, JsonValue] = {}
         for row in held:
             fields.update(row.fields)
-            conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (row.mutation_id,))
+        outbox.complete(row.mutation_id for row in held)  # superseded by the new row below
         fields.update(corrections)
         fields = {k: v for k, v in fields.items() if k not in owned}
-        conn.execute("UPDATE rejections SET resolved_at = ? WHERE id = ?", (_now(), rejection_id))
-        still_rejected = _has_open(conn, "rejections", rec.id)
+        outbox.close_rejection(rejection_id)
+        still_rejected = outbox.has_open_rejection(rec.id)
         if fields:
             state = "held" if still_rejected or owned else "queued"
-            _insert_row(conn, rec, fields, rec.server_version, state)
+            outbox.add(rec.id, rec.type, rec.case_id, rec.server_version, fields, state)
         body = {**rec.body, **dict(corrections)}
         conn.execute("UPDATE records SET body = ?, updated_at = ? WHERE id = ?", (_dumps(body), _now(), rec.id))
-        _set_state(conn, rec.id)
+        outbox.settle(rec.id)
     return []
 
 
@@ -175,28 +135,25 @@ def discard_rejection(vault: VaultPort, rejection_id: int) -> list[Issue]:
     """Drop the rejected edit. A rejected create takes the whole local record with it (the hub never had it);
     otherwise the later held edits of the record are released."""
     with vault.transaction() as conn:
-        found = _open_rejection(conn, rejection_id)
+        outbox = Outbox(conn)
+        found = outbox.open_rejection(rejection_id)
         if found is None:
             return [Issue(path="rejection", code="not_found", message="This item is already dealt with.")]
         rec, held = found
-        conn.execute("UPDATE rejections SET resolved_at = ? WHERE id = ?", (_now(), rejection_id))
+        outbox.close_rejection(rejection_id)
         if rec.server_version == 0:
-            conn.execute("DELETE FROM outbox WHERE record_id = ?", (rec.id,))
+            outbox.discard_record(rec.id)
             conn.execute("DELETE FROM records WHERE id = ?", (rec.id,))
-            conn.execute("UPDATE rejections SET resolved_at = ? WHERE record_id = ?", (_now(), rec.id))
             return []
-        conn.execute("DELETE FROM outbox WHERE mutation_id = ?", (held[0].mutation_id,))
+        outbox.complete([held[0].mutation_id])
         pending: dict[str, JsonValue] = {}
         for row in held[1:]:
             pending.update(row.fields)
-        if not _has_open(conn, "rejections", rec.id) and _open_conflict(conn, rec.id) is None:
-            conn.execute(
-                "UPDATE outbox SET state = 'queued', base_version = ? WHERE record_id = ? AND attempts = 0",
-                (rec.server_version, rec.id),
-            )
+        if not outbox.has_open_rejection(rec.id) and outbox.open_conflict(rec.id) is None:
+            outbox.release(rec.id, rec.server_version)
         body = {**rec.server_body, **pending}
         conn.execute("UPDATE records SET body = ?, updated_at = ? WHERE id = ?", (_dumps(body), _now(), rec.id))
-        _set_state(conn, rec.id)
+        outbox.settle(rec.id)
     return []
 
 

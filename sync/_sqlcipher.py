@@ -4,14 +4,18 @@ It opens a configured, keyed connection (the PRAGMAs of ../shared/guide/security
 file's shape before any key is tried, and names the DB-API shapes (``DbConnection``, ``DbCursor``) that every other
 module uses, so nothing else ever imports ``sqlcipher3``. ``Vault`` (``_vault``) owns the key and the life cycle.
 
-Memory: with ``cipher_memory_security`` ON, SQLCipher locks (``mlock``) every block SQLite takes from the heap and
-wipes and unlocks it when freed: two system calls per allocation. SQLite serves small, short-lived allocations
-(cursors, bound values, parse trees) from a per-connection *lookaside* pool instead of the heap, but the default pool
-(about 30 slots of 1,200 bytes) is soon held by the statement cache, after which every cursor opened by every
-statement costs a lock and an unlock. ``_widen_lookaside`` gives each connection 500 slots (600 KB, taken from the
-heap once per connection, so itself locked and wiped on close): on the vault benchmark that cut SQLCipher's extra cost
-on writes by about two thirds. What still reaches the heap is mostly FTS5's pending-terms hash (one block per new
-term per transaction), which no setting reaches.
+Memory (docs/threat-model.md): SQLCipher always keeps its own key material (the database key, the HMAC key, the
+salts, the page buffer it encrypts and decrypts in) in a private heap that it locks (``mlock``) when it starts,
+zeroes on each allocation and overwrites with random bytes when a block is freed; the keys are also XOR-masked
+between uses. ``cipher_memory_security`` (off by default, as in SQLCipher since 4.5.0) widens that to EVERY block
+SQLite takes from the heap (page cache, rows, statements): locked when taken, wiped and unlocked when freed, two
+system calls per allocation. It is process-wide and one-way: once on, it stays on until the process ends.
+
+SQLite serves small, short-lived allocations (cursors, bound values, parse trees) from a per-connection *lookaside*
+pool instead of the heap, but the default pool (about 30 slots of 1,200 bytes) is soon held by the statement cache.
+``_widen_lookaside`` gives each connection 500 slots (600 KB, taken from the heap once per connection): fewer calls
+to the allocator either way, and with memory security on it cut SQLCipher's extra cost on writes by about two
+thirds. What still reaches the heap is mostly FTS5's pending-terms hash (one block per new term per transaction).
 """
 
 from __future__ import annotations
@@ -102,7 +106,8 @@ def connect(db_path: Path, key: bytearray, *, memory_security: bool) -> Connecti
         version = conn.execute("PRAGMA cipher_version").fetchone()
         if version is None or not version[0]:
             raise VaultInsecure()
-        conn.execute(f"PRAGMA cipher_memory_security = {'ON' if memory_security else 'OFF'}")
+        if memory_security:  # there is no turning it off: OFF is a no-op once any connection set it ON
+            conn.execute("PRAGMA cipher_memory_security = ON").fetchall()
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except dbapi2.DatabaseError as exc:

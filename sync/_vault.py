@@ -85,9 +85,11 @@ class VaultSettings:
     free_failures: int = 3
     unlock_delay_base_s: float = 1.0
     unlock_delay_cap_s: float = 300.0
-    # SQLCipher wipes (and locks) every allocation it frees. Costs about 5x on FTS-heavy writes (see bench.vault);
-    # process-wide once any connection turns it on.
-    memory_security: bool = True
+    # PRAGMA cipher_memory_security: SQLCipher locks and wipes EVERY SQLite allocation, not only its own key
+    # material (which it always keeps in a locked, wiped private heap). Off by default, as in SQLCipher since 4.5.0:
+    # it costs about 1.5x on every write (bench.vault) while the same values live unwiped in Python objects anyway.
+    # A deployment may turn it on; it is then process-wide and stays on (docs/threat-model.md).
+    memory_security: bool = False
 
     @classmethod
     def for_tests(cls, **overrides: Any) -> VaultSettings:
@@ -181,7 +183,28 @@ class Vault:
         kek = derive_kek(passphrase, salt, settings.kdf)
         key = new_key()
         header = Header(device_id=device_id, state="active", salt=salt, kdf=settings.kdf, key=None)
-        header = replace(header, key=wrap_key(kek, key, device_id))
+        try:
+            wrapped = replace(header, key=wrap_key(kek, key, device_id))
+            vault = cls._make(data_dir, wrapped, settings, clock, key, device_label)
+        except BaseException:
+            wipe(kek)
+            wipe(key)
+            raise
+        vault._kek = kek
+        return vault
+
+    @classmethod
+    def _make(
+        cls,
+        data_dir: Path,
+        header: Header,
+        settings: VaultSettings,
+        clock: Callable[[], float],
+        key: bytearray,
+        device_label: str,
+    ) -> Vault:
+        """The new vault's files, database first; returns it unlocked (without its KEK, which ``create`` holds)."""
+        header_path, db_path, device_id = data_dir / HEADER_NAME, data_dir / DB_NAME, header.device_id
         vault = cls(data_dir, header, settings, clock)
         # Database first, header last: a header always points at a database that exists. Made 0600 before SQLite
         # opens it: SQLite gives the -wal, -shm and journal files the database file's mode.
@@ -202,7 +225,7 @@ class Vault:
             _remove_db_files(db_path)  # ours, made a moment ago: do not leave a database without its header
             raise
         write_lockout(data_dir / LOCKOUT_NAME, LockoutState())
-        vault._db, vault._key, vault._kek = GuardedConnection(conn, vault._mutex), key, kek
+        vault._db, vault._key = GuardedConnection(conn, vault._mutex), key
         vault.touch()
         return vault
 
@@ -288,7 +311,8 @@ class Vault:
                     close_quietly(conn)
                 raise
             self._db, self._key, self._kek = GuardedConnection(conn, self._mutex), key, kek
-            if self._header.kdf != self._settings.kdf:
+            # Only ever upward: a vault made at a higher cost (an older default) keeps it.
+            if self._header.kdf != self._settings.kdf and self._settings.kdf.covers(self._header.kdf):
                 with contextlib.suppress(OSError):  # the old wrap still works; try again at the next unlock
                     self._rewrap(passphrase)
             self.touch()
@@ -386,9 +410,10 @@ class Vault:
             assert header.key is not None  # an unlocked vault's header holds its key
             check_key = unwrap_key(old_kek, header.key, header.device_id, header.format)
             wipe(old_kek)
-            if check_key is None or not hmac.compare_digest(check_key, key):
-                raise WrongPassphrase(tries_left=self.tries_left, delay_s=0.0)
+            same = check_key is not None and hmac.compare_digest(check_key, key)
             wipe(check_key)
+            if not same:
+                raise WrongPassphrase(tries_left=self.tries_left, delay_s=0.0)
             check = check_passphrase(
                 new, min_score=self._settings.min_passphrase_score, min_length=self._settings.min_passphrase_length
             )

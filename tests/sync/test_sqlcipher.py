@@ -1,4 +1,4 @@
-"""The SQLCipher door: a wider lookaside pool, memory security still on, file shape checks."""
+"""The SQLCipher door: a wider lookaside pool, file shape checks."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ import pytest
 
 from sync import _sqlcipher
 from sync._errors import VaultCorrupt
-from sync._vault import Vault, VaultSettings
-
-PASS = "correct horse battery staple"
 
 
 def test_the_wider_lookaside_pool_took_effect_on_this_build() -> None:
     # Linux wheels of sqlcipher3 export SQLite's C API; if a new build hid it, the write cost would triple silently.
     assert _sqlcipher.LOOKASIDE_WIDENED is True
-
-
-def test_memory_security_stays_on_with_the_wider_pool(tmp_path: Path) -> None:
-    vault = Vault.create(tmp_path / "v", PASS, settings=VaultSettings.for_tests())
-    with vault.read() as conn:
-        assert conn.execute("PRAGMA cipher_memory_security").fetchone()[0] == "1"
-    vault.lock()
 
 
 def test_a_key_that_is_not_32_bytes_never_reaches_sql() -> None:
