@@ -25,7 +25,7 @@ from hub import _access, _audit, _store
 from hub._auth import Principal, when
 from hub._db import Database
 from hub._settings import Settings
-from hub._tables import conflicts, mutations, record_versions, records
+from hub._tables import conflicts, devices, mutations, record_versions, records
 from hub._validation import errors, validate
 from sync.merge import merge_fields
 from sync.protocol import (
@@ -45,8 +45,12 @@ from sync.protocol import (
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
 REFERRAL_RECEIVED: Final = "received"
 
-_STORED: Final = sa.select(mutations.c.mutation_id, mutations.c.payload_hash, mutations.c.result).where(
-    mutations.c.mutation_id.in_(sa.bindparam("ids", expanding=True))
+# A stored answer is the sender's: it may hold a whole record the user could see then. The user behind the device
+# that first sent the mutation comes with it (a re-enrolled device is a new device of the same user).
+_STORED: Final = (
+    sa.select(mutations.c.mutation_id, mutations.c.payload_hash, mutations.c.result, devices.c.user_id)
+    .join(devices, devices.c.device_id == mutations.c.device_id)
+    .where(mutations.c.mutation_id.in_(sa.bindparam("ids", expanding=True)))
 )
 _LOCK: Final = (
     sa.select(records)
@@ -100,7 +104,7 @@ class _Batch:
 
     def __init__(self, conn: Connection, now: float, who: Principal) -> None:
         self.conn, self.now, self.who = conn, now, who
-        self.stored: dict[str, tuple[str, str]] = {}  # mutation id -> (payload hash, result json)
+        self.stored: dict[str, tuple[str, str, str]] = {}  # mutation id -> (payload hash, result json, sender)
         self.rows: dict[str, dict[str, Any]] = {}  # record id -> current row (locked)
         self.cases: dict[str, str] = {}  # case id -> "held" | "claimable" (nobody's yet) | "no"
         self.pending = _store.PendingWrites()
@@ -109,7 +113,7 @@ class _Batch:
     def run(self, batch: list[Mutation]) -> list[MutationResult]:
         ids = sorted({str(m.mutation_id) for m in batch})
         for row in self.conn.execute(_STORED, {"ids": ids}):
-            self.stored[row.mutation_id] = (row.payload_hash, row.result)
+            self.stored[row.mutation_id] = (row.payload_hash, row.result, row.user_id)
         record_ids = sorted({str(m.record_id) for m in batch})
         for locked in self.conn.execute(_LOCK, {"ids": record_ids}).mappings():
             self.rows[locked["record_id"]] = dict(locked)
@@ -135,7 +139,10 @@ class _Batch:
         mutation_id = str(m.mutation_id)
         digest = payload_hash(m)
         if mutation_id in self.stored:
-            stored_hash, result_json = self.stored[mutation_id]
+            stored_hash, result_json, sender = self.stored[mutation_id]
+            if sender != self.who.user_id:
+                # Someone else's mutation id: the same refusal whatever its payload, so it tells nothing about it.
+                return _rejected(m, "mutation_reused", "this mutation id was already used")
             if stored_hash == digest:
                 return MutationResult.model_validate_json(result_json)
             return _rejected(m, "mutation_reused", "this mutation id was already used with a different payload")
@@ -151,7 +158,7 @@ class _Batch:
                 "created_at": self.now,
             }
         )
-        self.stored[mutation_id] = (digest, result_json)
+        self.stored[mutation_id] = (digest, result_json, self.who.user_id)
         return result
 
     # -- deciding -------------------------------------------------------------------------------------------------
