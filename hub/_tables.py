@@ -156,15 +156,27 @@ case_access: Final = sa.Table(
     sa.Index("case_access_by_user", "user_id", "case_id"),
 )
 
-attachments: Final = sa.Table(
-    "attachments",
+# Attachments: the content is shared by SHA-256 (``attachment_chunks``, written only once verified), while ownership
+# and access belong to each case that names it (``attachment_links``, one row per sha256 and case). Every case's
+# upload proves possession on its own: its chunks wait in ``attachment_parts`` until the whole matches the hash.
+attachment_links: Final = sa.Table(
+    "attachment_links",
     metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("case_id", _ID, primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("case_id", _ID),
     sa.Column("created_by", _ID, nullable=False),
     sa.Column("complete", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+attachment_parts: Final = sa.Table(
+    "attachment_parts",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 attachment_chunks: Final = sa.Table(
@@ -187,6 +199,16 @@ audit: Final = sa.Table(
     sa.Column("outcome", sa.String(40), nullable=False),
     sa.Column("detail", sa.Text),  # JSON
     sa.Index("audit_by_at", "at"),
+)
+
+# Secrets the hub itself keeps (shared by every hub process on the database): "refresh_hmac" derives the pair a
+# refresh token is exchanged for, so a retry after a lost answer gets the same pair (hub._auth).
+hub_keys: Final = sa.Table(
+    "hub_keys",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
 )
 
 schema_version: Final = sa.Table(

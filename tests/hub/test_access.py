@@ -200,7 +200,8 @@ def test_attachment_of_one_case_is_hidden_from_others(world: dict[str, Any]) -> 
         assert response.status_code == 200
     for outsider in ("hv2", "nurse1", "gp2"):
         dev = d[outsider]
-        assert dev.client.get(f"/v1/attachments/{sha}", headers=dev.headers).status_code == 404
+        status = dev.client.get(f"/v1/attachments/{sha}", headers=dev.headers)
+        assert status.json() == {"sha256": sha, "size": None, "chunks_received": [], "complete": False}  # as if unseen
         assert dev.client.get(f"/v1/attachments/{sha}/content", headers=dev.headers).status_code == 404
     staff = d["staff1"]
     assert staff.client.get(f"/v1/attachments/{sha}/content", headers=staff.headers).content == data
