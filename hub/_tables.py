@@ -211,9 +211,3 @@ hub_keys: Final = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
-schema_version: Final = sa.Table(
-    "hub_schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("applied_at", sa.Float, nullable=False),
-)
