@@ -210,4 +210,3 @@ hub_keys: Final = sa.Table(
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
-
