@@ -47,6 +47,7 @@ class Principal:
     device_id: str
     display_name: str
     last_seen_at: float | None = None
+    registration: str | None = None  # professional registration on file (GMC number, NMC PIN)
 
     @property
     def is_staff(self) -> bool:
@@ -374,4 +375,5 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         device_id=row.device_id,
         display_name=row.display_name,
         last_seen_at=row.last_seen_at,
+        registration=row.registration,
     )

@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection
 
 from hub import _access, _audit, _store
 from hub._auth import Principal, when
+from hub._authorship import attest, claim_issues
 from hub._db import Database
+from hub._pull import author_of
 from hub._settings import Settings
 from hub._tables import conflicts, devices, mutations, record_versions, records
 from hub._validation import errors, validate
@@ -199,8 +201,11 @@ class _Batch:
                 return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
             extra["practice_ods"] = ods
         issues = validate(m.record_type.value, fields, partial=False)
-        if errors(issues):
-            return _answer(m, Outcome.REJECTED, issues=issues)
+        claims = claim_issues(m.record_type, fields, who)  # names in the body must be the writer's own
+        if errors(issues) or claims:
+            return _answer(m, Outcome.REJECTED, issues=[*issues, *claims])
+        author = attest(who)
+        extra["author"] = author.model_dump_json()
         receipt = None
         if m.record_type == RecordType.REFERRAL:
             extra["status"] = REFERRAL_RECEIVED
@@ -229,7 +234,7 @@ class _Batch:
             version = _store.version_row(row["record_id"], 1, row["fields"], str(m.mutation_id), who.user_id, self.now)
         self.pending.insert(row, version)
         self.rows[str(m.record_id)] = row
-        return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt)
+        return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt, author=author)
 
     def _check_response(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:
         try:
@@ -259,9 +264,11 @@ class _Batch:
         if m.base_version > version:
             return _rejected(m, "bad_base_version", f"base_version {m.base_version} is ahead of the hub's {version}")
         issues = validate(m.record_type.value, m.fields, partial=True)
-        if errors(issues):
-            return _answer(m, Outcome.REJECTED, issues=issues)
         theirs = _store.loads_fields(row["fields"])
+        claims = claim_issues(m.record_type, m.fields, self.who, stored=theirs)  # who wrote it never changes
+        if errors(issues) or claims:
+            return _answer(m, Outcome.REJECTED, issues=[*issues, *claims])
+        author = author_of(row)
         if m.base_version == version:
             outcome, apply = Outcome.APPLIED, {k: v for k, v in m.fields.items() if theirs.get(k) != v}
         else:
@@ -271,11 +278,13 @@ class _Batch:
             merge = merge_fields(_store.loads_fields(base_text), m.fields, theirs)
             if not merge.clean:
                 self._record_conflict(m, version, merge.conflicts)
-                return _answer(m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts))
+                return _answer(
+                    m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts), author=author
+                )
             outcome, apply = Outcome.MERGED, dict(merge.apply)
         shown = theirs if outcome == Outcome.MERGED else None
         if not apply:  # nothing left to change: no new version, nothing for others to pull
-            return _answer(m, outcome, version=version, fields=shown, issues=issues)
+            return _answer(m, outcome, version=version, fields=shown, issues=issues, author=author)
         merged = {**theirs, **apply}
         text = _store.dumps(merged)
         self.pending.update(
@@ -284,7 +293,7 @@ class _Batch:
         )
         row.update(version=version + 1, fields=text, updated_at=self.now)
         shown = merged if outcome == Outcome.MERGED else None
-        return _answer(m, outcome, version=version + 1, fields=shown, issues=issues)
+        return _answer(m, outcome, version=version + 1, fields=shown, issues=issues, author=author)
 
     def _record_conflict(self, m: Mutation, version: int, found: tuple[FieldConflict, ...]) -> None:
         self.conn.execute(

@@ -26,6 +26,7 @@ users: Final = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("organisation", sa.String(200), nullable=False),
     sa.Column("ods_code", sa.String(6)),
+    sa.Column("registration", sa.String(20)),  # GMC number, NMC PIN: checked against what a user's records claim
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
@@ -102,6 +103,7 @@ records: Final = sa.Table(
     sa.Column("receipt_ref", sa.String(40), unique=True),
     sa.Column("receipt_at", sa.Float),
     sa.Column("receipt_hash", sa.String(64)),
+    sa.Column("author", sa.Text),  # JSON sync.protocol.Author: who wrote it, attested by the hub (hub._authorship)
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),

@@ -111,7 +111,7 @@ def test_who_may_write_what(hub: Hub, world: dict[str, Any], role: str) -> None:
     attempts = {
         "own_new_case": new_case(),
         "note_on_case1": mutation("note", {"text": "x"}, case_id=case1),
-        "info_request": mutation("info_request", info_request_fields(), case_id=case1),
+        "info_request": mutation("info_request", {**info_request_fields(), "requested_by": device}, case_id=case1),
         "edit_case2": mutation("case", {"school": "x"}, record_id=world["case2"]["record_id"], base=1),
     }
     outcomes = {name: r["outcome"] for name, r in zip(attempts, dev.push(*attempts.values()), strict=True)}
