@@ -22,6 +22,7 @@ APP_NAME = "mash-field"
 ENV_DATA = "MASH_FIELDAPP_DATA"
 ENV_FAST_KDF = "MASH_FIELDAPP_TEST_FAST_KDF"
 ENV_IDLE = "MASH_FIELDAPP_TEST_IDLE_S"
+ENV_CA = "MASH_CA_BUNDLE"
 DEFAULT_IDLE_S = 300.0
 
 
@@ -32,10 +33,13 @@ class AppConfig:
     data_dir: Path
     hub_url: str | None = None
     web: bool = False
-    host: str = "127.0.0.1"
-    port: int = 0
+    port: int = 0  # the browser's port on 127.0.0.1 (the only address the app ever listens on); 0: any free port
+    open_browser: bool = True  # web mode: hand the link to the user's browser (when there is a screen)
     fast_kdf: bool = False
     idle_timeout_s: float | None = None  # None: the vault's own setting (5 minutes unless the user changed it)
+    #: A PEM file of the CAs to trust for the hub instead of the operating system's store (--ca-bundle or
+    #: MASH_CA_BUNDLE); None: the system store, where a council's IT team installs its internal CA.
+    ca_bundle: str | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help=f"where the encrypted vault lives (else ${ENV_DATA}, else per user)")
     p.add_argument("--hub-url", help="hub address to prefill on the enrolment screen")
     p.add_argument("--web", action="store_true", help="serve the app to a browser instead of a desktop window")
-    p.add_argument("--host", default="127.0.0.1", help="web mode: address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="web mode: port (default: any free port)")
+    p.add_argument("--port", type=int, default=0, help="web mode: port on 127.0.0.1 (default: any free port)")
+    p.add_argument("--no-browser", action="store_true", help="web mode: only print the link, open no browser")
+    p.add_argument("--ca-bundle", help=f"PEM file of CAs to trust for the hub (else ${ENV_CA}, else the system's)")
     return p
 
 
@@ -69,8 +74,9 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         data_dir=data_dir.expanduser().resolve(),
         hub_url=args.hub_url,
         web=bool(args.web),
-        host=str(args.host),
         port=int(args.port),
+        open_browser=not args.no_browser,
         fast_kdf=env.get(ENV_FAST_KDF) == "1",
         idle_timeout_s=idle,
+        ca_bundle=args.ca_bundle or env.get(ENV_CA) or None,
     )

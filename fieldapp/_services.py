@@ -1,7 +1,9 @@
 """The one place where the vault, the repository, the sync engine and the forms engine meet.
 
 One ``Services`` per app process (one device). Every browser session or window of the process shares it and
-subscribes to its events; screens get what they need from here and never build these objects themselves.
+subscribes to its events; screens get what they need from here and never build these objects themselves. Each
+session has its own lock (``UserSession``): it must give the passphrase itself before it sees the vault, even when
+another session has unlocked it, and it locks after its own idle time; the vault locks when no session is unlocked.
 
 Threads: Flet handlers run on the event loop or a worker thread; the idle watcher and the sync engine run on their
 own threads. Listeners are called on the publishing thread; views hop back to their page's loop themselves.
@@ -21,6 +23,7 @@ from uuid import UUID
 import httpx
 
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
+from fieldapp._session import UserSession
 from fieldapp.state.photo import MAX_PHOTO_BYTES, PhotoOutcome, PickedFile, check_photo, check_size, photo_value
 from sync._client import HubClient
 from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
@@ -32,11 +35,12 @@ from sync._errors import (
     VaultErased,
     VaultError,
     VaultInsecure,
+    VaultLocked,
     VaultTooNew,
     WeakPassphrase,
     WrongPassphrase,
 )
-from sync._errors_sync import HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
+from sync._errors_sync import HubNotTrusted, HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
 from sync._replica import Replica
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus
@@ -95,6 +99,7 @@ class Services:
         self._lock = threading.RLock()
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._sessions: list[UserSession] = []
 
     # -- events ---------------------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -114,6 +119,41 @@ class Services:
         for listener in listeners:
             listener(event, payload)
 
+    # -- sessions -------------------------------------------------------------------------------------------------
+    def open_session(self) -> UserSession:
+        """A new window or browser session: locked until it gives the passphrase itself."""
+        session = UserSession()
+        with self._lock:
+            self._sessions.append(session)
+        return session
+
+    def close_session(self, session: UserSession) -> None:
+        """The session is gone for good; the vault locks if no other session is unlocked."""
+        with self._lock:
+            if session in self._sessions:
+                self._sessions.remove(session)
+        if session.unlocked:
+            session.unlocked = False
+            self._lock_if_nobody_in()
+
+    def _admit(self, session: UserSession | None) -> None:
+        if session is not None:
+            session.unlocked = True
+            session.touch()
+
+    def _forget_sessions(self) -> None:
+        """The vault locked or went away: every session must unlock again."""
+        with self._lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.unlocked = False
+
+    def _lock_if_nobody_in(self) -> None:
+        with self._lock:
+            anyone = any(s.unlocked for s in self._sessions)
+        if not anyone and self.vault is not None and self.vault.is_unlocked:
+            self.lock()
+
     # -- vault ----------------------------------------------------------------------------------------------------
     def _open_vault(self) -> Vault | None:
         """The vault object (locked or not), opened lazily; None when no vault exists yet."""
@@ -121,7 +161,8 @@ class Services:
             self.vault = Vault.open(self.config.data_dir, settings=self.settings)
         return self.vault
 
-    def vault_status(self) -> VaultStatus:
+    def vault_status(self, session: UserSession | None = None) -> VaultStatus:
+        """The vault's state as ``session`` may see it: locked for a session that has not unlocked it itself."""
         try:
             vault = self._open_vault()
         except VaultError:
@@ -129,7 +170,7 @@ class Services:
         if vault is None:
             return VaultStatus.MISSING
         if vault.is_unlocked:
-            return VaultStatus.UNLOCKED
+            return VaultStatus.LOCKED if session is not None and not session.unlocked else VaultStatus.UNLOCKED
         if vault.is_erased:
             return VaultStatus.ERASED
         return VaultStatus.LOCKED
@@ -161,8 +202,8 @@ class Services:
         if seconds is not None and seconds > 0:
             self._idle_override = seconds
 
-    def create_vault(self, passphrase: str) -> str:
-        """Create and unlock the vault. Returns "" on success, else a message for the user."""
+    def create_vault(self, passphrase: str, session: UserSession | None = None) -> str:
+        """Create and unlock the vault (for ``session``). Returns "" on success, else a message for the user."""
         try:
             if self.vault is not None and self.vault.is_erased:
                 self.vault = None  # create() reuses the erased vault's folder
@@ -172,26 +213,48 @@ class Services:
             return f"{exc.message} {tips}".strip()
         except VaultError as exc:
             return str(exc)
+        self._admit(session)
         self._after_unlock()
         return ""
 
-    def unlock(self, passphrase: str) -> UnlockOutcome:
+    def unlock(self, passphrase: str, session: UserSession | None = None) -> UnlockOutcome:
+        """Unlock the vault for ``session``; when another session has it open already, check the passphrase (the
+        same tries and delays count) and let this session in too."""
         try:
             vault = self._open_vault()
             if vault is None:
                 return UnlockOutcome(False, "No vault has been set up on this device yet.")
+            if session is not None and not session.unlocked and self._confirm(vault, passphrase):
+                self._admit(session)
+                self.touch(session)
+                self.publish(Event.UNLOCKED, session)
+                return UnlockOutcome(True)
             vault.unlock(passphrase)
         except WrongPassphrase as exc:
             return UnlockOutcome(False, str(exc), exc.tries_left, exc.delay_s)
         except UnlockThrottled as exc:
             return UnlockOutcome(False, str(exc), None, exc.wait_s)
         except VaultErased as exc:
+            self._on_locking()  # erased under a session that had it open: its engine stops too
+            self._forget_sessions()
             self.publish(Event.ERASED)
             return UnlockOutcome(False, str(exc), 0, 0.0, erased=True)
         except (VaultCorrupt, VaultTooNew, VaultInsecure, VaultError) as exc:
             return UnlockOutcome(False, str(exc))
+        self._admit(session)
         self._after_unlock()
         return UnlockOutcome(True)
+
+    @staticmethod
+    def _confirm(vault: Vault, passphrase: str) -> bool:
+        """True when the vault was open already and the passphrase is right; False when it is not open (unlock it)."""
+        if not vault.is_unlocked:
+            return False
+        try:
+            vault.confirm_passphrase(passphrase)
+        except VaultLocked:  # it locked meanwhile: unlock it as usual
+            return False
+        return True
 
     def reset_erased(self) -> None:
         """After an erase the next screen is "set up": forget the old vault object."""
@@ -299,6 +362,11 @@ class Services:
                 f"for someone else yet. {who} must enrol it again (with a new code from the hub administrator) so "
                 "the work can be sent. The code you entered was not used: it still works for its own user."
             )
+        if isinstance(exc, HubNotTrusted):
+            return (
+                "This computer does not trust the hub's certificate. Ask your IT team to install the council's "
+                "certificate authority, or start the app with --ca-bundle and the authority's file."
+            )
         if isinstance(exc, HubUnreachable):
             return "The hub cannot be reached. Check the address and your connection, or enrol later."
         if isinstance(exc, HubRefused):
@@ -308,7 +376,8 @@ class Services:
         return f"Enrolment failed: {exc}"
 
     def _client(self, hub_url: str) -> HubClient:
-        return HubClient(hub_url, http=self._http_factory() if self._http_factory else None)
+        http = self._http_factory() if self._http_factory else None
+        return HubClient(hub_url, http=http, ca_bundle=self.config.ca_bundle)
 
     def _engine_settings(self) -> EngineSettings:
         if self.config.fast_kdf:  # tests: quick retries so a restarted hub is noticed at once
@@ -333,6 +402,7 @@ class Services:
         self.publish(Event.SYNC_STATUS, status)
 
     def _revoked(self) -> None:
+        self._forget_sessions()
         self._on_locking()
         if self.vault is not None and self.vault.is_unlocked:
             self.vault.lock()
@@ -360,12 +430,15 @@ class Services:
         return self.engine.sync_now(timeout=60)
 
     def lock(self) -> None:
+        """Lock the vault for every session (the Lock button, the last session's idle time, a closed app)."""
+        self._forget_sessions()
         self._on_locking()
         if self.vault is not None and self.vault.is_unlocked:
             self.vault.lock()
         self.publish(Event.LOCKED)
 
     def erase(self) -> None:
+        self._forget_sessions()
         self._on_locking()
         if self.vault is not None:
             self.vault.erase()
@@ -412,9 +485,11 @@ class Services:
             return False
         return self.repo.discard_attachment(sha256)
 
-    def touch(self) -> None:
-        """The user did something: push the idle lock back."""
+    def touch(self, session: UserSession | None = None) -> None:
+        """The user did something (in ``session``): push the idle lock back."""
         self._last_activity = time.monotonic()
+        if session is not None:
+            session.touch()
         if self.vault is not None and self.vault.is_unlocked:
             self.vault.touch()
 
@@ -431,8 +506,23 @@ class Services:
     def _watch_idle(self) -> None:
         while not self._stop.wait(0.25):
             vault = self.vault
-            if vault is not None and vault.is_unlocked and self.idle_for() >= self.idle_timeout_s:
+            if vault is None or not vault.is_unlocked:
+                continue
+            if self.idle_for() >= self.idle_timeout_s:
                 self.lock()
+                continue
+            self._lock_idle_sessions()
+
+    def _lock_idle_sessions(self) -> None:
+        """Each session locks after its own idle time; the vault locks when that was the last one unlocked."""
+        with self._lock:
+            idle = [s for s in self._sessions if s.unlocked and s.idle_for() >= self.idle_timeout_s]
+        if not idle:
+            return
+        for session in idle:
+            session.unlocked = False
+            self.publish(Event.LOCKED, session)
+        self._lock_if_nobody_in()
 
     def close(self) -> None:
         self._stop.set()

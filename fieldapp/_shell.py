@@ -1,7 +1,9 @@
 """One browser session or desktop window: routes to screens, guards, the lock, and events from the services.
 
 The shell is the only code that changes ``page.views``. Screens ask for navigation through ``go``; events from
-other threads (idle lock, sync status) are moved onto the page's own loop with ``page.run_task``.
+other threads (idle lock, sync status) are moved onto the page's own loop with ``page.run_task``. Each shell has its
+own ``UserSession``: until this session has given the passphrase it is shown the lock screen, whatever any other
+window or tab did, and its own idle time locks it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import flet as ft
 
 from fieldapp import _routes
 from fieldapp._services import Event, Services, VaultStatus
+from fieldapp._session import UserSession
 from fieldapp.views import SCREENS
 from fieldapp.views._kit import APP_TITLE
 
@@ -25,17 +28,19 @@ class Shell:
     def __init__(self, page: ft.Page, services: Services) -> None:
         self.page = page
         self.services = services
+        self.session: UserSession = services.open_session()
         page.title = APP_TITLE
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
         page.theme_mode = ft.ThemeMode.LIGHT
         page.on_route_change = self._on_route_change
         page.on_view_pop = self._on_view_pop
-        page.on_keyboard_event = lambda e: services.touch()
+        page.on_keyboard_event = lambda e: services.touch(self.session)
         self._unsubscribe = services.subscribe(self._on_event)
         # A web session outlives a dropped connection: stop listening while it is away, listen again when the
         # browser reconnects (else a lock while it was away would never reach this page).
         page.on_disconnect = lambda e: self._unsubscribe()
         page.on_connect = self._on_connect
+        page.on_close = self._on_close  # the session expired: forget it (the vault locks if it was the last one in)
         self._listeners: list[Callable[[Event, Any], None]] = []
         self.query: dict[str, str] = {}
         # A route already on screen before the browser's URL moved to it (a guard's redirect is shown at once).
@@ -50,7 +55,7 @@ class Shell:
 
     def act(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         def handler(*args: Any) -> Any:
-            self.services.touch()
+            self.services.touch(self.session)
             return fn(*args)
 
         return handler
@@ -67,7 +72,7 @@ class Shell:
         self.render(self.page.route or "/")
 
     def _guard(self, path: str) -> str:
-        status = self.services.vault_status()
+        status = self.services.vault_status(self.session)
         found = _routes.match(path)
         if status is VaultStatus.MISSING:
             return "/setup"
@@ -107,7 +112,7 @@ class Shell:
         self.page.update()
 
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
-        self.services.touch()
+        self.services.touch(self.session)
         ahead, self._ahead = self._ahead, None
         if e.route == ahead:
             # The URL caught up with a screen already shown: building it again would replace the fields the user
@@ -127,8 +132,15 @@ class Shell:
         if self._guard(bare) != bare:  # e.g. it locked meanwhile: show that now (and nothing else is rebuilt)
             self.refresh()
 
+    def _on_close(self, e: Any) -> None:
+        self._unsubscribe()
+        self.services.close_session(self.session)
+
     # -- events from other threads --------------------------------------------------------------------------------
     def _on_event(self, event: Event, payload: Any) -> None:
+        if event is Event.LOCKED and isinstance(payload, UserSession) and payload is not self.session:
+            return  # another session's own idle lock
+
         async def apply() -> None:
             if event in (Event.LOCKED, Event.ERASED):
                 self.render("/unlock")

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,8 +18,10 @@ from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError
 from hub._lanes import Lanes
+from hub._logging import RequestIdMiddleware
+from hub._metrics import CONTENT_TYPE, HubMetrics, MetricsMiddleware
 from hub._middleware import BodyMiddleware
-from hub._migrations import migrate
+from hub._migrations import is_current, migrate
 from hub._ratelimit import RateLimiter, client_of
 from hub._settings import Settings
 from sync.protocol import (
@@ -87,8 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.lanes = lanes
     limiter = app.state.limiter = RateLimiter(settings.rate_limits)
+    metrics = app.state.metrics = HubMetrics(lanes, db)
     app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)  # the list, filled below
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line of a request carries its id
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -115,7 +121,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, bool]:
+        """The process lives (it answers without touching the database)."""
         return {"ok": True}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is this hub's latest."""
+
+        def check() -> str | None:
+            try:
+                return None if is_current(db) else "the database schema is not this hub's: run python -m hub migrate"
+            except sa.exc.SQLAlchemyError as exc:
+                return f"the database does not answer ({type(exc).__name__})"
+
+        problem = await lanes.read(check)
+        return JSONResponse({"ready": problem is None, "problem": problem}, 200 if problem is None else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        return Response(metrics.text(), media_type=CONTENT_TYPE)
 
     @route("POST", "/enrol", Credentials)
     async def enrol(body: EnrolRequest, request: Request) -> Response:
@@ -149,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations))) if body.mutations else []
         )
         page = await lanes.read(lambda: _pull.pull(db, settings, who, body.cursor, body.pull_limit))
+        metrics.count_outcomes(r.outcome for r in results)
+        metrics.count_page(len(page.changes))
         lease = _auth.when(settings.clock() + settings.lease_s)
         return _json(
             SyncResponse(
@@ -159,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @route("POST", "/push", PushResponse)
     async def push(body: PushRequest, who: Who) -> Response:
         results = await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations)))
+        metrics.count_outcomes(r.outcome for r in results)
         return _json(PushResponse(results=results))
 
     @route("GET", "/pull", PullResponse)
@@ -167,7 +194,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     ) -> Response:
-        return _json(await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit)))
+        page = await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit))
+        metrics.count_page(len(page.changes))
+        return _json(page)
 
     _attachments.add_routes(app, route)
     return app

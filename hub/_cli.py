@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from hub import _admin, _staff
@@ -67,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="warning")
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+    b = sub.add_parser("backup", help="write a consistent copy of the database, photographs included, while it serves")
+    b.add_argument("file", help="where to write it (replaced atomically)")
+    rs = sub.add_parser("restore", help="restore a backup into the empty database named by --db")
+    rs.add_argument("file", help="a file written by backup")
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     c = users.add_parser("create")
@@ -132,6 +137,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         raise AdminError("--tls-cert and --tls-key go together")
     if not _is_loopback(args.host) and not args.tls_cert:
         raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
+    from hub._logging import log_config
     from hub._serve import ENV, settings_to_env
 
     if args.workers < 1:
@@ -156,6 +162,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),  # JSON lines with the request id (hub/_logging.py)
         access_log=False,  # request lines name no one, but the audit table is the record of access
         server_header=False,
         date_header=False,
@@ -261,6 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, url)
+        if args.command in ("backup", "restore"):
+            from hub import _backup
+
+            if args.command == "backup":
+                print(f"backed up to {_backup.backup(url, Path(args.file))}")
+            else:
+                _backup.restore(Path(args.file), url)
+                print(f"restored {args.file}")
+            return 0
         db = Database(url, pool_size=1)
         try:
             return _run(args, db)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
 
@@ -98,6 +99,11 @@ class Database:
                     raise
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def pool_use(self) -> dict[str, int]:
+        """Connections each engine's pool has lent out now (for /metrics)."""
+        engines = {"writer": self._writer} | ({} if self._reader is self._writer else {"reader": self._reader})
+        return {name: e.pool.checkedout() for name, e in engines.items() if isinstance(e.pool, QueuePool)}
 
     def dispose(self) -> None:
         self._writer.dispose()

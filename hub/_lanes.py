@@ -31,3 +31,8 @@ class Lanes:
         if self._writes is None:
             self._writes = anyio.CapacityLimiter(self.threads)
         return await anyio.to_thread.run_sync(fn, limiter=self._writes)
+
+    def waiting(self) -> dict[str, int]:
+        """Calls queued for a thread, per lane (read in the event loop, where the limiters live)."""
+        lanes = {"read": self._reads, "write": self._writes}
+        return {name: limiter.statistics().tasks_waiting if limiter else 0 for name, limiter in lanes.items()}

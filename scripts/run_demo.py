@@ -96,7 +96,7 @@ def main() -> None:
     app_cmd = [sys.executable, "-m", "fieldapp", "--hub-url", hub_url, "--data-dir", str(DEMO / args.device)]
     if args.web:
         app_cmd += ["--web", "--port", str(args.port)]
-        print(f"Open http://127.0.0.1:{args.port} in a browser. Ctrl-C stops the app and the hub.")
+        print("Open the app from the link it prints below (it holds a key). Ctrl-C stops the app and the hub.")
     signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM stops the app and the hub too, like Ctrl-C
     app = subprocess.Popen(app_cmd, cwd=ROOT, env=env)
     try:

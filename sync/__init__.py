@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sync._errors_sync import (
         AccessEnded,
         BadAnswer,
+        HubNotTrusted,
         HubRefused,
         HubUnreachable,
         InsecureHubURL,
@@ -76,6 +77,7 @@ _WHERE: dict[str, str] = {
     "AccessEnded": "sync._errors_sync",
     "BadAnswer": "sync._errors_sync",
     "HubRefused": "sync._errors_sync",
+    "HubNotTrusted": "sync._errors_sync",
     "HubUnreachable": "sync._errors_sync",
     "InsecureHubURL": "sync._errors_sync",
     "NotEnrolled": "sync._errors_sync",
@@ -110,6 +112,7 @@ __all__ = [
     "Draft",
     "EngineSettings",
     "HubClient",
+    "HubNotTrusted",
     "HubRefused",
     "HubUnreachable",
     "InsecureHubURL",

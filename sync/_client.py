@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -15,6 +16,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 import httpx
+import truststore
 from pydantic import BaseModel, ValidationError
 
 from sync._backoff import parse_retry_after
@@ -22,6 +24,7 @@ from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
     HubBusy,
+    HubNotTrusted,
     HubRefused,
     HubTimeout,
     HubUnreachable,
@@ -83,6 +86,23 @@ class WireCounters:
     bytes_received: int = 0
 
 
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """How the hub's certificate is checked: against the operating system's trust store (truststore), so a council's
+    internal CA installed by its IT team works; or, when a CA bundle file is named, against that file alone."""
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class HubClient:
     """Typed calls to the hub. Owns no state but the last hub time seen and the wire counters."""
 
@@ -95,10 +115,15 @@ class HubClient:
         timeout: float = DEFAULT_TIMEOUT_S,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         gzip_requests: bool = True,
+        ca_bundle: str | None = None,
     ) -> None:
         self.base_url = check_hub_url(base_url)
         self._own_http = http is None
-        self._http = http or httpx.Client(transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 10)))
+        self._http = http or httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10)),
+            verify=tls_context(ca_bundle),
+        )
         self._timeout = timeout
         self._max_answer = max_answer_bytes
         self._gzip = gzip_requests
@@ -191,6 +216,8 @@ class HubClient:
         except httpx.TimeoutException as exc:
             raise HubTimeout("the hub did not answer in time") from exc
         except httpx.TransportError as exc:
+            if _certificate_refused(exc):
+                raise HubNotTrusted("the hub's certificate is not trusted by this computer") from exc
             raise HubUnreachable(f"the hub cannot be reached ({type(exc).__name__})") from exc
         try:
             body = self._read_capped(response)

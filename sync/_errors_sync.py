@@ -5,6 +5,7 @@
     ├── NotEnrolled             no credentials in the vault yet (or dropped: enrol again)
     ├── OtherUsersWork          enrolment refused: the vault holds another user's unsynced work
     ├── HubUnreachable          connection refused, reset, dropped: the device is offline
+    │   ├── HubNotTrusted       the hub's certificate is not trusted (OS store, or the CA bundle given)
     │   └── HubTimeout          the request or its answer took longer than the timeout
     ├── BadAnswer               garbage, truncated, wrong-schema or oversized answer
     └── HubRefused              the hub answered with an error (``code``, ``status``, ``retry_after``)
@@ -42,6 +43,10 @@ class OtherUsersWork(SyncError):
 
 class HubUnreachable(SyncError):
     """The hub could not be reached (refused, reset, dropped connection)."""
+
+
+class HubNotTrusted(HubUnreachable):
+    """The hub's certificate is not trusted by this computer (not in its trust store, nor in the given CA bundle)."""
 
 
 class HubTimeout(HubUnreachable):

@@ -273,33 +273,7 @@ class Vault:
         with self._mutex:
             if self._db is not None:
                 return
-            header = read_header(self._header_path)
-            self._header = header
-            if header.state == "erased" or header.key is None:
-                raise VaultErased()
-            policy = self._settings.lockout
-            state = read_lockout(self._lockout_path)
-            if state.failures >= policy.max_failures:
-                self._destroy()  # counted earlier, killed before the erase: finish it now
-                raise VaultErased()
-            now = self._clock()
-            wait = state.not_before - now
-            # A wait longer than the cap means the clock went back: do not lock the user out for that.
-            if 0 < wait <= policy.delay_cap_s:
-                raise UnlockThrottled(wait)
-            failures = state.failures + 1
-            delay = policy.delay_after(failures)
-            # Durable before the check: killing the app mid-check does not give a free guess.
-            write_lockout(self._lockout_path, LockoutState(failures=failures, not_before=now + delay))
-            kek = derive_kek(passphrase, header.salt, header.kdf)
-            key = unwrap_key(kek, header.key, header.device_id, header.format)
-            if key is None:
-                wipe(kek)
-                if failures >= policy.max_failures:
-                    self._destroy()
-                    raise VaultErased()
-                raise WrongPassphrase(tries_left=policy.max_failures - failures, delay_s=delay)
-            write_lockout(self._lockout_path, LockoutState())
+            header, kek, key = self._check_passphrase(passphrase)
             conn: Connection | None = None
             try:
                 conn, key = self._open_with(header, kek, key)
@@ -318,6 +292,49 @@ class Vault:
                 with contextlib.suppress(OSError):  # the old wrap still works; try again at the next unlock
                     self._rewrap(passphrase)
             self.touch()
+
+    def confirm_passphrase(self, passphrase: str) -> None:
+        """Check the passphrase of an unlocked vault, counted like an unlock (another window or browser session of
+        the app proves it is the user's before it may see anything). Raises what ``unlock`` raises; a wrong one too
+        many erases the vault here as well. Returns quietly when it is right."""
+        with self._mutex:
+            if self._db is None:
+                raise VaultLocked()
+            _header, kek, key = self._check_passphrase(passphrase)
+            wipe(kek)
+            wipe(key)
+            self.touch()
+
+    def _check_passphrase(self, passphrase: str) -> tuple[Header, bytearray, bytearray]:
+        """The lockout rules around one passphrase try; the header, key-encryption key and database key if right."""
+        header = read_header(self._header_path)
+        self._header = header
+        if header.state == "erased" or header.key is None:
+            raise VaultErased()
+        policy = self._settings.lockout
+        state = read_lockout(self._lockout_path)
+        if state.failures >= policy.max_failures:
+            self._destroy()  # counted earlier, killed before the erase: finish it now
+            raise VaultErased()
+        now = self._clock()
+        wait = state.not_before - now
+        # A wait longer than the cap means the clock went back: do not lock the user out for that.
+        if 0 < wait <= policy.delay_cap_s:
+            raise UnlockThrottled(wait)
+        failures = state.failures + 1
+        delay = policy.delay_after(failures)
+        # Durable before the check: killing the app mid-check does not give a free guess.
+        write_lockout(self._lockout_path, LockoutState(failures=failures, not_before=now + delay))
+        kek = derive_kek(passphrase, header.salt, header.kdf)
+        key = unwrap_key(kek, header.key, header.device_id, header.format)
+        if key is None:
+            wipe(kek)
+            if failures >= policy.max_failures:
+                self._destroy()
+                raise VaultErased()
+            raise WrongPassphrase(tries_left=policy.max_failures - failures, delay_s=delay)
+        write_lockout(self._lockout_path, LockoutState())
+        return header, kek, key
 
     def _rewrap(self, passphrase: str) -> None:
         """Wrap the key again with this app's Argon2id cost (it was made with other parameters)."""

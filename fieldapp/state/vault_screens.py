@@ -13,6 +13,7 @@ from fieldapp.state.strength import Strength, assess
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
+    from fieldapp._session import UserSession
 
 
 @dataclass
@@ -20,6 +21,7 @@ class SetupState:
     """Create the vault: passphrase twice, strength feedback as the user types."""
 
     services: Services
+    session: UserSession | None = None  # the window or tab that unlocks (None: tests without a shell)
     passphrase: str = ""
     confirm: str = ""
     strength: Strength = field(default_factory=lambda: assess(""))
@@ -50,7 +52,7 @@ class SetupState:
         if self.passphrase != self.confirm:
             self.error = "The two passphrases are not the same."
             return False
-        problem = self.services.create_vault(self.passphrase)
+        problem = self.services.create_vault(self.passphrase, self.session)
         if problem:
             self.error = problem
             return False
@@ -63,6 +65,7 @@ class UnlockState:
     """Unlock with the passphrase; say how many tries remain and how long to wait after a wrong one."""
 
     services: Services
+    session: UserSession | None = None
     error: str = ""
     tries_left: int | None = None
     delay_s: float = 0.0
@@ -72,7 +75,7 @@ class UnlockState:
         if not passphrase:
             self.error = "Enter your passphrase."
             return False
-        outcome = self.services.unlock(passphrase)
+        outcome = self.services.unlock(passphrase, self.session)
         self.erased = outcome.erased
         self.tries_left = outcome.tries_left
         self.delay_s = outcome.delay_s

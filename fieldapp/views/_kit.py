@@ -13,6 +13,7 @@ import flet as ft
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
+    from fieldapp._session import UserSession
 
 APP_TITLE = "MASH Field"  # the only window title: it never carries personal data
 ERROR = ft.Colors.ERROR
@@ -25,6 +26,7 @@ class Ctx(Protocol):
     """What a screen may use: the services, navigation, and the user-activity wrapper for handlers."""
 
     services: Services
+    session: UserSession  # this window's or tab's own lock
     page: ft.Page
     query: dict[str, str]  # the current route's query string
 

@@ -11,7 +11,7 @@ _COLORS = (ERROR, ERROR, WARN, OK, OK)
 
 
 def build(ctx: Ctx) -> ft.View:
-    state = SetupState(ctx.services)
+    state = SetupState(ctx.services, ctx.session)
     meter = ft.ProgressBar(value=0, width=400, color=_COLORS[0], semantics_label="Passphrase strength")
     verdict = tag("strength", ft.Text("Strength: Very weak"))
     advice = ft.Text("", size=13)

@@ -10,8 +10,8 @@ from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 
 
 def build(ctx: Ctx) -> ft.View:
-    state = UnlockState(ctx.services)
-    erased = ctx.services.vault_status() is VaultStatus.ERASED
+    state = UnlockState(ctx.services, ctx.session)
+    erased = ctx.services.vault_status(ctx.session) is VaultStatus.ERASED
     err = ft.Text("", color=ERROR)
     pw = ft.TextField(label="Passphrase", password=True, can_reveal_password=True, width=400, autofocus=True)
 

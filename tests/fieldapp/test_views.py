@@ -8,6 +8,7 @@ from typing import Any
 import flet as ft
 
 from fieldapp._services import Services, VaultStatus
+from fieldapp._session import UserSession
 from fieldapp.state.case import create_case
 from fieldapp.views import SCREENS
 from fieldapp.views._kit import APP_TITLE
@@ -18,6 +19,7 @@ from sync._status import SyncState, SyncStatus
 class StubCtx:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.session = UserSession()
         self.page: Any = None
         self.query: dict[str, str] = {}
         self.routes: list[str] = []

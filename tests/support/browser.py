@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
+
+from tests.support.webapp import launch_link
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -62,10 +64,19 @@ class AppPage:
     """One browser tab on the app, with a folder for the screenshots of the flow it walks."""
 
     def __init__(
-        self, browser: Browser, url: str, flow: str, width: int = 1280, height: int = 860, prefix: str = ""
+        self,
+        browser: Browser,
+        url: str,
+        flow: str,
+        width: int = 1280,
+        height: int = 860,
+        prefix: str = "",
+        context: BrowserContext | None = None,
     ) -> None:
+        """A new browser (context) on the app; with ``context``, a new tab of that browser, sharing its cookies."""
         self.prefix = prefix
-        self.page: Page = browser.new_page(viewport={"width": width, "height": height})
+        viewport = {"width": width, "height": height}
+        self.page: Page = context.new_page() if context else browser.new_page(viewport=viewport)  # type: ignore[arg-type]
         if TRACE:
             self.page.context.tracing.start(screenshots=True, snapshots=True)
         OPEN_PAGES.append(self)
@@ -77,7 +88,8 @@ class AppPage:
         self._n = 0
 
     def open(self, path: str = "/") -> AppPage:
-        self.page.goto(self.url + path)
+        """Open the app at ``path`` from the link with its launch secret (the app drops it from the address)."""
+        self.page.goto(launch_link(self.url, path))
         self.enable_semantics()
         return self
 

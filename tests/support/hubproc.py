@@ -59,9 +59,10 @@ class HubProcess:
         extra_args: tuple[str, ...] = (),
         start_timeout: float = 30.0,
         tls: tuple[str, str] | None = None,
+        tls_trust: str | None = None,
     ) -> None:
         """``tls``: (certificate file, key file): serve HTTPS; ``base_url`` is then https and the readiness poll
-        trusts that certificate."""
+        trusts ``tls_trust`` (the CA that signed the certificate), or else the certificate itself."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if db_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="hubproc-")
@@ -73,7 +74,7 @@ class HubProcess:
         self._verify: ssl.SSLContext | bool = True
         if tls:
             self._serve_args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
-            self._verify = ssl.create_default_context(cafile=tls[0])
+            self._verify = ssl.create_default_context(cafile=tls_trust or tls[0])
         if access_ttl is not None:
             self._serve_args += ["--access-ttl", str(access_ttl)]
         if lease is not None:

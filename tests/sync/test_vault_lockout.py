@@ -120,3 +120,30 @@ def test_damaged_counter_is_not_reset_to_zero(tmp_path: Path) -> None:
     vault = Vault.open(tmp_path, settings=FAST)
     with pytest.raises(VaultCorrupt):
         vault.unlock(PASS)
+
+
+def test_confirm_passphrase_of_an_unlocked_vault_counts_like_an_unlock(tmp_path: Path) -> None:
+    """A second session of the app proves the passphrase without reopening: wrong tries count, and erase."""
+    vault = Vault.create(tmp_path, PASS, settings=FAST)
+    with pytest.raises(WrongPassphrase) as err:
+        vault.confirm_passphrase(WRONG)
+    assert err.value.tries_left == 9
+    assert vault.is_unlocked  # the session that unlocked keeps its vault
+    vault.confirm_passphrase(PASS)
+    assert vault.failed_attempts == 0
+    for _ in range(9):
+        with pytest.raises(WrongPassphrase):
+            vault.confirm_passphrase(WRONG)
+    with pytest.raises(VaultErased):
+        vault.confirm_passphrase(WRONG)
+    assert vault.is_erased
+    assert not vault.is_unlocked
+    assert not (tmp_path / DB_NAME).exists()
+
+
+def test_confirm_passphrase_needs_an_unlocked_vault(tmp_path: Path) -> None:
+    Vault.create(tmp_path, PASS, settings=FAST).lock()
+    vault = Vault.open(tmp_path, settings=FAST)
+    with pytest.raises(VaultLocked):
+        vault.confirm_passphrase(PASS)
+    assert vault.failed_attempts == 0

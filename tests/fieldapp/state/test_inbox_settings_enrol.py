@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fieldapp._config import AppConfig, parse_config
@@ -118,3 +120,31 @@ def test_revoked_device_erases_and_says_so(tmp_path: Path, hub: InProcessHub) ->
         assert svc.vault_status() is VaultStatus.ERASED
     finally:
         svc.close()
+
+
+def test_an_untrusted_hub_certificate_is_a_plain_message(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed: unable to get local issuer certificate")
+        except ssl.SSLCertVerificationError as exc:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=request) from exc
+
+    svc = Services(
+        AppConfig(data_dir=tmp_path / "d", fast_kdf=True),
+        http_factory=lambda: httpx.Client(transport=httpx.MockTransport(refuse)),
+    )
+    try:
+        assert svc.create_vault(PASSPHRASE) == ""
+        st = EnrolState(svc, hub_url="https://hub.council.example")
+        st.code = "ABCDEFGH"
+        assert not st.submit()
+        assert st.error.startswith("This computer does not trust the hub's certificate.")
+        assert "--ca-bundle" in st.error
+    finally:
+        svc.close()
+
+
+def test_the_ca_bundle_comes_from_the_command_line_or_the_environment(tmp_path: Path) -> None:
+    assert parse_config(["--ca-bundle", "/etc/ca.pem"], env={}).ca_bundle == "/etc/ca.pem"
+    assert parse_config([], env={"MASH_CA_BUNDLE": "/srv/ca.pem"}).ca_bundle == "/srv/ca.pem"
+    assert parse_config([], env={}).ca_bundle is None
