@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import httpx
 import sqlalchemy as sa
 
+from hub import _auth
 from hub._admin import audit_trail, disable_user, enrol_code, list_devices, revoke_device
 from hub._secrets import new_key, successor_pair
 from hub._tables import access_tokens, hub_keys, refresh_tokens
+from sync.protocol import Credentials
 from tests.hub.conftest import Clock, Device, Hub, new_case
 
 
@@ -318,3 +321,33 @@ def test_only_hashes_of_secrets_are_stored(hub: Hub) -> None:
         ]
     assert len(stored) == 3
     assert not any(secret in value or secret.replace("-", "") in value for secret in secrets for value in stored)
+
+
+def test_two_refreshes_racing_with_one_token_get_the_same_pair_and_the_family_lives(hub: Hub, clock: Clock) -> None:
+    """A device sending its refresh twice at once (a retry overtaking a slow answer): on PostgreSQL the second
+    transaction finds the token rotated under it and answers as a retry. Both get one pair; nothing is revoked."""
+    device = hub.device("hv1")
+    token = device.creds["refresh_token"]
+    clock.advance(1)
+    settings = hub.app.state.settings
+    start = threading.Barrier(2)
+    answers: list[Credentials | Exception] = []
+
+    def refresh() -> None:
+        start.wait()
+        try:
+            answers.append(_auth.refresh(hub.db, settings, token))
+        except Exception as exc:  # a refusal is what would show a race gone wrong
+            answers.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    pairs = {(a.access_token, a.refresh_token) for a in answers if not isinstance(a, Exception)}
+    assert len(answers) == 2
+    assert len(pairs) == 1, answers
+    access, refreshed = pairs.pop()
+    device.creds = {**device.creds, "access_token": access, "refresh_token": refreshed}
+    assert device.sync().status_code == 200
