@@ -1,10 +1,21 @@
 # The same commands CI runs. `make run` starts a demo hub and the app; `make test` runs the whole suite.
+# `make help` lists the targets: each is described by its `## ` comment.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The demo's ports and device (a port in use by another program: the demo says so and moves to a free one).
+PORT     ?= 8550
+HUB_PORT ?= 8600
+DEVICE   ?= device
 
-.PHONY: install system-deps run web test lint format bench safety clean
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps run web hub test lint format bench safety clean
+
+help: ## list the targets, each with one line
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+		awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+	@echo "  Ports: make web PORT=8650 HUB_PORT=8700; a second device: make web DEVICE=gp"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,37 +23,38 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) ## create .venv and install the project with its dev tools
 
-# Debian packages the tests use: Chromium for the end-to-end tests, PostgreSQL for the hub's second database.
-system-deps:
+system-deps: ## Debian packages the tests use: Chromium (end-to-end tests), PostgreSQL (root or sudo)
 	scripts/install-system-deps
 
-run: install
-	$(BIN)/python scripts/run_demo.py
+run: install ## the demo: a local hub and the app in a desktop window (HUB_PORT=, DEVICE=)
+	$(BIN)/python scripts/run_demo.py --hub-port $(HUB_PORT) --device $(DEVICE)
 
-web: install
-	$(BIN)/python scripts/run_demo.py --web
+web: install ## the demo with the app in a browser, http://127.0.0.1:8550 (PORT=, HUB_PORT=, DEVICE=)
+	$(BIN)/python scripts/run_demo.py --web --port $(PORT) --hub-port $(HUB_PORT) --device $(DEVICE)
 
-test: install system-deps
+hub: install ## the demo hub alone, with its enrolment codes, for an app you start yourself (HUB_PORT=)
+	$(BIN)/python scripts/run_demo.py --hub-only --hub-port $(HUB_PORT)
+
+test: install system-deps ## every test (installs Chromium and PostgreSQL first if missing)
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install ## ruff, ruff format --check, mypy --strict, import-linter contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-format: install
+format: install ## ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install system-deps
+bench: install system-deps ## every benchmark (python -m bench.vault | forms | hub | sync | chaos | app)
 	for b in vault forms hub sync chaos app; do $(BIN)/python -m bench.$$b || exit 1; done
 
-# The hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md, checked by the tests).
-safety: install
+safety: install ## the hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md)
 	$(BIN)/python scripts/safety.py > docs/safety/hazard-log.md
 
-clean:
+clean: ## remove .venv, the tools' caches and test artefacts (not .demo/)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from forms._compile import CNode
 from forms._errors import DraftMismatch, UnknownForm
 from forms._expr import answered
-from forms._registry import compiled, load_spec, spec_hash
+from forms._registry import compiled, load_spec, spec_hash, spec_hash_matches
 from forms._spec import FormField, FormSpec, Repeat
 
 FlagCode = Literal["field_removed", "no_longer_valid", "too_many_items", "not_answerable"]
@@ -90,7 +90,7 @@ def _old_node(draft: Draft, old_spec: FormSpec | None) -> CNode | None:
             old_spec = load_spec(draft.form_id, draft.form_version)
         except UnknownForm:
             return None
-    if spec_hash(old_spec) != draft.spec_hash:
+    if not spec_hash_matches(old_spec, draft.spec_hash):
         return None
     return compiled(old_spec).root
 

@@ -1,16 +1,25 @@
-"""Canonical JSON and the content hash: byte-for-byte the same as sync.protocol.content_hash (checked in tests)."""
+"""Canonical JSON and the content hash: RFC 8785 (JCS), by the rfc8785 package.
+
+The package is the one owner of the canonical form. ``forms`` imports nothing of ours, so ``sync.protocol`` has its
+own one-line wrapper over the same function; tests pin both to the same golden vectors (tests/forms/test_hashing.py).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+import rfc8785
+
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the one byte form that the hub, the sync client and forms all hash."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """RFC 8785: keys sorted by UTF-16 code units, no spaces, UTF-8, numbers as ECMAScript writes them.
+
+    Raises ``rfc8785.CanonicalizationError`` (a ValueError) for NaN, Infinity, integers past 2**53 and lone
+    surrogates: values the hub refuses at the edge and the forms engine never produces.
+    """
+    return rfc8785.dumps(value)
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:

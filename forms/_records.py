@@ -20,18 +20,21 @@ from pydantic import (
     JsonValue,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from forms import _identifiers as ids
-from forms._engine import validate_submission
+from forms._dates import Problem, birth_date_problem, expected_date_problem
+from forms._engine import england_today, validate_submission
 from forms._errors import UnknownForm
 from forms._issues import ValidationIssue, error
 from forms._kinds import parse_date, parse_datetime
-from forms._registry import load_spec, spec_hash
+from forms._registry import load_spec, spec_hash_matches
 
 MAX_NOTE_CHARS: Final = 50_000
+MAX_FORM_VERSION: Final = 10_000  # a form's versions are counted one by one: no real one comes near
 
 
 def _checker(code: str, message: str, ok: Callable[[str], bool]) -> AfterValidator:
@@ -53,6 +56,27 @@ Long = Annotated[str, Field(max_length=10_000)]
 IsoDate = Annotated[
     str, Field(max_length=10), _checker("bad_date", "Use an ISO date (YYYY-MM-DD).", lambda v: bool(parse_date(v)))
 ]
+
+
+def _dated(rule: Callable[[dt.date, dt.date], Problem | None]) -> AfterValidator:
+    """A date checked by one of ``forms._dates``' rules against ``today`` (the validation context's, else England's)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        today = context.get("today") or england_today()
+        parsed = parse_date(value)
+        problem = rule(parsed, today) if parsed is not None else None
+        if problem is not None:
+            raise PydanticCustomError(*problem)
+        return value
+
+    return AfterValidator(check)
+
+
+#: A date of birth: a real date, not in the future, not before 1900 (``forms._dates``).
+BirthDate = Annotated[IsoDate, _dated(birth_date_problem)]
+#: The expected date of delivery of a baby not yet born: at most 44 weeks ahead.
+ExpectedBirthDate = Annotated[IsoDate, _dated(expected_date_problem)]
 IsoDateTime = Annotated[
     str,
     Field(max_length=40),
@@ -87,9 +111,9 @@ class CaseFields(_Record):
 
     child_name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=20)
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     dob_estimated: bool = False
-    unborn_expected_date: IsoDate | None = None
+    unborn_expected_date: ExpectedBirthDate | None = None
     nhs_number: NhsNumber | None = None
     nhs_number_not_known: bool = False
     gender: Short | None = None
@@ -116,7 +140,7 @@ class PersonFields(_Record):
 
     name: Name
     relationship: Short | None = None
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     address: Short | None = None
     postcode: Postcode | None = None
     parental_responsibility: bool | None = None
@@ -142,7 +166,7 @@ class FormFields(_Record):
     """A submitted form (append-only); ``overrides`` are the reasons given for going on past soft warnings."""
 
     form_id: Annotated[str, Field(max_length=64)]
-    form_version: Annotated[int, Field(ge=1)]
+    form_version: Annotated[int, Field(ge=1, le=MAX_FORM_VERSION)]
     spec_hash: Sha256
     answers: dict[str, JsonValue]
     submitted_at: IsoDateTime
@@ -160,13 +184,13 @@ class ResponseFields(FormFields):
 
 class RequestChild(_Record):
     name: Name
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     nhs_number: NhsNumber | None = None
 
 
 class RequestAdult(_Record):
     name: Name
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     relationship: Short | None = None
 
 
@@ -203,17 +227,20 @@ def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotated, config=ConfigDict(strict=True))
 
 
-def _partial(model: type[BaseModel], fields: Mapping[str, object]) -> list[ValidationIssue]:
+def _partial(
+    model: type[BaseModel], fields: Mapping[str, object], context: Mapping[str, object], base: str = ""
+) -> list[ValidationIssue]:
     """Check only the given fields of a mutable record (an update carries the changed fields only)."""
     out: list[ValidationIssue] = []
     for name, value in fields.items():
+        path = f"{base}.{name}" if base else str(name)
         if name not in model.model_fields:
-            out.append(error(str(name)[:100], "unknown_field", "This record has no such field."))
+            out.append(error(path[:100], "unknown_field", "This record has no such field."))
             continue
         try:
-            _field_adapter(model, name).validate_python(value)
+            _field_adapter(model, name).validate_python(value, context=context)
         except ValidationError as exc:
-            out.extend(_issues(exc, base=name))
+            out.extend(_issues(exc, base=path))
     return out
 
 
@@ -230,7 +257,7 @@ def _form(
         return [error("form_id", "unknown_form", f"No form {record.form_id!r} version {record.form_version}.")]
     if spec.record_type != kind and not (kind == "form" and spec.record_type == "note"):
         return [error("form_id", "wrong_record_type", f"{spec.id} is submitted as a {spec.record_type} record.")]
-    if spec_hash(spec) != record.spec_hash:
+    if not spec_hash_matches(spec, record.spec_hash):
         return [error("spec_hash", "spec_mismatch", "The form was filled in against a different copy of this form.")]
     # The hub's own date, never the device clock (which may be a year off). Ages only grow and "not in the future"
     # only loosens with time, so a form valid on the day it was written offline is not refused for arriving late.
@@ -238,18 +265,16 @@ def _form(
     return [i.model_copy(update={"path": f"answers.{i.path}".rstrip(".")}) for i in issues]
 
 
-def _info_request(fields: Mapping[str, object]) -> list[ValidationIssue]:
-    try:
-        InfoRequestFields.model_validate(fields)
-    except ValidationError as exc:
-        return _issues(exc)
-    return []
-
-
-def _validate_referral(fields: Mapping[str, object]) -> list[ValidationIssue]:
+def _validate_referral(fields: Mapping[str, object], context: Mapping[str, object]) -> list[ValidationIssue]:
     from forms._referral import referral_record_issues  # the referral builder imports records: import late
 
-    return referral_record_issues(fields)
+    issues = referral_record_issues(fields)
+    if issues:
+        return issues
+    # The document's child is a copy of the case's fields: the same rules (dates that cannot be true) hold there.
+    document = fields.get("document")
+    child = document.get("child") if isinstance(document, Mapping) else None
+    return _partial(CaseFields, child, context, base="document.child") if isinstance(child, Mapping) else []
 
 
 _MODELS: Final[dict[str, type[_Record]]] = {
@@ -290,13 +315,14 @@ def _validate_record(
         return _form(fields, FormFields, "form", today)
     if record_type == "response":
         return _form(fields, ResponseFields, "response", today)
+    context = {"today": today or england_today()}
     if record_type == "referral":
-        return _validate_referral(fields)
+        return _validate_referral(fields, context)
     model = _MODELS[record_type]
     if partial:
-        return _partial(model, fields)
+        return _partial(model, fields, context)
     try:
-        model.model_validate(fields)
+        model.model_validate(fields, context=context)
     except ValidationError as exc:
         return _issues(exc)
     return []

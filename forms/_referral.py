@@ -25,7 +25,7 @@ from forms._hashing import content_hash
 from forms._identifiers import format_nhs_number, normalise_postcode
 from forms._issues import ValidationIssue, error
 from forms._kinds import parse_date, parse_datetime
-from forms._registry import load_spec, spec_hash
+from forms._registry import load_spec, spec_hash_matches
 from forms._routing import LocalAuthority, RoutingTable, route
 from forms._spec import FormSpec
 from forms._summary import summary_lines
@@ -43,9 +43,9 @@ class SubmittedForm(_Model):
     """A form record as synced: its record id and its fields."""
 
     record_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    form_id: str
-    form_version: int
-    spec_hash: str
+    form_id: Annotated[str, Field(max_length=64)]
+    form_version: Annotated[int, Field(ge=1, le=10_000)]
+    spec_hash: Annotated[str, Field(max_length=64)]
     answers: dict[str, JsonValue]
     submitted_at: str | None = None
     overrides: dict[str, str] = Field(default_factory=dict)
@@ -104,7 +104,7 @@ def _spec_of(form: SubmittedForm, index: int, issues: list[ValidationIssue]) -> 
     except UnknownForm:
         issues.append(error(f"forms[{index}]", "unknown_form", f"No form {form.form_id!r} v{form.form_version}."))
         return None
-    if spec_hash(spec) != form.spec_hash:
+    if not spec_hash_matches(spec, form.spec_hash):
         issues.append(error(f"forms[{index}]", "spec_mismatch", "Filled in against a different copy of the form."))
         return None
     return spec

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from functools import cache
 from importlib import resources
+from typing import Final
 
 from pydantic import ValidationError
 
@@ -69,6 +70,21 @@ def load_spec(form_id: str, version: int | None = None) -> FormSpec:
 def spec_hash(spec: FormSpec) -> str:
     """SHA-256 hex of the spec's canonical JSON (defaults left out, so adding an optional attribute changes nothing)."""
     return content_hash(spec.model_dump(mode="json", exclude_defaults=True))
+
+
+#: What ``spec_hash`` gave before canonical JSON became RFC 8785, for the specs whose hash it changed (their number
+#: bounds were written 200.0 and are now 200). A form filled in against one of them is the same form: it is still
+#: accepted. New hashes never join this table: a changed spec is a new version.
+_EARLIER_HASHES: Final[dict[tuple[str, int], frozenset[str]]] = {
+    ("gp_response", 1): frozenset({"241a683d36397b15999e0f8e5155b9ae709e7814177aa1b514f61c65d1daf12a"}),
+    ("hv_concern", 1): frozenset({"32b7e4fc8a8db16350cf223e50bdbd211b977ec2e35f6f17d75077a39fe5dc78"}),
+    ("sn_referral", 1): frozenset({"a85f8735c173159295403dbcee317b54c68b8c4e2e76255b81594b09b2855128"}),
+}
+
+
+def spec_hash_matches(spec: FormSpec, value: str) -> bool:
+    """Whether ``value`` names this spec: its hash, or the hash it had before RFC 8785 (``_EARLIER_HASHES``)."""
+    return value == spec_hash(spec) or value in _EARLIER_HASHES.get((spec.id, spec.version), frozenset())
 
 
 def check_spec(spec: FormSpec) -> None:

@@ -24,15 +24,15 @@ from hub._middleware import BodyMiddleware
 from hub._migrations import is_current, migrate
 from hub._ratelimit import RateLimiter, client_of
 from hub._settings import Settings
+from hub._strict_json import StrictJsonRoute
 from sync.protocol import (
     API_PREFIX,
-    DEFAULT_PULL_LIMIT,
-    MAX_PULL_LIMIT,
     Credentials,
     DeviceInfo,
     EnrolRequest,
     ErrorBody,
     ErrorCode,
+    PullQuery,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lanes = Lanes(settings.lane_threads)
     migrate(db)
     app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app.router.route_class = StrictJsonRoute  # every route added below reads JSON with sync.protocol.parse_json
     app.state.db = db
     app.state.settings = settings
     app.state.lanes = lanes
@@ -123,6 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, bool]:
         """The process lives (it answers without touching the database)."""
         return {"ok": True}
+
+    @app.get(API_PREFIX + "/instance", include_in_schema=False)
+    def instance() -> dict[str, str]:
+        # Which hub answers on this port: the demo compares it with the id it gave the hub it started.
+        return {"instance_id": settings.instance_id}
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
@@ -189,12 +195,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(PushResponse(results=results))
 
     @route("GET", "/pull", PullResponse)
-    async def pull(
-        who: Who,
-        cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
-    ) -> Response:
-        page = await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit))
+    async def pull(who: Who, query: Annotated[PullQuery, Query()]) -> Response:
+        page = await lanes.read(lambda: _pull.pull(db, settings, who, query.cursor, query.limit))
         metrics.count_page(len(page.changes))
         return _json(page)
 

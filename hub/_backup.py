@@ -89,7 +89,7 @@ def _kind(source: Path) -> str:
 
 
 def _holds_a_hub(db_url: str) -> bool:
-    engine = sa.create_engine(db_url)
+    engine = sa.create_engine(db_url, hide_parameters=True)
     try:
         with engine.connect() as conn:
             return sa.inspect(conn).has_table("records")

@@ -2,6 +2,10 @@
 
 Commands print plain text; ``enrol-code`` prints the code alone, so scripts can take the last line.
 Exit status: 0 done, 1 refused (AdminError, message on stderr), 2 bad usage (argparse).
+
+Only ``serve``, ``migrate``, ``demo`` and ``restore`` create a SQLite database that does not exist yet; every other
+command refuses a missing file, names the path and creates nothing (a wrong path would otherwise answer from a new,
+empty database with exit status 0).
 """
 
 from __future__ import annotations
@@ -10,18 +14,29 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from hub import _admin, _staff
-from hub._db import Database
+from hub._db import Database, DatabaseMissing
 from hub._errors import AdminError
 from hub._migrations import migrate
 from hub._settings import Settings, default_db_url
 from sync.protocol import Role
+
+#: The commands that may create the database: starting a hub, setting up its schema, the demo (``restore`` creates
+#: its target itself, and ``backup`` refuses a missing source, in hub._backup).
+CREATING_COMMANDS = frozenset({"serve", "migrate", "demo"})
+#: ``$MASH_HUB_INSTANCE``: the id ``serve`` answers on GET /v1/instance (the demo sets it; else a random one).
+INSTANCE_ENV = "MASH_HUB_INSTANCE"
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -47,11 +62,16 @@ def _person(text: str) -> dict[str, str | None]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hub", description="The MASH hub server and its administration.")
     p.add_argument(
-        "--db", default=None, help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder)"
+        "--db",
+        default=None,
+        help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder); only serve, migrate, demo "
+        "and restore create a missing SQLite file",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="run the HTTP API")
+    s = sub.add_parser(
+        "serve", help="run the HTTP API", description=f"GET /v1/instance answers ${INSTANCE_ENV}, else a random id."
+    )
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--tls-cert")
@@ -144,10 +164,17 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         raise AdminError("--workers must be at least 1")
     if args.refresh_grace < 0:
         raise AdminError("--refresh-grace must not be negative")
+    instance_id = os.environ.get(INSTANCE_ENV) or uuid.uuid4().hex
+    if not _INSTANCE_ID.fullmatch(instance_id):
+        raise AdminError(f"${INSTANCE_ENV} must be 1 to 128 letters, digits, '.', '_' or '-'")
     settings = Settings(
-        db_url=url, access_ttl_s=args.access_ttl, lease_s=args.lease, refresh_grace_s=args.refresh_grace
+        db_url=url,
+        access_ttl_s=args.access_ttl,
+        lease_s=args.lease,
+        refresh_grace_s=args.refresh_grace,
+        instance_id=instance_id,
     )
-    db = Database(url, pool_size=1)
+    db = _open(url, create=True)
     try:
         migrate(db)  # once, before the workers start
     finally:
@@ -262,6 +289,30 @@ def _run(args: argparse.Namespace, db: Database) -> int:
     return 0
 
 
+def _open(url: str, *, create: bool) -> Database:
+    """The database, connected once: a server that is down or a database that is not there is a plain error."""
+    db = Database(url, pool_size=1, create=create)
+    try:
+        with db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        db.dispose()
+        where = sa.make_url(url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise AdminError(f"cannot open the hub database {where}: {reason}") from None
+    return db
+
+
+def _missing(path: Path, given: str | None) -> str:
+    where = "--db" if given else "$MASH_HUB_DB" if os.environ.get("MASH_HUB_DB") else "the default, no --db given"
+    return (
+        f"no hub database at {path} ({where}); nothing was created.\n"
+        "  The demo's database: run `make run` (or scripts/run_demo.py), then the `export MASH_HUB_DB=...` line it "
+        "prints.\n"
+        "  A new hub: python -m hub --db URL migrate"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     url = args.db or default_db_url()
@@ -277,11 +328,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _backup.restore(Path(args.file), url)
                 print(f"restored {args.file}")
             return 0
-        db = Database(url, pool_size=1)
+        db = _open(url, create=args.command in CREATING_COMMANDS)
         try:
             return _run(args, db)
         finally:
             db.dispose()
+    except DatabaseMissing as exc:
+        print(f"error: {_missing(exc.path, args.db)}", file=sys.stderr)
+        return 1
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

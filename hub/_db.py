@@ -4,6 +4,9 @@ SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, and write transactions open
 deferred transaction that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT under WAL instead of waiting).
 Reads use a second engine with plain ``BEGIN`` so they never take the write lock.
 
+Every engine hides statement parameters (``hide_parameters=True``): a database error's message would otherwise carry
+a record's fields (a child's name, an NHS number) into the hub's log (tests/hub/test_log_canary.py).
+
 PostgreSQL: one engine, READ COMMITTED; writers lock what they change (``SELECT ... FOR UPDATE`` and the counter
 row). Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
 """
@@ -27,9 +30,26 @@ T = TypeVar("T")
 _BUSY_TIMEOUT_MS = 30_000
 
 
+class DatabaseMissing(FileNotFoundError):
+    """A SQLite database file that does not exist, opened by a caller that must not create one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no hub database at {path}")
+        self.path = path
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (absolute); None for other databases and for in-memory SQLite."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).absolute()
+
+
 def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
     engine = sa.create_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -53,20 +73,29 @@ def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
 
 
 class Database:
-    """The hub's storage connections. ``write()`` and ``read()`` give a connection inside a transaction."""
+    """The hub's storage connections. ``write()`` and ``read()`` give a connection inside a transaction.
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    ``create``: a missing SQLite file (and its folder) is created; with ``create=False`` it raises
+    ``DatabaseMissing`` instead and touches nothing (the CLI's read and admin commands: a typo in a path must not
+    leave an empty database behind and answer from it)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, create: bool = True) -> None:
         parsed = sa.make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._gate = _WriterGate()
         if self.is_sqlite:
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_file(url)
+            if path is not None and create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif path is not None and not path.is_file():
+                raise DatabaseMissing(path)
             self._writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size)
             self._reader = _sqlite_engine(parsed, "BEGIN", pool_size)
         else:
-            self._writer = sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self._writer = sa.create_engine(
+                parsed, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
             self._reader = self._writer
 
     @contextmanager

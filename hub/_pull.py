@@ -50,12 +50,9 @@ def change_from_row(m: sa.RowMapping) -> Change:
     )
 
 
-#: Seqs fit in a signed 64-bit column; a cursor beyond that (only a broken or hostile client sends one) reads as it.
-_MAX_SEQ = 2**62
-
-
 def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: int) -> PullResponse:
-    after = min(cursor, _MAX_SEQ)
+    """``cursor`` and ``limit`` arrive checked (``sync.protocol.Cursor``, ``PullLimit``: one bound on every path)."""
+    after = cursor
     with db.read() as conn:
         head = _store.current(conn, "seq")
         rows = (

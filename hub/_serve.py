@@ -25,6 +25,7 @@ def settings_to_env(settings: Settings) -> str:
             "access_ttl_s": settings.access_ttl_s,
             "lease_s": settings.lease_s,
             "refresh_grace_s": settings.refresh_grace_s,
+            "instance_id": settings.instance_id,
         }
     )
 
@@ -37,5 +38,6 @@ def app_from_env() -> FastAPI:
             access_ttl_s=float(values["access_ttl_s"]),
             lease_s=float(values["lease_s"]),
             refresh_grace_s=float(values.get("refresh_grace_s", Settings.refresh_grace_s)),
+            instance_id=str(values["instance_id"]),
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,5 +41,9 @@ class Settings:
     #: Attempts allowed per client address and per account, by action ("enrol", "refresh", "sign_in"): see
     #: hub._ratelimit. Kept in each process's memory.
     rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    #: Names this hub process (all its workers) on ``GET /v1/instance``, so a launcher such as the demo can tell
+    #: the hub it started from another program on the same port. ``python -m hub serve`` takes
+    #: ``$MASH_HUB_INSTANCE`` when set; an identifier, not a secret.
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
     clock: Callable[[], float] = time.time

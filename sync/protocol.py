@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NoReturn
 from uuid import UUID
 
+import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 API_PREFIX: Final = "/v1"
@@ -42,6 +45,15 @@ MAX_PULL_LIMIT: Final = 2_000
 DEFAULT_PULL_LIMIT: Final = 1_000
 ATTACHMENT_CHUNK_BYTES: Final = 256 * 1024
 MAX_ATTACHMENT_BYTES: Final = 50 * 1024 * 1024
+#: The largest integer every JSON reader holds exactly (I-JSON, RFC 7493; RFC 8785 refuses larger): the one bound
+#: of every cursor, sequence number and version, and of any integer inside a record.
+MAX_SAFE_INT: Final = 2**53 - 1
+
+#: A hub sequence number as a cursor: 0 is "from the start". The one type every path that takes one uses.
+Cursor = Annotated[int, Field(ge=0, le=MAX_SAFE_INT)]
+#: A record's version (0 in a mutation means "create"; a stored record is at 1 or more).
+Version = Annotated[int, Field(ge=0, le=MAX_SAFE_INT)]
+PullLimit = Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)]
 
 
 class _Model(BaseModel):
@@ -83,7 +95,7 @@ class Mutation(_Model):
     record_id: UUID
     record_type: RecordType
     case_id: UUID  # the case the record belongs to (a case's own id for a case): access rules hang on it
-    base_version: int = Field(ge=0)
+    base_version: Version
     fields: dict[FieldName, JsonValue] = Field(max_length=MAX_FIELDS_PER_MUTATION)
 
 
@@ -136,7 +148,7 @@ class MutationResult(_Model):
     mutation_id: UUID
     record_id: UUID
     outcome: Outcome
-    version: int = 0  # the record's version at the hub after this mutation (current version on conflict)
+    version: Version = 0  # the record's version at the hub after this mutation (current version on conflict)
     fields: dict[str, JsonValue] | None = None  # the hub's full record after merge or on conflict
     conflicts: list[FieldConflict] = Field(default_factory=list)
     issues: list[Issue] = Field(default_factory=list)
@@ -156,11 +168,11 @@ class HubMeta(_Model):
 class Change(_Model):
     """One record as the hub holds it now, in sequence order."""
 
-    seq: int = Field(ge=1)
+    seq: Annotated[Cursor, Field(ge=1)]
     record_id: UUID
     record_type: RecordType
     case_id: UUID
-    version: int = Field(ge=1)
+    version: Annotated[Version, Field(ge=1)]
     fields: dict[str, JsonValue]
     hub: HubMeta = Field(default_factory=HubMeta)
 
@@ -175,20 +187,27 @@ class PushResponse(_Model):
 
 class PullResponse(_Model):
     changes: list[Change]
-    cursor: int = Field(ge=0)  # store this and send it next time
+    cursor: Cursor  # store this and send it next time
     more: bool  # another page is waiting
 
 
 class SyncRequest(_Model):
     mutations: list[Mutation] = Field(default_factory=list, max_length=MAX_BATCH_MUTATIONS)
-    cursor: int = Field(default=0, ge=0)
-    pull_limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+    cursor: Cursor = 0
+    pull_limit: PullLimit = DEFAULT_PULL_LIMIT
+
+
+class PullQuery(_Model):
+    """The query of ``GET /v1/pull``: the same cursor and limit as a ``SyncRequest``."""
+
+    cursor: Cursor = 0
+    limit: PullLimit = DEFAULT_PULL_LIMIT
 
 
 class SyncResponse(_Model):
     results: list[MutationResult]
     changes: list[Change]
-    cursor: int = Field(ge=0)
+    cursor: Cursor
     more: bool
     lease_expires_at: datetime
 
@@ -231,8 +250,10 @@ class DeviceInfo(_Model):
 
 class AttachmentStatus(_Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size: int | None = None
-    chunks_received: list[int] = Field(default_factory=list)
+    size: Annotated[int, Field(ge=1, le=MAX_ATTACHMENT_BYTES)] | None = None
+    chunks_received: list[Annotated[int, Field(ge=0, le=MAX_ATTACHMENT_BYTES // ATTACHMENT_CHUNK_BYTES)]] = Field(
+        default_factory=list
+    )
     complete: bool = False
 
 
@@ -261,9 +282,94 @@ class ErrorBody(_Model):
     details: Any = None
 
 
+class InvalidJson(json.JSONDecodeError):
+    """A body that is JSON to Python's reader but not to every reader: refused before anything is hashed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "", 0)
+
+
+#: Valid UTF-8 never decodes to a surrogate, and JSON holds no raw NUL: only an escape can make either (a
+#: ``\\uD800``-``\\uDFFF``, paired or not, or ``\\u0000``). Without one, no string needs looking at.
+_SUSPECT_ESCAPE: Final = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise InvalidJson(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    # One bound for every number: a float past 2**53 is written by RFC 8785 as an integer that no longer fits.
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > MAX_SAFE_INT:
+        raise InvalidJson(f"a number is beyond +/-{MAX_SAFE_INT}")
+    return value
+
+
+def _safe_int(text: str) -> int:
+    # Digits first: int() of a huge literal costs time (and Python refuses over 4300 digits with another error).
+    if len(text) > 17 or abs(value := int(text)) > MAX_SAFE_INT:
+        raise InvalidJson(f"an integer is beyond +/-{MAX_SAFE_INT}")
+    return value
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise InvalidJson("an object has the same key twice")
+    return value
+
+
+def parse_json(body: bytes | str) -> Any:
+    """Read a JSON body the way every reader would, or raise ``InvalidJson`` (a ``JSONDecodeError``).
+
+    I-JSON (RFC 7493): UTF-8 only; no NaN or Infinity; every number within +/-(2**53-1) (integers exact);
+    no lone surrogates; no duplicate keys. And no NUL in any string (no field needs one; PostgreSQL cannot store
+    it). What passes can always be canonicalised (``canonical_json``) and reads back equal, so a content hash covers
+    exactly what the hub stores and serves.
+    """
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise InvalidJson("the body is not UTF-8") from exc
+    try:
+        value = json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_safe_int, object_pairs_hook=_unique
+        )
+    except RecursionError as exc:
+        raise InvalidJson("the body is nested too deeply") from exc
+    if _SUSPECT_ESCAPE.search(text):
+        _check_strings(value)
+    return value
+
+
+def _check_strings(value: Any) -> None:
+    """Every key and string: encodable as UTF-8 (no lone surrogate) and without NUL (which PostgreSQL's text
+    columns cannot hold). A loop, not recursion: the value may be as deep as the JSON reader allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidJson("a string holds a NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidJson("a string holds a lone UTF-16 surrogate") from exc
+
+
 def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """The one byte form of a record's fields that both sides hash: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The one byte form of a record's fields that both sides hash: RFC 8785 (JCS), by the rfc8785 package.
+
+    Raises ``rfc8785.CanonicalizationError`` (a ValueError) for what JCS cannot hold (NaN, Infinity, integers past
+    2**53, lone surrogates): ``parse_json`` refuses all of these at the edge, so the hub never meets one here.
+    """
+    return rfc8785.dumps(value)
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:
@@ -282,6 +388,7 @@ __all__ = [
     "MAX_FIELDS_PER_MUTATION",
     "MAX_FIELD_NAME_LENGTH",
     "MAX_PULL_LIMIT",
+    "MAX_SAFE_INT",
     "MAX_STRING_LENGTH",
     "MUTABLE_TYPES",
     "RECEIPTED_TYPES",
@@ -289,16 +396,20 @@ __all__ = [
     "Author",
     "Change",
     "Credentials",
+    "Cursor",
     "DeviceInfo",
     "EnrolRequest",
     "ErrorBody",
     "ErrorCode",
     "FieldConflict",
     "HubMeta",
+    "InvalidJson",
     "Issue",
     "Mutation",
     "MutationResult",
     "Outcome",
+    "PullLimit",
+    "PullQuery",
     "PullResponse",
     "PushRequest",
     "PushResponse",
@@ -309,6 +420,8 @@ __all__ = [
     "SyncRequest",
     "SyncResponse",
     "UserInfo",
+    "Version",
     "canonical_json",
     "content_hash",
+    "parse_json",
 ]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from forms._dates import Problem, birth_date_problem, expected_date_problem
+from forms._engine import england_today
 from forms._identifiers import normalise_nhs_number, normalise_ods_code, normalise_postcode
+from forms._kinds import parse_date
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
@@ -15,6 +20,7 @@ if TYPE_CHECKING:
 DEMOGRAPHICS: tuple[tuple[str, str], ...] = (
     ("child_name", "Child's name"),
     ("date_of_birth", "Date of birth (YYYY-MM-DD)"),
+    ("unborn_expected_date", "Not born yet: expected date of delivery (YYYY-MM-DD)"),
     ("nhs_number", "NHS number"),
     ("gender", "Gender"),
     ("address", "Address"),
@@ -32,7 +38,14 @@ TYPE_LABELS = {
 }
 
 
-def check_demographics(values: dict[str, Any]) -> dict[str, str]:
+#: The date fields of the screen and the rule of ``forms._dates`` each one follows (the hub applies the same ones).
+_DATE_RULES: dict[str, Callable[[dt.date, dt.date], Problem | None]] = {
+    "date_of_birth": birth_date_problem,
+    "unborn_expected_date": expected_date_problem,
+}
+
+
+def check_demographics(values: dict[str, Any], *, today: dt.date | None = None) -> dict[str, str]:
     """Field -> message for every problem. User input never raises."""
     problems: dict[str, str] = {}
     if not str(values.get("child_name") or "").strip():
@@ -48,14 +61,16 @@ def check_demographics(values: dict[str, Any]) -> dict[str, str]:
     ods = str(values.get("gp_practice_ods") or "").strip()
     if ods and normalise_ods_code(ods) is None:
         problems["gp_practice_ods"] = "An ODS code is one letter and five digits, like A81001."
-    dob = str(values.get("date_of_birth") or "").strip()
-    if dob:
-        import datetime as dt
-
-        try:
-            dt.date.fromisoformat(dob)
-        except ValueError:
-            problems["date_of_birth"] = "Enter the date as YYYY-MM-DD."
+    for name, rule in _DATE_RULES.items():
+        text = str(values.get(name) or "").strip()
+        if not text:
+            continue
+        day = parse_date(text)  # the hub's own reading of a date
+        problem = (
+            rule(day, today or england_today()) if day is not None else ("bad_date", "Enter the date as YYYY-MM-DD.")
+        )
+        if problem is not None:
+            problems[name] = problem[1]
     return problems
 
 

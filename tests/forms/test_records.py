@@ -122,3 +122,30 @@ def test_garbage_never_raises(record_type: Any, garbage: Any) -> None:
     issues = validate_record(record_type, garbage)
     assert issues
     assert all(i.severity == "error" for i in issues)
+
+
+def test_every_integer_of_every_record_model_is_bounded() -> None:
+    """Class-wide: versions, counts and levels in record bodies have both bounds (a new unbounded one fails)."""
+    from pydantic import BaseModel
+
+    from forms import _records, _referral
+
+    models: list[type[BaseModel]] = [_referral.Referral, _referral.SubmittedForm]
+    todo: list[type[BaseModel]] = [_records._Record]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            models.append(sub)
+            todo.append(sub)
+    loose = []
+    for model in models:
+        stack: list[Any] = [model.model_json_schema()]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if node.get("type") == "integer" and not {"minimum", "maximum"} <= set(node):
+                    loose.append(model.__name__)
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+    assert len(models) >= 9
+    assert loose == []

@@ -125,10 +125,3 @@ def test_openapi_lists_the_protocol_paths(client: httpx.Client) -> None:
         "/v1/enrol", "/v1/token/refresh", "/v1/sync", "/v1/push", "/v1/pull", "/v1/me",
         "/v1/attachments/{sha256}", "/v1/attachments/{sha256}/chunks/{index}", "/v1/attachments/{sha256}/content",
     }  # fmt: skip
-
-
-def test_absurd_cursor_is_harmless(hub: Hub) -> None:
-    device = hub.device("hv1")
-    response = device.sync(cursor=2**70)
-    assert response.status_code == 200
-    assert response.json()["changes"] == []

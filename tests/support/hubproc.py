@@ -150,7 +150,11 @@ class HubProcess:
         self.close()
 
     def log_text(self) -> str:
-        return self._log.read_text(errors="replace")[-4000:] if self._log and self._log.exists() else ""
+        return self.full_log()[-4000:]
+
+    def full_log(self) -> str:
+        """Every line the hub process (and its workers) wrote to stdout and stderr since it was first started."""
+        return self._log.read_text(errors="replace") if self._log and self._log.exists() else ""
 
     # -- administration --------------------------------------------------------------------------------------------
     def cli(self, *args: str) -> str:

@@ -138,3 +138,40 @@ def test_the_timeline_shows_the_author_the_hub_attests_never_the_bodys_own(unloc
         conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (json.dumps({"author": author}), str(note_id)))
     state.load()
     assert [i.author for i in state.timeline] == ["By Hana Visitor (health visitor, Devon MASH)"]
+
+
+def test_a_date_of_birth_that_cannot_be_true_gets_a_plain_message() -> None:
+    """The same rule as the hub's (forms._dates): no birth in the future or before 1900; an unborn baby has an
+    expected date of delivery, its own field, at most 44 weeks ahead."""
+    import datetime as dt
+
+    today = dt.date(2026, 12, 1)
+    base = {"child_name": "A", "nhs_number_not_known": True}
+    tomorrow = check_demographics({**base, "date_of_birth": "2026-12-02"}, today=today)
+    assert tomorrow["date_of_birth"].startswith("A date of birth cannot be in the future.")
+    assert "expected date of delivery" in tomorrow["date_of_birth"]
+    assert "before 1900" in check_demographics({**base, "date_of_birth": "1899-12-31"}, today=today)["date_of_birth"]
+    assert check_demographics({**base, "date_of_birth": "2026-12-01"}, today=today) == {}
+    assert check_demographics({**base, "unborn_expected_date": "2027-05-01"}, today=today) == {}
+    far = check_demographics({**base, "unborn_expected_date": "2028-01-01"}, today=today)
+    assert "at most 44 weeks" in far["unborn_expected_date"]
+    assert (
+        "YYYY-MM-DD"
+        in check_demographics({**base, "unborn_expected_date": "soon"}, today=today)["unborn_expected_date"]
+    )
+
+
+def test_the_case_screen_refuses_to_save_a_future_date_of_birth(unlocked: Services) -> None:
+    import datetime as dt
+
+    case_id, problems = create_case(unlocked, CHILD)
+    assert case_id is not None, problems
+    state = CaseState(unlocked, case_id)
+    state.load()
+    state.set_value("date_of_birth", (dt.date.today() + dt.timedelta(days=30)).isoformat())
+    assert state.save() is False
+    assert "cannot be in the future" in state.problems["date_of_birth"]
+    assert unlocked.repo is not None
+    record = unlocked.repo.get_record(case_id)
+    assert record is not None
+    assert record.body["date_of_birth"] == CHILD["date_of_birth"]
