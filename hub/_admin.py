@@ -23,6 +23,7 @@ from sync.protocol import Role
 
 _USERNAME: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
+_REGISTRATION: Final = re.compile(r"^(?:[0-9]{7}|[0-9]{2}[A-Z][0-9]{4}[A-Z])$")  # GMC number | NMC PIN
 CLI_ACTOR: Final = "cli"
 
 
@@ -42,7 +43,9 @@ def create_user(
     ods_code: str | None = None,
     *,
     exist_ok: bool = False,
+    registration: str | None = None,
 ) -> NewUser:
+    """``registration``: the professional registration (GMC number, NMC PIN) a user's records must then name."""
     if not _USERNAME.match(username):
         raise AdminError("username: lower-case letters, digits, '.', '_' or '-', at most 64")
     try:
@@ -57,6 +60,9 @@ def create_user(
         raise AdminError("--ods is only for GPs")
     if not display_name.strip() or not organisation.strip():
         raise AdminError("display name and organisation must not be empty")
+    registration = "".join((registration or "").split()).upper() or None
+    if registration is not None and not _REGISTRATION.match(registration):
+        raise AdminError("--registration: a 7-digit GMC number or an NMC PIN like 12A3456E")
     now = time.time()
     with db.write() as conn:
         existing = conn.execute(sa.select(users).where(users.c.username == username)).one_or_none()
@@ -73,6 +79,7 @@ def create_user(
                 role=role_value.value,
                 organisation=organisation.strip()[:200],
                 ods_code=ods_code,
+                registration=registration,
                 disabled=False,
                 created_at=now,
             )

@@ -22,6 +22,7 @@ from hub._logging import RequestIdMiddleware
 from hub._metrics import CONTENT_TYPE, HubMetrics, MetricsMiddleware
 from hub._middleware import BodyMiddleware
 from hub._migrations import is_current, migrate
+from hub._ratelimit import RateLimiter, client_of
 from hub._settings import Settings
 from hub._strict_json import StrictJsonRoute
 from sync.protocol import (
@@ -53,6 +54,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         409: "an enrolment code of another user (not spent)",
         413: "too large",
         422: "malformed request",
+        429: "too many attempts (enrolment, refresh): see Retry-After",
     }.items()
 }
 
@@ -62,8 +64,11 @@ def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json().encode(), status_code=status, media_type="application/json")
 
 
-def _error_response(status: int, code: ErrorCode, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse(ErrorBody(code=code, message=message, details=details).model_dump(mode="json"), status)
+def _error_response(
+    status: int, code: ErrorCode, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorBody(code=code, message=message, details=details).model_dump(mode="json")
+    return JSONResponse(body, status, headers=headers)
 
 
 def _clean_errors(errors: Any) -> list[dict[str, Any]]:
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.settings = settings
     app.state.lanes = lanes
+    limiter = app.state.limiter = RateLimiter(settings.rate_limits)
     metrics = app.state.metrics = HubMetrics(lanes, db)
     app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -93,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _error_response(exc.status, exc.code, exc.message, exc.details)
+        return _error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,13 +148,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(metrics.text(), media_type=CONTENT_TYPE)
 
     @route("POST", "/enrol", Credentials)
-    async def enrol(body: EnrolRequest) -> Response:
+    async def enrol(body: EnrolRequest, request: Request) -> Response:
         only = None if body.only_for_user is None else str(body.only_for_user)
+        limiter.check("enrol", client=client_of(request), account=only)
         return _json(await lanes.write(lambda: _auth.enrol(db, settings, body.code, body.device_name, only)))
 
     @route("POST", "/token/refresh", Credentials)
-    async def refresh(body: RefreshRequest) -> Response:
-        return _json(await lanes.write(lambda: _auth.refresh(db, settings, body.refresh_token)))
+    async def refresh(body: RefreshRequest, request: Request) -> Response:
+        limiter.check("refresh", client=client_of(request))
+
+        def by_device(device_id: str) -> None:
+            limiter.check("refresh", account=device_id)
+
+        return _json(await lanes.write(lambda: _auth.refresh(db, settings, body.refresh_token, by_device)))
 
     @route("GET", "/me", DeviceInfo)
     async def me(who: Who) -> Response:

@@ -1,20 +1,25 @@
 """Enrolment, token rotation and authentication of every request.
 
 - ``enrol``: a one-time code (hashed, single use, expiring) becomes a new device and its first token family.
-- ``refresh``: a refresh token is exchanged exactly once for a new pair. A rotated one presented again is either a
-  retry after a lost answer or a leaked copy. It is a retry only while it is "pending": rotated less than
-  ``refresh_grace_s`` ago and its successor pair never used (a use of the successor access or refresh token retires
-  it, by setting ``revoked_at``). A retry revokes the unused successor and issues a fresh pair, so the family never
-  has two live pairs. Any other reuse revokes the whole family (its refresh and access tokens): ``refresh_reused``.
+- ``refresh``: a refresh token is exchanged exactly once for a new pair, derived from it with an HMAC under the
+  hub's key (``successor_pair``). A rotated one presented again is either a retry after a lost answer or a leaked
+  copy. It is a retry only while it is "pending": rotated less than ``refresh_grace_s`` ago and its successor pair
+  never used (a use of the successor access or refresh token retires it, by setting ``revoked_at``). A retry gets
+  the same pair again: nothing is minted and nothing revoked, so a copy presented in the window can never take the
+  family from the device that holds it. Any other reuse revokes the whole family (its refresh and access tokens):
+  ``refresh_reused``.
 - ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403). The first
   use of an access token retires the rotated refresh token that issued it (``issued_by``): one write per rotation.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,10 +27,12 @@ from sqlalchemy.engine import Connection
 from hub import _audit
 from hub._db import Database
 from hub._errors import ApiError
-from hub._secrets import digest, new_access_token, new_refresh_token, normalise_code
+from hub._secrets import digest, new_access_token, new_key, new_refresh_token, normalise_code, successor_pair
 from hub._settings import Settings
-from hub._tables import access_tokens, devices, enrol_codes, refresh_tokens, users
+from hub._tables import access_tokens, devices, enrol_codes, hub_keys, refresh_tokens, users
 from sync.protocol import Credentials, ErrorCode, Role, UserInfo
+
+_REFRESH_KEY: Final = "refresh_hmac"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,7 @@ class Principal:
     device_id: str
     display_name: str
     last_seen_at: float | None = None
+    registration: str | None = None  # professional registration on file (GMC number, NMC PIN)
 
     @property
     def is_staff(self) -> bool:
@@ -80,9 +88,12 @@ def _issue(
     user: UserInfo,
     *,
     issued_by: str | None = None,
+    pair: tuple[str, str] | None = None,
 ) -> Credentials:
+    """Store and return a new (access, refresh) pair: ``pair`` when given (a rotation's ``successor_pair``), else
+    random (enrolment)."""
     now = settings.clock()
-    access, refresh = new_access_token(), new_refresh_token()
+    access, refresh = pair or (new_access_token(), new_refresh_token())
     conn.execute(
         sa.insert(access_tokens).values(
             token_hash=digest(access),
@@ -202,53 +213,84 @@ def _reused(conn: Connection, row: sa.Row[tuple[object, ...]], now: float) -> Ap
     return ApiError(401, ErrorCode.REFRESH_REUSED, "refresh token reused: this device must enrol again")
 
 
-def _retry(conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], now: float) -> Credentials | None:
-    """A pending rotated token came back: revoke its unused successor and issue a fresh pair. None if the successor
-    is gone (a concurrent retry took it): the caller treats that as reuse."""
+def _refresh_key(conn: Connection) -> str:
+    """The hub's key for successor pairs (made by the migration; one missing is made now: a race between two hub
+    processes ends in a unique-key error, and ``Database.retrying`` runs the work again, which then reads it)."""
+    key = conn.execute(sa.select(hub_keys.c.value).where(hub_keys.c.name == _REFRESH_KEY)).scalar_one_or_none()
+    if key is None:
+        key = new_key()
+        conn.execute(sa.insert(hub_keys).values(name=_REFRESH_KEY, value=key, created_at=time.time()))
+    return str(key)
+
+
+def _repeat(
+    conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], token: str, now: float
+) -> Credentials | None:
+    """A pending rotated token came back (its answer was lost): repeat that answer, the very same pair, so nothing
+    new is minted and nobody's pair is revoked. None if that pair is no longer live: the caller treats it as reuse."""
     m = row._mapping
-    # The row lock on the successor serialises concurrent retries: only one sees it live.
-    successor = conn.execute(
-        sa.update(refresh_tokens)
-        .where(
-            refresh_tokens.c.family_id == m["family_id"],
+    access, refresh = successor_pair(_refresh_key(conn), token)
+    live_refresh = conn.execute(
+        sa.select(refresh_tokens.c.token_hash).where(
+            refresh_tokens.c.token_hash == digest(refresh),
             refresh_tokens.c.rotated_at.is_(None),
             refresh_tokens.c.revoked_at.is_(None),
         )
-        .values(revoked_at=now)
-    ).rowcount
-    if successor != 1:
+    ).first()
+    access_expiry = conn.execute(
+        sa.select(access_tokens.c.expires_at).where(access_tokens.c.token_hash == digest(access))
+    ).scalar_one_or_none()
+    if live_refresh is None or access_expiry is None:
         return None
-    conn.execute(sa.delete(access_tokens).where(access_tokens.c.family_id == m["family_id"]))
-    creds = _issue(conn, settings, m["device_id"], m["family_id"], _user_info(row), issued_by=m["token_hash"])
     _audit.record(conn, at=now, actor=m["username"], device_id=m["device_id"], action="refresh", outcome="retry")
-    return creds
+    return Credentials(
+        device_id=uuid.UUID(m["device_id"]),
+        user=_user_info(row),
+        access_token=access,
+        access_expires_at=when(access_expiry),
+        refresh_token=refresh,
+        lease_expires_at=when(now + settings.lease_s),
+    )
 
 
-def refresh(db: Database, settings: Settings, token: str) -> Credentials:
+def _presented_again(
+    conn: Connection, settings: Settings, row: sa.Row[tuple[object, ...]], token: str, now: float
+) -> Credentials | ApiError:
+    """A rotated token came back. Pending (rotated less than ``refresh_grace_s`` ago, its pair never used): a
+    retry, answered with the same pair. Otherwise someone else holds a copy: the family dies (RFC 9700 4.14.2)."""
+    pending = row.revoked_at is None and now - row.rotated_at < settings.refresh_grace_s
+    creds = _repeat(conn, settings, row, token, now) if pending else None
+    return creds if creds is not None else _reused(conn, row, now)
+
+
+_TOKEN_ROW: Final = (
+    sa.select(refresh_tokens, devices.c.revoked_at.label("device_revoked_at"), users)
+    .join(devices, devices.c.device_id == refresh_tokens.c.device_id)
+    .join(users, users.c.user_id == devices.c.user_id)
+    .where(refresh_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def refresh(
+    db: Database, settings: Settings, token: str, limit_device: Callable[[str], None] | None = None
+) -> Credentials:
+    """Exchange a refresh token. ``limit_device`` counts the attempt against the token's device (and raises when it
+    is over its limit) before anything is written."""
     now = settings.clock()
     token_hash = digest(token)
 
     def work(conn: Connection) -> Credentials | ApiError:
-        row = conn.execute(
-            sa.select(refresh_tokens, devices.c.revoked_at.label("device_revoked_at"), users)
-            .join(devices, devices.c.device_id == refresh_tokens.c.device_id)
-            .join(users, users.c.user_id == devices.c.user_id)
-            .where(refresh_tokens.c.token_hash == token_hash)
-        ).one_or_none()
+        row = conn.execute(_TOKEN_ROW, {"token_hash": token_hash}).one_or_none()
         if row is None:
             return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token unknown")
+        if limit_device is not None:
+            limit_device(row.device_id)
         if row.device_revoked_at is not None:
             return ApiError(403, ErrorCode.DEVICE_REVOKED, "this device has been revoked")
         if row.disabled:
             return ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
         if row.rotated_at is not None:
-            pending = row.revoked_at is None and now - row.rotated_at < settings.refresh_grace_s
-            creds = _retry(conn, settings, row, now) if pending else None
-            if creds is not None:
-                return creds
-            # A rotated token came back and its successor is in use (or the window passed): someone else holds a
-            # copy. Revoke the whole family (RFC 9700 4.14.2).
-            return _reused(conn, row, now)
+            return _presented_again(conn, settings, row, token, now)
         if row.revoked_at is not None:
             return ApiError(401, ErrorCode.TOKEN_INVALID, "refresh token revoked")
         if row.expires_at <= now:
@@ -265,9 +307,14 @@ def refresh(db: Database, settings: Settings, token: str) -> Credentials:
             .values(rotated_at=now)
         ).rowcount
         if rotated != 1:
-            # Rotated or revoked by a concurrent request since we read it: two holders raced. Treat as reuse.
-            return _reused(conn, row, now)
-        creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row), issued_by=token_hash)
+            # A concurrent request rotated it since we read it (PostgreSQL; SQLite writes one at a time). It got the
+            # same pair this one would: answer as a retry of it, or as reuse if that is what it has become.
+            again = conn.execute(_TOKEN_ROW, {"token_hash": token_hash}).one()
+            if again.rotated_at is None:
+                return _reused(conn, again, now)  # revoked meanwhile: the family is going down anyway
+            return _presented_again(conn, settings, again, token, now)
+        pair = successor_pair(_refresh_key(conn), token)
+        creds = _issue(conn, settings, row.device_id, row.family_id, _user_info(row), issued_by=token_hash, pair=pair)
         _audit.record(conn, at=now, actor=row.username, device_id=row.device_id, action="refresh", outcome="ok")
         return creds
 
@@ -328,4 +375,5 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         device_id=row.device_id,
         display_name=row.display_name,
         last_seen_at=row.last_seen_at,
+        registration=row.registration,
     )

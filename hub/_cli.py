@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--role", required=True, choices=[r.value for r in Role])
     c.add_argument("--org", required=True, help="organisation")
     c.add_argument("--ods", help="GP practice ODS code (GPs only)")
+    c.add_argument("--registration", help="GMC number or NMC PIN: the number this user's forms must give")
     c.add_argument("--exist-ok", action="store_true", help="succeed if the user exists with this role")
     users.add_parser("disable").add_argument("username")
     users.add_parser("list")
@@ -211,7 +212,16 @@ def _run(args: argparse.Namespace, db: Database) -> int:
         return 0
     migrate(db)
     if cmd == "users" and action == "create":
-        new = _admin.create_user(db, args.username, args.name, args.role, args.org, args.ods, exist_ok=args.exist_ok)
+        new = _admin.create_user(
+            db,
+            args.username,
+            args.name,
+            args.role,
+            args.org,
+            args.ods,
+            exist_ok=args.exist_ok,
+            registration=args.registration,
+        )
         print(f"{'created' if new.created else 'exists'} {new.username} {new.user_id}")
     elif cmd == "users" and action == "disable":
         _admin.disable_user(db, args.username)

@@ -11,8 +11,17 @@ DEMO_PRACTICE = "A81001"
 
 def demo(db: Database) -> dict[str, str]:
     """Create (or reuse) users hv1, gp1, nurse1, staff1 and admin1, one request to gp1's practice; print codes."""
-    _admin.create_user(db, "hv1", "Hana Visitor", "health_visitor", DEMO_ORG, exist_ok=True)
-    _admin.create_user(db, "gp1", "Dr Gina Practitioner", "gp", "Riverside Surgery", DEMO_PRACTICE, exist_ok=True)
+    _admin.create_user(db, "hv1", "Hana Visitor", "health_visitor", DEMO_ORG, exist_ok=True, registration="12A3456E")
+    _admin.create_user(
+        db,
+        "gp1",
+        "Dr Gina Practitioner",
+        "gp",
+        "Riverside Surgery",
+        DEMO_PRACTICE,
+        exist_ok=True,
+        registration="1234567",
+    )
     _admin.create_user(db, "nurse1", "Nia Nurse", "school_nurse", DEMO_ORG, exist_ok=True)
     _admin.create_user(db, "staff1", "Sam Staff", "hub_staff", DEMO_ORG, exist_ok=True)
     _admin.create_user(db, "admin1", "Ada Admin", "admin", DEMO_ORG, exist_ok=True)

@@ -9,6 +9,7 @@ Validation of records never raises: it returns issues that become a ``rejected``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sync.protocol import ErrorCode
@@ -19,12 +20,15 @@ class HubError(Exception):
 
 
 class ApiError(HubError):
-    def __init__(self, status: int, code: ErrorCode, message: str, details: Any = None) -> None:
+    def __init__(
+        self, status: int, code: ErrorCode, message: str, details: Any = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = dict(headers or {})  # e.g. Retry-After on 429
 
 
 class AdminError(HubError):

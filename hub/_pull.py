@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +20,12 @@ from hub._auth import Principal, when
 from hub._db import Database
 from hub._settings import Settings
 from hub._tables import records
-from sync.protocol import Change, HubMeta, PullResponse, Receipt, RecordType
+from sync.protocol import Author, Change, HubMeta, PullResponse, Receipt, RecordType
+
+
+def author_of(m: Mapping[str, Any] | sa.RowMapping) -> Author | None:
+    """The attested author stored with a record (None only for rows older than attestation with no known user)."""
+    return Author.model_validate_json(m["author"]) if m["author"] else None
 
 
 def change_from_row(m: sa.RowMapping) -> Change:
@@ -34,7 +41,12 @@ def change_from_row(m: sa.RowMapping) -> Change:
         case_id=uuid.UUID(m["case_id"]),
         version=m["version"],
         fields=_store.loads_fields(m["fields"]),
-        hub=HubMeta(status=m["status"], flags=json.loads(m["flags"]) if m["flags"] else [], receipt=receipt),
+        hub=HubMeta(
+            status=m["status"],
+            flags=json.loads(m["flags"]) if m["flags"] else [],
+            receipt=receipt,
+            author=author_of(m),
+        ),
     )
 
 

@@ -23,9 +23,11 @@ from sqlalchemy.engine import Connection
 
 from hub import _access, _audit, _store
 from hub._auth import Principal, when
+from hub._authorship import attest, claim_issues
 from hub._db import Database
+from hub._pull import author_of
 from hub._settings import Settings
-from hub._tables import conflicts, mutations, record_versions, records
+from hub._tables import conflicts, devices, mutations, record_versions, records
 from hub._validation import errors, validate
 from sync.merge import merge_fields
 from sync.protocol import (
@@ -45,8 +47,12 @@ from sync.protocol import (
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
 REFERRAL_RECEIVED: Final = "received"
 
-_STORED: Final = sa.select(mutations.c.mutation_id, mutations.c.payload_hash, mutations.c.result).where(
-    mutations.c.mutation_id.in_(sa.bindparam("ids", expanding=True))
+# A stored answer is the sender's: it may hold a whole record the user could see then. The user behind the device
+# that first sent the mutation comes with it (a re-enrolled device is a new device of the same user).
+_STORED: Final = (
+    sa.select(mutations.c.mutation_id, mutations.c.payload_hash, mutations.c.result, devices.c.user_id)
+    .join(devices, devices.c.device_id == mutations.c.device_id)
+    .where(mutations.c.mutation_id.in_(sa.bindparam("ids", expanding=True)))
 )
 _LOCK: Final = (
     sa.select(records)
@@ -100,7 +106,7 @@ class _Batch:
 
     def __init__(self, conn: Connection, now: float, who: Principal) -> None:
         self.conn, self.now, self.who = conn, now, who
-        self.stored: dict[str, tuple[str, str]] = {}  # mutation id -> (payload hash, result json)
+        self.stored: dict[str, tuple[str, str, str]] = {}  # mutation id -> (payload hash, result json, sender)
         self.rows: dict[str, dict[str, Any]] = {}  # record id -> current row (locked)
         self.cases: dict[str, str] = {}  # case id -> "held" | "claimable" (nobody's yet) | "no"
         self.pending = _store.PendingWrites()
@@ -109,7 +115,7 @@ class _Batch:
     def run(self, batch: list[Mutation]) -> list[MutationResult]:
         ids = sorted({str(m.mutation_id) for m in batch})
         for row in self.conn.execute(_STORED, {"ids": ids}):
-            self.stored[row.mutation_id] = (row.payload_hash, row.result)
+            self.stored[row.mutation_id] = (row.payload_hash, row.result, row.user_id)
         record_ids = sorted({str(m.record_id) for m in batch})
         for locked in self.conn.execute(_LOCK, {"ids": record_ids}).mappings():
             self.rows[locked["record_id"]] = dict(locked)
@@ -135,7 +141,10 @@ class _Batch:
         mutation_id = str(m.mutation_id)
         digest = payload_hash(m)
         if mutation_id in self.stored:
-            stored_hash, result_json = self.stored[mutation_id]
+            stored_hash, result_json, sender = self.stored[mutation_id]
+            if sender != self.who.user_id:
+                # Someone else's mutation id: the same refusal whatever its payload, so it tells nothing about it.
+                return _rejected(m, "mutation_reused", "this mutation id was already used")
             if stored_hash == digest:
                 return MutationResult.model_validate_json(result_json)
             return _rejected(m, "mutation_reused", "this mutation id was already used with a different payload")
@@ -151,7 +160,7 @@ class _Batch:
                 "created_at": self.now,
             }
         )
-        self.stored[mutation_id] = (digest, result_json)
+        self.stored[mutation_id] = (digest, result_json, self.who.user_id)
         return result
 
     # -- deciding -------------------------------------------------------------------------------------------------
@@ -192,8 +201,11 @@ class _Batch:
                 return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
             extra["practice_ods"] = ods
         issues = validate(m.record_type.value, fields, partial=False)
-        if errors(issues):
-            return _answer(m, Outcome.REJECTED, issues=issues)
+        claims = claim_issues(m.record_type, fields, who)  # names in the body must be the writer's own
+        if errors(issues) or claims:
+            return _answer(m, Outcome.REJECTED, issues=[*issues, *claims])
+        author = attest(who)
+        extra["author"] = author.model_dump_json()
         receipt = None
         if m.record_type == RecordType.REFERRAL:
             extra["status"] = REFERRAL_RECEIVED
@@ -222,7 +234,7 @@ class _Batch:
             version = _store.version_row(row["record_id"], 1, row["fields"], str(m.mutation_id), who.user_id, self.now)
         self.pending.insert(row, version)
         self.rows[str(m.record_id)] = row
-        return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt)
+        return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt, author=author)
 
     def _check_response(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:
         try:
@@ -252,9 +264,11 @@ class _Batch:
         if m.base_version > version:
             return _rejected(m, "bad_base_version", f"base_version {m.base_version} is ahead of the hub's {version}")
         issues = validate(m.record_type.value, m.fields, partial=True)
-        if errors(issues):
-            return _answer(m, Outcome.REJECTED, issues=issues)
         theirs = _store.loads_fields(row["fields"])
+        claims = claim_issues(m.record_type, m.fields, self.who, stored=theirs)  # who wrote it never changes
+        if errors(issues) or claims:
+            return _answer(m, Outcome.REJECTED, issues=[*issues, *claims])
+        author = author_of(row)
         if m.base_version == version:
             outcome, apply = Outcome.APPLIED, {k: v for k, v in m.fields.items() if theirs.get(k) != v}
         else:
@@ -264,11 +278,13 @@ class _Batch:
             merge = merge_fields(_store.loads_fields(base_text), m.fields, theirs)
             if not merge.clean:
                 self._record_conflict(m, version, merge.conflicts)
-                return _answer(m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts))
+                return _answer(
+                    m, Outcome.CONFLICT, version=version, fields=theirs, conflicts=list(merge.conflicts), author=author
+                )
             outcome, apply = Outcome.MERGED, dict(merge.apply)
         shown = theirs if outcome == Outcome.MERGED else None
         if not apply:  # nothing left to change: no new version, nothing for others to pull
-            return _answer(m, outcome, version=version, fields=shown, issues=issues)
+            return _answer(m, outcome, version=version, fields=shown, issues=issues, author=author)
         merged = {**theirs, **apply}
         text = _store.dumps(merged)
         self.pending.update(
@@ -277,7 +293,7 @@ class _Batch:
         )
         row.update(version=version + 1, fields=text, updated_at=self.now)
         shown = merged if outcome == Outcome.MERGED else None
-        return _answer(m, outcome, version=version + 1, fields=shown, issues=issues)
+        return _answer(m, outcome, version=version + 1, fields=shown, issues=issues, author=author)
 
     def _record_conflict(self, m: Mutation, version: int, found: tuple[FieldConflict, ...]) -> None:
         self.conn.execute(

@@ -6,7 +6,9 @@ nothing against guessing a random 256-bit token, and only the hash is ever store
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from typing import Final
 
@@ -35,3 +37,20 @@ def normalise_code(code: str) -> str:
     """Codes are typed by people: ignore case, spaces and dashes, then put the dashes back."""
     raw = "".join(ch for ch in code.upper() if ch.isalnum())
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def new_key() -> str:
+    """A hub key (256 random bits, URL-safe text) for ``successor_pair``."""
+    return secrets.token_urlsafe(32)
+
+
+def successor_pair(key: str, refresh_token: str) -> tuple[str, str]:
+    """The (access, refresh) pair a refresh token is exchanged for: HMAC-SHA-256 under the hub's key, so the same
+    token always gets the same pair (a retry repeats the answer, nothing new is minted) and nobody without the key
+    can work out a successor from a token they hold."""
+
+    def mac(label: bytes) -> str:
+        raw = hmac.new(key.encode(), label + b"\0" + refresh_token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return "at_" + mac(b"access"), "rt_" + mac(b"refresh")

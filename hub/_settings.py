@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
+from hub._ratelimit import DEFAULT_LIMITS, Limit
 from sync.protocol import MAX_BODY_BYTES
 
 
@@ -37,6 +38,9 @@ class Settings:
     #: Threads for database work, per lane (reads, writes: see hub._lanes); the connection pool holds as many per
     #: lane. A PostgreSQL deployment needs max_connections >= 2 * lane_threads * hub processes.
     lane_threads: int = 16
+    #: Attempts allowed per client address and per account, by action ("enrol", "refresh", "sign_in"): see
+    #: hub._ratelimit. Kept in each process's memory.
+    rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     #: Names this hub process (all its workers) on ``GET /v1/instance``, so a launcher such as the demo can tell
     #: the hub it started from another program on the same port. ``python -m hub serve`` takes
     #: ``$MASH_HUB_INSTANCE`` when set; an identifier, not a secret.

@@ -18,6 +18,7 @@ from pydantic import JsonValue
 
 from hub import _audit, _store
 from hub._admin import CLI_ACTOR
+from hub._authorship import attested_on_hub
 from hub._db import Database
 from hub._errors import AdminError
 from hub._tables import records, users
@@ -53,7 +54,7 @@ def create_request(
     record_id = str(uuid.uuid4())
     case = str(uuid.UUID(case_id)) if case_id else str(uuid.uuid4())
     with db.write() as conn:
-        staff = conn.execute(sa.select(users.c.user_id, users.c.role).where(users.c.username == requested_by)).first()
+        staff = conn.execute(sa.select(users).where(users.c.username == requested_by)).first()
         if staff is None or Role(staff.role) not in (Role.HUB_STAFF, Role.ADMIN):
             raise AdminError(f"{requested_by!r} is not a hub staff user")
         fields: dict[str, JsonValue] = {
@@ -79,7 +80,7 @@ def create_request(
             user_id=staff.user_id,
             mutation_id=None,
             keep_versions=False,
-            extra={"practice_ods": practice_ods},
+            extra={"practice_ods": practice_ods, "author": attested_on_hub(staff)},
         )
         _audit.record(
             conn,

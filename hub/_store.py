@@ -185,6 +185,7 @@ def new_row(
         "receipt_ref": None,
         "receipt_at": None,
         "receipt_hash": None,
+        "author": None,
         "created_at": now,
         "updated_at": now,
         **(extra or {}),

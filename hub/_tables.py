@@ -26,6 +26,7 @@ users: Final = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("organisation", sa.String(200), nullable=False),
     sa.Column("ods_code", sa.String(6)),
+    sa.Column("registration", sa.String(20)),  # GMC number, NMC PIN: checked against what a user's records claim
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
@@ -102,6 +103,7 @@ records: Final = sa.Table(
     sa.Column("receipt_ref", sa.String(40), unique=True),
     sa.Column("receipt_at", sa.Float),
     sa.Column("receipt_hash", sa.String(64)),
+    sa.Column("author", sa.Text),  # JSON sync.protocol.Author: who wrote it, attested by the hub (hub._authorship)
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),
@@ -156,15 +158,27 @@ case_access: Final = sa.Table(
     sa.Index("case_access_by_user", "user_id", "case_id"),
 )
 
-attachments: Final = sa.Table(
-    "attachments",
+# Attachments: the content is shared by SHA-256 (``attachment_chunks``, written only once verified), while ownership
+# and access belong to each case that names it (``attachment_links``, one row per sha256 and case). Every case's
+# upload proves possession on its own: its chunks wait in ``attachment_parts`` until the whole matches the hash.
+attachment_links: Final = sa.Table(
+    "attachment_links",
     metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("case_id", _ID, primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("case_id", _ID),
     sa.Column("created_by", _ID, nullable=False),
     sa.Column("complete", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+attachment_parts: Final = sa.Table(
+    "attachment_parts",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 attachment_chunks: Final = sa.Table(
@@ -187,4 +201,14 @@ audit: Final = sa.Table(
     sa.Column("outcome", sa.String(40), nullable=False),
     sa.Column("detail", sa.Text),  # JSON
     sa.Index("audit_by_at", "at"),
+)
+
+# Secrets the hub itself keeps (shared by every hub process on the database): "refresh_hmac" derives the pair a
+# refresh token is exchanged for, so a retry after a lost answer gets the same pair (hub._auth).
+hub_keys: Final = sa.Table(
+    "hub_keys",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
 )

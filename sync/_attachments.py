@@ -58,7 +58,7 @@ def upload_one(vault: _Vault, client: HubClient, token: str, sha: str) -> bool:
     case_id = None if row[1] is None else str(row[1])
     if hashlib.sha256(data).hexdigest() != sha:
         raise BadAnswer(f"attachment {sha[:12]} does not match its hash in the vault")  # never send corrupt data
-    status = client.attachment_status(sha, token)
+    status = client.attachment_status(sha, token, case_id=case_id)
     held = set(status.chunks_received)
     for index in range(chunk_count(len(data))):
         if status.complete:

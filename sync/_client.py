@@ -150,8 +150,10 @@ class HubClient:
     def me(self, token: str) -> DeviceInfo:
         return self._call("GET", "/me", DeviceInfo, token=token)
 
-    def attachment_status(self, sha256: str, token: str) -> AttachmentStatus:
-        return self._call("GET", f"/attachments/{sha256}", AttachmentStatus, token=token)
+    def attachment_status(self, sha256: str, token: str, *, case_id: str | None = None) -> AttachmentStatus:
+        """What the hub holds of this content for ``case_id`` (each case that names a photograph uploads it)."""
+        query = f"?case_id={case_id}" if case_id else ""
+        return self._call("GET", f"/attachments/{sha256}{query}", AttachmentStatus, token=token)
 
     def put_chunk(
         self, sha256: str, index: int, data: bytes, token: str, *, size: int, case_id: str | None = None

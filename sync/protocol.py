@@ -131,6 +131,19 @@ class Receipt(_Model):
     content_hash: str  # sha256 hex of the canonical JSON of the record's fields
 
 
+class Author(_Model):
+    """Who wrote a record, as the hub attests it: taken from the authenticated user and device at the time of
+    writing, never from the record's body (whose name fields are the writer's word, checked against this)."""
+
+    user_id: UUID
+    display_name: str
+    role: Role
+    organisation: str
+    ods_code: str | None = None  # a GP's practice
+    registration: str | None = None  # professional registration (GMC number, NMC PIN) if the hub holds one
+    device_id: UUID | None = None  # None: written on the hub itself (hub staff's tools)
+
+
 class MutationResult(_Model):
     mutation_id: UUID
     record_id: UUID
@@ -140,14 +153,16 @@ class MutationResult(_Model):
     conflicts: list[FieldConflict] = Field(default_factory=list)
     issues: list[Issue] = Field(default_factory=list)
     receipt: Receipt | None = None
+    author: Author | None = None  # the hub-attested author of the record (None when nothing was stored)
 
 
 class HubMeta(_Model):
-    """Fields only the hub writes: a referral's status, CP-IS flags, receipts."""
+    """Fields only the hub writes: a referral's status, CP-IS flags, receipts, the attested author."""
 
     status: str | None = None
     flags: list[str] = Field(default_factory=list)
     receipt: Receipt | None = None
+    author: Author | None = None
 
 
 class Change(_Model):
@@ -378,6 +393,7 @@ __all__ = [
     "MUTABLE_TYPES",
     "RECEIPTED_TYPES",
     "AttachmentStatus",
+    "Author",
     "Change",
     "Credentials",
     "Cursor",

@@ -87,6 +87,16 @@ def normalised(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def attested_author(hub_meta: dict[str, Any]) -> str:
+    """ "By Name (role, organisation)" from the author the hub attests; "" for a record the hub has not sent back."""
+    author = hub_meta.get("author")
+    if not isinstance(author, dict) or not author.get("display_name"):
+        return ""
+    role = str(author.get("role") or "").replace("_", " ")
+    where = ", ".join(str(p) for p in (role, author.get("organisation")) if p)
+    return f"By {author['display_name']}" + (f" ({where})" if where else "")
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     record_id: str
@@ -96,6 +106,7 @@ class TimelineItem:
     sync: str  # "Waiting to sync" | "Sent" | "Received by hub <ref>" | "Conflict" | "Rejected: ..."
     when: str
     addendum_to: str | None = None
+    author: str = ""  # who wrote it, as the hub attests it ("" until the hub has it): never the body's own words
 
 
 def sync_label(state: str, receipt_ref: str | None = None, status: str | None = None) -> str:
@@ -164,6 +175,7 @@ class CaseState:
                     sync_label(rec.state, receipt.hub_reference if receipt else None, meta.get("status")),
                     rec.created_at[:16].replace("T", " "),
                     str(body["addendum_to"]) if body.get("addendum_to") else None,
+                    attested_author(meta),
                 )
             )
         items.sort(key=lambda i: i.when, reverse=True)

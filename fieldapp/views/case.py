@@ -33,7 +33,7 @@ def _timeline_tile(ctx: Ctx, case_id: str, item: TimelineItem) -> ft.Control:
         actions.append(
             ft.TextButton("Open referral", on_click=ctx.act(lambda e: ctx.go(f"/referral/{item.record_id}")))
         )
-    spoken = f"{item.title}, {item.when}. {item.detail} {item.sync}".strip()
+    spoken = f"{item.title}, {item.when}. {item.author} {item.detail} {item.sync}".strip()
     return tag(
         f"timeline-{item.kind}",
         label=spoken,
@@ -44,6 +44,7 @@ def _timeline_tile(ctx: Ctx, case_id: str, item: TimelineItem) -> ft.Control:
                         ft.Row(
                             [ft.Icon(icon), ft.Text(item.title, weight=ft.FontWeight.BOLD), ft.Text(item.when, size=12)]
                         ),
+                        ft.Text(item.author, size=12) if item.author else ft.Container(),
                         ft.Text(item.detail, selectable=True) if item.detail else ft.Container(),
                         ft.Text(item.sync, size=12, color=OK if "hub" in item.sync else None),
                         ft.Row(actions) if actions else ft.Container(),

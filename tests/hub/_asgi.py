@@ -14,10 +14,11 @@ import httpx
 
 
 class PortalTransport(httpx.BaseTransport):
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
+        """``client``: the peer address the app sees (per-client rate limits)."""
         self._cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = anyio.from_thread.start_blocking_portal()
         self._portal = self._cm.__enter__()
-        self._asgi = httpx.ASGITransport(app=app)
+        self._asgi = httpx.ASGITransport(app=app, client=client)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def go() -> tuple[int, list[tuple[bytes, bytes]], bytes]:

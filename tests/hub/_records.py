@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import forms
+from hub._authorship import FORM_AUTHOR_FIELDS
 
 SUBMITTED_AT = "2026-11-30T10:00:00+00:00"
 
@@ -15,34 +16,53 @@ def case_fields(**changes: Any) -> dict[str, Any]:
     return {"child_name": "Alex Example", "nhs_number_not_known": True, **changes}
 
 
-def form_fields(form_id: str = "sn_referral") -> dict[str, Any]:
+def authored(value: Any, by: str, ods: str | None = None) -> Any:
+    """``value`` (a form's answers) with every author-like answer saying ``by`` wrote it (and ``ods`` is their
+    practice): what the hub accepts from the user whose display name is ``by``."""
+    if isinstance(value, list):
+        return [authored(item, by, ods) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        source = FORM_AUTHOR_FIELDS.get(key)
+        if source == "display_name":
+            item = by
+        elif source == "ods_code" and ods is not None:
+            item = ods
+        out[key] = authored(item, by, ods)
+    return out
+
+
+def form_fields(form_id: str = "sn_referral", by: str = "HV1", ods: str | None = None) -> dict[str, Any]:
+    """A submitted form by the test user whose display name is ``by`` (test hub users are named USERNAME)."""
     spec = forms.load_spec(form_id)
     return {
         "form_id": form_id,
         "form_version": spec.version,
         "spec_hash": forms.spec_hash(spec),
-        "answers": forms.example_answers(form_id),
+        "answers": authored(forms.example_answers(form_id), by, ods),
         "submitted_at": SUBMITTED_AT,
     }
 
 
-def referral_fields(case_id: str, postcode: str = "TQ1 2AB") -> dict[str, Any]:
+def referral_fields(case_id: str, postcode: str = "TQ1 2AB", by: str = "HV1") -> dict[str, Any]:
     """A referral as the device's referral builder makes it (routed by the case's postcode)."""
     case = case_fields(postcode=postcode, date_of_birth="2012-03-14")
-    submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **form_fields())
+    submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **form_fields(by=by))
     referral = forms.build_referral(
         case_id=case_id,
         case=case,
         forms=[submitted],
-        created_by="Sam Carter",
+        created_by=by,
         created_at=dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC),
     )
     fields: dict[str, Any] = referral.model_dump(mode="json")
     return fields
 
 
-def response_fields(request_id: str) -> dict[str, Any]:
-    return {**form_fields("gp_response"), "request_id": request_id}
+def response_fields(request_id: str, by: str = "GP1", ods: str = "A81001") -> dict[str, Any]:
+    return {**form_fields("gp_response", by=by, ods=ods), "request_id": request_id}
 
 
 def info_request_fields(practice_ods: str = "A81001") -> dict[str, Any]:

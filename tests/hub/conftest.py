@@ -127,13 +127,20 @@ class Hub:
         self.db: Database = app.state.db
         self.client = client
 
-    def user(self, username: str, role: str, ods: str | None = None, org: str = "Devon MASH") -> str:
-        return create_user(self.db, username, username.upper(), role, org, ods, exist_ok=True).user_id
+    def user(
+        self, username: str, role: str, ods: str | None = None, org: str = "Devon MASH", registration: str | None = None
+    ) -> str:
+        """A user whose display name is the username in capitals."""
+        return create_user(
+            self.db, username, username.upper(), role, org, ods, exist_ok=True, registration=registration
+        ).user_id
 
-    def device(self, username: str, role: str = "health_visitor", ods: str | None = None) -> Device:
+    def device(
+        self, username: str, role: str = "health_visitor", ods: str | None = None, registration: str | None = None
+    ) -> Device:
         if role == "gp" and ods is None:
             ods = "A81001"
-        self.user(username, role, ods)
+        self.user(username, role, ods, registration=registration)
         code = enrol_code(self.db, username)
         response = self.client.post("/v1/enrol", json={"code": code, "device_name": f"{username}-tablet"})
         assert response.status_code == 200, response.text

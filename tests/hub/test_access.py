@@ -111,7 +111,7 @@ def test_who_may_write_what(hub: Hub, world: dict[str, Any], role: str) -> None:
     attempts = {
         "own_new_case": new_case(),
         "note_on_case1": mutation("note", {"text": "x"}, case_id=case1),
-        "info_request": mutation("info_request", info_request_fields(), case_id=case1),
+        "info_request": mutation("info_request", {**info_request_fields(), "requested_by": device}, case_id=case1),
         "edit_case2": mutation("case", {"school": "x"}, record_id=world["case2"]["record_id"], base=1),
     }
     outcomes = {name: r["outcome"] for name, r in zip(attempts, dev.push(*attempts.values()), strict=True)}
@@ -200,7 +200,8 @@ def test_attachment_of_one_case_is_hidden_from_others(world: dict[str, Any]) -> 
         assert response.status_code == 200
     for outsider in ("hv2", "nurse1", "gp2"):
         dev = d[outsider]
-        assert dev.client.get(f"/v1/attachments/{sha}", headers=dev.headers).status_code == 404
+        status = dev.client.get(f"/v1/attachments/{sha}", headers=dev.headers)
+        assert status.json() == {"sha256": sha, "size": None, "chunks_received": [], "complete": False}  # as if unseen
         assert dev.client.get(f"/v1/attachments/{sha}/content", headers=dev.headers).status_code == 404
     staff = d["staff1"]
     assert staff.client.get(f"/v1/attachments/{sha}/content", headers=staff.headers).content == data

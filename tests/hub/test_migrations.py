@@ -71,6 +71,9 @@ def _check_upgraded(url: str) -> None:
         assert "Upgrade Canary" in case_fields
         assert receipt is not None
         assert seq == 3
+        with db.read() as conn:  # 0005: every record carries its attested author, from its created_by user
+            authors = list(conn.execute(sa.text("SELECT author FROM records")).scalars())
+        assert all('"display_name":' in a for a in authors)
     finally:
         db.dispose()
     # The upgraded database serves: the hub starts on it and its next write takes the next sequence number.

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import httpx
+import hashlib
+import threading
 
+import httpx
+import sqlalchemy as sa
+
+from hub import _auth
 from hub._admin import audit_trail, disable_user, enrol_code, list_devices, revoke_device
+from hub._secrets import new_key, successor_pair
+from hub._tables import access_tokens, hub_keys, refresh_tokens
+from sync.protocol import Credentials
 from tests.hub.conftest import Clock, Device, Hub, new_case
 
 
@@ -89,6 +97,12 @@ def test_access_token_expires_and_refresh_rotates(hub: Hub, clock: Clock) -> Non
     assert device.sync().status_code == 200
 
 
+def _token_rows(hub: Hub) -> list[tuple[object, ...]]:
+    with hub.db.read() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.select(refresh_tokens).order_by(refresh_tokens.c.token_hash))]
+        return rows + [tuple(r) for r in conn.execute(sa.select(access_tokens).order_by(access_tokens.c.token_hash))]
+
+
 def _refresh(hub: Hub, token: str) -> httpx.Response:
     return hub.client.post("/v1/token/refresh", json={"refresh_token": token})
 
@@ -131,7 +145,7 @@ def test_reuse_after_the_successor_refresh_token_was_used_revokes_the_family(hub
     _assert_family_dead(hub, device, third.json())
 
 
-def test_retry_after_a_lost_answer_gets_a_fresh_pair_and_kills_the_unused_one(hub: Hub, clock: Clock) -> None:
+def test_retry_after_a_lost_answer_gets_the_same_pair_and_nothing_new(hub: Hub, clock: Clock) -> None:
     device = hub.device("hv1")
     first = device.creds["refresh_token"]
     clock.advance(1)
@@ -140,18 +154,56 @@ def test_retry_after_a_lost_answer_gets_a_fresh_pair_and_kills_the_unused_one(hu
     clock.advance(60)
     # The device still holds only the old pair; using the old access token proves nothing about the lost answer.
     assert device.sync().status_code == 200
+    tokens_before = _token_rows(hub)
     retried = _refresh(hub, first)
     assert retried.status_code == 200, retried.text
-    fresh = retried.json()
-    assert fresh["device_id"] == device.creds["device_id"]
-    assert fresh["refresh_token"] not in (first, lost.json()["refresh_token"])
-    # The lost pair is dead (at most one live pair), and so is the old access token; the fresh pair works.
-    _assert_family_dead(hub, device, lost.json(), {"access_token": device.creds["access_token"]})
-    device.creds = fresh
+    again = retried.json()
+    # The very answer that was lost: same tokens, same expiry; nothing minted, nothing revoked.
+    lost_pair = (lost.json()["access_token"], lost.json()["refresh_token"])
+    assert (again["access_token"], again["refresh_token"]) == lost_pair
+    assert again["access_expires_at"] == lost.json()["access_expires_at"]
+    assert _token_rows(hub) == tokens_before
+    device.creds = again
     assert device.sync().status_code == 200
-    # Once the fresh pair is in use, the old token coming back again is reuse after all.
+    # Once the pair is in use, the old token coming back again is reuse after all.
     assert _refresh(hub, first).json()["code"] == "refresh_reused"
-    _assert_family_dead(hub, device, fresh)
+    _assert_family_dead(hub, device, again)
+
+
+def test_a_copy_presented_in_the_window_never_locks_out_the_device_that_holds_the_pair(hub: Hub, clock: Clock) -> None:
+    """The review's case: the device rotates and gets its answer; a copy of the old token comes in within the window.
+    Before, the copy got a fresh pair and the device's own pair was revoked. Now the copy can only get the device's
+    pair repeated, and the first sign of two holders (the old token after the pair was used) kills the family."""
+    device = hub.device("hv1")
+    stolen = device.creds["refresh_token"]
+    clock.advance(1)
+    mine = _refresh(hub, stolen).json()  # the device's own rotation: it got the answer
+    copy = _refresh(hub, stolen)  # a copy of the old token, inside the retry window, before the device used its pair
+    assert copy.status_code == 200
+    assert copy.json()["refresh_token"] == mine["refresh_token"]  # nothing of its own to take the family with
+    device.creds = mine
+    assert device.sync().status_code == 200  # the device is not locked out
+    clock.advance(1)
+    nxt = _refresh(hub, mine["refresh_token"])
+    assert nxt.status_code == 200
+    device.creds = nxt.json()
+    assert device.sync().status_code == 200
+    assert _refresh(hub, stolen).json()["code"] == "refresh_reused"  # two holders: the whole family goes
+    _assert_family_dead(hub, device, nxt.json())
+
+
+def test_successor_pairs_depend_on_the_hubs_secret_key(hub: Hub, clock: Clock) -> None:
+    """The pair is an HMAC under the hub's own key: holding a token (even an old one) does not give its successor."""
+    device = hub.device("hv1")
+    token = device.creds["refresh_token"]
+    clock.advance(1)
+    pair = _refresh(hub, token).json()
+    with hub.db.read() as conn:
+        key = conn.execute(sa.select(hub_keys.c.value).where(hub_keys.c.name == "refresh_hmac")).scalar_one()
+    assert len(key) >= 43  # 256 random bits
+    assert successor_pair(key, token) == (pair["access_token"], pair["refresh_token"])
+    assert successor_pair(new_key(), token) != successor_pair(key, token)
+    assert hashlib.sha256(token.encode()).hexdigest() not in pair.values()
 
 
 def test_the_old_access_token_never_counts_as_proof_even_in_the_same_instant(hub: Hub) -> None:
@@ -184,8 +236,7 @@ def test_retry_may_repeat_while_every_answer_is_lost(hub: Hub, clock: Clock) -> 
     clock.advance(1)
     answers = [_refresh(hub, first) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
-    for earlier in answers[:-1]:
-        assert _refresh(hub, earlier.json()["refresh_token"]).json()["code"] == "token_invalid"
+    assert len({a.json()["refresh_token"] for a in answers}) == 1  # the same answer each time
     device.creds = answers[-1].json()
     assert device.sync().status_code == 200
     assert _refresh(hub, device.creds["refresh_token"]).status_code == 200
@@ -270,3 +321,33 @@ def test_only_hashes_of_secrets_are_stored(hub: Hub) -> None:
         ]
     assert len(stored) == 3
     assert not any(secret in value or secret.replace("-", "") in value for secret in secrets for value in stored)
+
+
+def test_two_refreshes_racing_with_one_token_get_the_same_pair_and_the_family_lives(hub: Hub, clock: Clock) -> None:
+    """A device sending its refresh twice at once (a retry overtaking a slow answer): on PostgreSQL the second
+    transaction finds the token rotated under it and answers as a retry. Both get one pair; nothing is revoked."""
+    device = hub.device("hv1")
+    token = device.creds["refresh_token"]
+    clock.advance(1)
+    settings = hub.app.state.settings
+    start = threading.Barrier(2)
+    answers: list[Credentials | Exception] = []
+
+    def refresh() -> None:
+        start.wait()
+        try:
+            answers.append(_auth.refresh(hub.db, settings, token))
+        except Exception as exc:  # a refusal is what would show a race gone wrong
+            answers.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    pairs = {(a.access_token, a.refresh_token) for a in answers if not isinstance(a, Exception)}
+    assert len(answers) == 2
+    assert len(pairs) == 1, answers
+    access, refreshed = pairs.pop()
+    device.creds = {**device.creds, "access_token": access, "refresh_token": refreshed}
+    assert device.sync().status_code == 200

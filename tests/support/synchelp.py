@@ -139,7 +139,7 @@ def new_case(name: str = "Amy Example") -> dict[str, Any]:
 
 
 def new_note(text: str) -> dict[str, Any]:
-    return {"text": text, "written_at": "2026-11-30T10:00:00+00:00", "author": "hv1"}
+    return {"text": text, "written_at": "2026-11-30T10:00:00+00:00"}  # the hub attests who wrote it
 
 
 class SyncASGITransport(httpx.BaseTransport):

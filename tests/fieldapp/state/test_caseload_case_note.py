@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 from fieldapp._services import Services
@@ -118,6 +119,25 @@ def test_note_draft_survives_and_is_resumed(unlocked: Services) -> None:
     again.set_text("   ")
     assert again.save() is None
     assert again.error == "Write the note before saving it."
+
+
+def test_the_timeline_shows_the_author_the_hub_attests_never_the_bodys_own(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    note = NoteState(unlocked, case_id)
+    note.set_text("Home visit.")
+    note_id = note.save(author="Forged Name")
+    assert note_id is not None
+    state = CaseState(unlocked, case_id)
+    state.load()
+    assert [i.author for i in state.timeline] == [""]  # not sent yet: the hub has attested nothing
+    author = {"user_id": str(UUID(int=7)), "display_name": "Hana Visitor", "role": "health_visitor",
+              "organisation": "Devon MASH", "ods_code": None, "registration": None, "device_id": None}  # fmt: skip
+    assert unlocked.vault is not None
+    with unlocked.vault.transaction() as conn:  # as a pulled change stores it
+        conn.execute("UPDATE records SET hub_meta = ? WHERE id = ?", (json.dumps({"author": author}), str(note_id)))
+    state.load()
+    assert [i.author for i in state.timeline] == ["By Hana Visitor (health visitor, Devon MASH)"]
 
 
 def test_a_date_of_birth_that_cannot_be_true_gets_a_plain_message() -> None:
