@@ -6,10 +6,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install system-deps run web test lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	npm ci --no-audit --no-fund --silent  # GOV.UK Frontend for the hub's console (node_modules/, pinned by the lockfile)
 	touch $(STAMP)
 
 install: $(STAMP)

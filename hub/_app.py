@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from hub import _attachments, _auth, _pull, _push
+from hub import _attachments, _auth, _pull, _push, console
 from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError
@@ -158,4 +158,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(await lanes.read(lambda: _pull.pull(db, settings, who, cursor, limit)))
 
     _attachments.add_routes(app, route)
+    console.mount(app)
     return app

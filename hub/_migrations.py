@@ -27,7 +27,53 @@ def _v1_initial(conn: Connection) -> None:
     conn.execute(sa.insert(counters), [{"name": "seq", "value": 0}, {"name": "ref", "value": 0}])
 
 
-MIGRATIONS: Final[dict[int, Callable[[Connection], None]]] = {1: _v1_initial}
+def _v2_console(conn: Connection) -> None:
+    # The console's tables (hub._console_tables), spelled out so that later changes to those Table objects cannot
+    # change what this migration made.
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if conn.dialect.name == "sqlite" else "SERIAL PRIMARY KEY"
+    for ddl in (
+        """CREATE TABLE staff_credentials (
+            user_id VARCHAR(36) NOT NULL PRIMARY KEY REFERENCES users (user_id),
+            password_hash TEXT NOT NULL,
+            totp_secret VARCHAR(64),
+            totp_pending VARCHAR(64),
+            totp_last_step BIGINT,
+            failed_count INTEGER NOT NULL,
+            locked_until DOUBLE PRECISION,
+            updated_at DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE console_sessions (
+            session_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+            user_id VARCHAR(36) NOT NULL REFERENCES users (user_id),
+            stage VARCHAR(20) NOT NULL,
+            csrf_token VARCHAR(64) NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            last_seen_at DOUBLE PRECISION NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL,
+            ended_at DOUBLE PRECISION)""",
+        "CREATE INDEX console_sessions_by_user ON console_sessions (user_id)",
+        """CREATE TABLE screenings (
+            record_id VARCHAR(36) NOT NULL PRIMARY KEY REFERENCES records (record_id),
+            rating VARCHAR(10),
+            rated_at DOUBLE PRECISION,
+            worker_id VARCHAR(36) REFERENCES users (user_id),
+            already_open BOOLEAN NOT NULL,
+            allocated_worker VARCHAR(200),
+            updated_at DOUBLE PRECISION NOT NULL)""",
+        f"""CREATE TABLE screening_events (
+            event_id {serial},
+            record_id VARCHAR(36) NOT NULL REFERENCES records (record_id),
+            at DOUBLE PRECISION NOT NULL,
+            actor VARCHAR(64) NOT NULL,
+            action VARCHAR(40) NOT NULL,
+            from_value TEXT,
+            to_value TEXT,
+            text TEXT)""",
+        "CREATE INDEX screening_events_by_record ON screening_events (record_id, event_id)",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
+MIGRATIONS: Final[dict[int, Callable[[Connection], None]]] = {1: _v1_initial, 2: _v2_console}
 LATEST: Final = max(MIGRATIONS)
 
 

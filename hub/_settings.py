@@ -10,6 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
+from hub._timescales import Timescales
 from sync.protocol import MAX_BODY_BYTES
 
 
@@ -38,3 +39,5 @@ class Settings:
     lane_threads: int = 16
     #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
     clock: Callable[[], float] = time.time
+    #: The console's ratings: timescale per rating and the working hours they are counted in.
+    timescales: Timescales = field(default_factory=Timescales)

@@ -1,0 +1,71 @@
+"""The console's tables: staff sign-in (credentials, sessions) and screening (the MASH's rating, worker, notes).
+
+They live in their own ``MetaData`` because the schema is made by migrations written out as DDL
+(``hub._migrations``, version 2), never by ``create_all``: these ``Table`` objects are for queries only. Times are
+UTC epoch seconds, as everywhere in the hub; secrets are stored as hashes (session ids) or never shown again after
+set-up (the TOTP secret).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+
+console_metadata: Final = sa.MetaData()
+_ID = sa.String(36)
+
+staff_credentials: Final = sa.Table(
+    "staff_credentials",
+    console_metadata,
+    sa.Column("user_id", _ID, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),  # Argon2id, PHC string
+    sa.Column("totp_secret", sa.String(64)),  # base32; NULL until the second factor is set up
+    sa.Column("totp_pending", sa.String(64)),  # offered at set-up, kept only until confirmed with a code
+    sa.Column("totp_last_step", sa.BigInteger),  # the last 30-second step accepted: a code is good once
+    sa.Column("failed_count", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# A session id is 256 random bits in the cookie; only its SHA-256 is here. stage: "second_factor" (password right,
+# code not yet given), "setup" (password right, no second factor yet) or "full".
+console_sessions: Final = sa.Table(
+    "console_sessions",
+    console_metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", _ID, nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("ended_at", sa.Float),
+)
+
+# The MASH's view of a referral record (one row per referral once anyone acts on it).
+screenings: Final = sa.Table(
+    "screenings",
+    console_metadata,
+    sa.Column("record_id", _ID, primary_key=True),
+    sa.Column("rating", sa.String(10)),
+    sa.Column("rated_at", sa.Float),
+    sa.Column("worker_id", _ID),
+    sa.Column("already_open", sa.Boolean, nullable=False),
+    sa.Column("allocated_worker", sa.String(200)),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# Everything that happened to a referral in the console: rating changes (with the rationale), assignments, notes.
+screening_events: Final = sa.Table(
+    "screening_events",
+    console_metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", _ID, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("from_value", sa.Text),
+    sa.Column("to_value", sa.Text),
+    sa.Column("text", sa.Text),
+)

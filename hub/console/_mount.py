@@ -1,0 +1,45 @@
+"""Mounting the console on the hub's FastAPI app: its routes, its own static files, GOV.UK Frontend's assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
+
+from hub.console import _pages, _photos, _signin_pages
+from hub.console._web import HERE, PREFIX, secure
+
+ROOT: Final = HERE.parent.parent
+GOVUK_DIST: Final = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+# Only what the pages use: no fonts (GDS Transport) and no crown images, which are for gov.uk services only.
+_GOVUK_FILES: Final = {"govuk-frontend.min.css": "text/css", "govuk-frontend.min.js": "text/javascript"}
+_STATIC: Final = {"console.css": "text/css", "console.js": "text/javascript"}
+
+
+def _file(path: Path, media_type: str) -> Response:
+    if not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    response = FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def mount(app: FastAPI) -> None:
+    for router in (_signin_pages.router, _pages.router, _photos.router):
+        app.include_router(router, prefix=PREFIX, include_in_schema=False)
+
+    @app.get(PREFIX + "/assets/{name}", include_in_schema=False)
+    def govuk_asset(name: str) -> Response:
+        media_type = _GOVUK_FILES.get(name)
+        return _file(GOVUK_DIST / name, media_type) if media_type else _file(Path("/nonexistent"), "")
+
+    @app.get(PREFIX + "/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        media_type = _STATIC.get(name)
+        return _file(HERE / "static" / name, media_type) if media_type else _file(Path("/nonexistent"), "")
+
+    @app.get(PREFIX, include_in_schema=False)
+    def bare() -> Response:
+        return secure(Response(status_code=308, headers={"Location": PREFIX + "/"}))
