@@ -35,9 +35,9 @@ def create_staff(
     """A new console user with a first password; they set up their second factor at first sign-in."""
     _admin_only(actor)
     if role not in {r.value for r in CONSOLE_ROLES}:
-        raise AdminError("choose hub staff, manager or admin")
+        raise AdminError("Choose hub staff, manager or admin.")
     if len(password) < _signin.MIN_PASSWORD:
-        raise AdminError(f"a password needs at least {_signin.MIN_PASSWORD} characters")
+        raise AdminError(f"A password needs at least {_signin.MIN_PASSWORD} characters.")
     new = _admin.create_user(db, username, display_name, role, organisation)
     _signin.set_password(db, username, password, actor=actor.username)
     return new.user_id

@@ -89,6 +89,7 @@ def main() -> None:
         )
         _wait_healthy(hub_url, hub)
         print(f"Hub running at {hub_url} (log: {DEMO / 'hub.log'}).")
+    print(f"MASH console: {hub_url}/console/ (sign in as the console user printed above)")
     print(
         "\nIn the app: create a passphrase, then enrol with the hub address (already filled in) and one of the codes "
         "above: hv1 for the health visitor flow, gp1 for the GP inbox. Run a second device with --device NAME.\n"

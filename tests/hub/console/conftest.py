@@ -4,6 +4,8 @@ staff users with passwords, and referrals pushed by a health visitor's device. E
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,9 +15,11 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
+import forms
 from hub._signin import set_password
 from tests.hub._asgi import PortalTransport
-from tests.hub.conftest import Clock, Hub, new_case, new_referral
+from tests.hub._records import case_fields, form_fields
+from tests.hub.conftest import Clock, Hub, mutation, new_case
 
 PASSWORD = "correct horse battery staple"
 
@@ -92,11 +96,28 @@ def staff(hub: Hub) -> str:
     return "staff1"
 
 
+def referral_fields(case_id: str, **case: Any) -> dict[str, Any]:
+    """A referral as the device's builder makes it, about a child with ``case`` laid over the test case."""
+    child = case_fields(postcode="TQ1 2AB", date_of_birth="2012-03-14", **case)
+    submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **form_fields())
+    built = forms.build_referral(
+        case_id=case_id,
+        case=child,
+        forms=[submitted],
+        created_by="Sam Carter",
+        created_at=dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC),
+    )
+    fields: dict[str, Any] = built.model_dump(mode="json")
+    return fields
+
+
 def push_referral(hub: Hub, case: dict[str, Any] | None = None, username: str = "hv1") -> str:
     """A case and a referral from a health visitor's device; returns the referral's record id."""
     device = hub.device(username)
     case_mutation = new_case(case)
-    referral = new_referral(case_mutation["record_id"])
+    referral = mutation(
+        "referral", referral_fields(case_mutation["record_id"], **(case or {})), case_id=case_mutation["record_id"]
+    )
     results = device.push(case_mutation, referral)
     assert [r["outcome"] for r in results] == ["applied", "applied"], results
     return str(referral["record_id"])

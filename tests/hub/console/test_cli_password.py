@@ -22,16 +22,26 @@ def test_set_password_from_stdin(tmp_path: Path) -> None:
     create_user(db, "staff9", "Sam", "hub_staff", "MASH")
     done = subprocess.run(
         [sys.executable, "-m", "hub", "--db", url, "users", "set-password", "staff9"],
-        input="a long enough password\n", cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        input="a long enough password\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "password set for staff9\n"
     assert check_password(db, Settings(db_url=url), "staff9", "a long enough password", "test").ok
     assert not check_password(db, Settings(db_url=url), "staff9", "a long enough passwor", "test").ok
     short = subprocess.run(
         [sys.executable, "-m", "hub", "--db", url, "users", "set-password", "staff9"],
-        input="short\n", cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        input="short\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert short.returncode == 1
     assert "at least 12 characters" in short.stderr
     db.dispose()

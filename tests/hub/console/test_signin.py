@@ -104,8 +104,11 @@ def test_field_roles_cannot_sign_in(browser: Browser, hub: Hub) -> None:
     user_id = hub.user("hv1", "health_visitor")
     # Even a password set straight in the database does not let a health visitor in.
     with hub.db.write() as conn:
-        conn.execute(sa.insert(staff_credentials).values(user_id=user_id, password_hash=_hasher.hash(PASSWORD),
-                                                        failed_count=0, updated_at=0.0))  # fmt: skip
+        conn.execute(
+            sa.insert(staff_credentials).values(
+                user_id=user_id, password_hash=_hasher.hash(PASSWORD), failed_count=0, updated_at=0.0
+            )
+        )
     answer = browser.password_step("hv1", PASSWORD)
     assert answer.status_code == 400
     assert "cannot sign in to the console" in answer.text
