@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 import forms
 from sync.protocol import content_hash
@@ -47,6 +47,7 @@ class Section:
 @dataclass
 class Mark:
     number: int
+    owner: str  # whose body: "Child 1" (each child has their own figures)
     view: str
     x: float | None
     y: float | None
@@ -75,11 +76,15 @@ class Document:
     document_hash_matches: bool = False
 
     def figures(self) -> list[tuple[str, Markup, list[Mark]]]:
-        views = [v for v in ("front", "back") if any(m.view == v for m in self.marks)]
-        return [
-            (v, body_map_svg(v, [m for m in self.marks if m.view == v]), [m for m in self.marks if m.view == v])
-            for v in views
-        ]
+        """(caption, picture, marks) for each child and view that has a mark."""
+        out = []
+        owners = list(dict.fromkeys(m.owner for m in self.marks))
+        for owner in owners:
+            for view in ("front", "back"):
+                marks = [m for m in self.marks if m.owner == owner and m.view == view]
+                if marks:
+                    out.append((f"{owner}, {view}", body_map_svg(view, marks, f"{owner}, {view}"), marks))
+        return out
 
 
 def _figure(view: str) -> str:
@@ -88,11 +93,11 @@ def _figure(view: str) -> str:
     return _TITLE.sub("", match.group(1)) if match else ""
 
 
-def body_map_svg(view: str, marks: list[Mark]) -> Markup:
+def body_map_svg(view: str, marks: list[Mark], caption: str = "") -> Markup:
     """The figure with a numbered circle at each mark that has a point (marks with a region only are listed)."""
+    label = escape(f"Body map, {caption or view}, {len(marks)} mark{'s' if len(marks) != 1 else ''}")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 400" role="img" '
-        f'aria-label="Body map, {view}, {len(marks)} mark{"s" if len(marks) != 1 else ""}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 400" role="img" aria-label="{label}">',
         _figure(view),
     ]
     for mark in marks:
@@ -174,7 +179,7 @@ class _Walker:
                     out.append(sub)
                     self.walk(item.items, entry, sub, out, f"{sub.title} – ")
                     if getattr(item, "presentation", "") == "body_map":
-                        self._mark(item, entry, sub.title)
+                        self._mark(item, entry, sub.title, prefix.removesuffix(" – ") or "The child")
             elif kind == "display":
                 continue
             else:
@@ -185,7 +190,7 @@ class _Walker:
                 if kind == "attachment" and isinstance(value, Mapping):
                     self._photo(value, section.title)
 
-    def _mark(self, repeat: Any, entry: Mapping[str, Any], title: str) -> None:
+    def _mark(self, repeat: Any, entry: Mapping[str, Any], title: str, owner: str) -> None:
         position = next((entry.get(f.id) for f in repeat.items if kind_is(f, "body_map")), None)
         if not isinstance(position, Mapping) or position.get("view") not in ("front", "back"):
             return
@@ -198,6 +203,7 @@ class _Walker:
         self.doc.marks.append(
             Mark(
                 number=len(self.doc.marks) + 1,
+                owner=owner,
                 view=str(position["view"]),
                 x=float(x) if isinstance(x, int | float) and 0 <= x <= 1 else None,
                 y=float(y) if isinstance(y, int | float) and 0 <= y <= 1 else None,

@@ -96,10 +96,11 @@ def staff(hub: Hub) -> str:
     return "staff1"
 
 
-def referral_fields(case_id: str, **case: Any) -> dict[str, Any]:
-    """A referral as the device's builder makes it, about a child with ``case`` laid over the test case."""
+def referral_fields(case_id: str, form: dict[str, Any] | None = None, **case: Any) -> dict[str, Any]:
+    """A referral as the device's builder makes it, about a child with ``case`` laid over the test case, from
+    ``form`` (default: the school nurse's example referral form)."""
     child = case_fields(postcode="TQ1 2AB", date_of_birth="2012-03-14", **case)
-    submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **form_fields())
+    submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **(form or form_fields()))
     built = forms.build_referral(
         case_id=case_id,
         case=child,
@@ -111,13 +112,14 @@ def referral_fields(case_id: str, **case: Any) -> dict[str, Any]:
     return fields
 
 
-def push_referral(hub: Hub, case: dict[str, Any] | None = None, username: str = "hv1") -> str:
+def push_referral(
+    hub: Hub, case: dict[str, Any] | None = None, username: str = "hv1", form: dict[str, Any] | None = None
+) -> str:
     """A case and a referral from a health visitor's device; returns the referral's record id."""
     device = hub.device(username)
     case_mutation = new_case(case)
-    referral = mutation(
-        "referral", referral_fields(case_mutation["record_id"], **(case or {})), case_id=case_mutation["record_id"]
-    )
+    fields = referral_fields(case_mutation["record_id"], form, **(case or {}))
+    referral = mutation("referral", fields, case_id=case_mutation["record_id"])
     results = device.push(case_mutation, referral)
     assert [r["outcome"] for r in results] == ["applied", "applied"], results
     return str(referral["record_id"])
