@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps run web test lint format bench clean
+.PHONY: install system-deps run web test lint format bench safety clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: install
 
 bench: install system-deps
 	for b in vault forms hub sync chaos app; do $(BIN)/python -m bench.$$b || exit 1; done
+
+# The hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md, checked by the tests).
+safety: install
+	$(BIN)/python scripts/safety.py > docs/safety/hazard-log.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

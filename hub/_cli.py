@@ -176,7 +176,7 @@ def _run(args: argparse.Namespace, db: Database) -> int:
     cmd, action = args.command, getattr(args, "action", None)
     if cmd == "migrate":
         applied = migrate(db)
-        print(f"applied migrations: {applied}" if applied else "schema up to date")
+        print(f"applied migrations: {', '.join(applied)}" if applied else "schema up to date")
         return 0
     migrate(db)
     if cmd == "users" and action == "create":

@@ -1,97 +1,74 @@
-"""A small versioned migration runner (why not Alembic: see docs/protocol.md, "Storage and migrations").
+"""The hub's schema migrations: Alembic revisions in ``hub/migrations/versions``, run from code (no alembic.ini).
 
-``MIGRATIONS`` maps a version number to a function run inside one write transaction; ``hub_schema_version`` holds
-every version applied. Concurrent hub processes starting together are serialised by a PostgreSQL advisory lock (on
-SQLite, by ``BEGIN IMMEDIATE``), so each migration runs exactly once. Never edit a released migration: add one.
+``migrate(db)`` brings a database to the latest revision in one write transaction. Concurrent hub processes
+starting together are serialised by a PostgreSQL advisory lock (on SQLite, by ``BEGIN IMMEDIATE``), so each revision
+runs exactly once. A database newer than this hub is refused. Databases made before Alembic (``hub_schema_version``
+holding 1) are stamped at the baseline revision, whose DDL is exactly what they already have.
+
+To change the schema: add ``hub/migrations/versions/NNNN_what.py`` (``down_revision`` = the current head) spelling
+out its own DDL with ``op.*`` (never ``hub._tables.metadata``, which moves on), and change ``hub/_tables.py`` to
+match. ``tests/hub/test_migrations.py`` checks that a fresh database at head matches the metadata and that a database
+made by an older hub upgrades with its data intact. Released revisions are never edited.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Final
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from hub._db import Database
-from hub._tables import counters, metadata, schema_version
 
 _LOCK_KEY: Final = 0x4D415348  # "MASH"
+BASELINE: Final = "0001"
 
 
-def _v1_initial(conn: Connection) -> None:
-    # Version 1 is the whole first schema. Later migrations must spell out their own DDL rather than lean on
-    # ``metadata``, which will have moved on by then.
-    metadata.create_all(conn, checkfirst=True)
-    conn.execute(sa.insert(counters), [{"name": "seq", "value": 0}, {"name": "ref", "value": 0}])
+def _config(conn: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "hub:migrations")
+    config.attributes["connection"] = conn
+    return config
 
 
-def _v2_console(conn: Connection) -> None:
-    # The console's tables (hub._console_tables), spelled out so that later changes to those Table objects cannot
-    # change what this migration made.
-    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if conn.dialect.name == "sqlite" else "SERIAL PRIMARY KEY"
-    for ddl in (
-        """CREATE TABLE staff_credentials (
-            user_id VARCHAR(36) NOT NULL PRIMARY KEY REFERENCES users (user_id),
-            password_hash TEXT NOT NULL,
-            totp_secret VARCHAR(64),
-            totp_pending VARCHAR(64),
-            totp_last_step BIGINT,
-            failed_count INTEGER NOT NULL,
-            locked_until DOUBLE PRECISION,
-            updated_at DOUBLE PRECISION NOT NULL)""",
-        """CREATE TABLE console_sessions (
-            session_hash VARCHAR(64) NOT NULL PRIMARY KEY,
-            user_id VARCHAR(36) NOT NULL REFERENCES users (user_id),
-            stage VARCHAR(20) NOT NULL,
-            csrf_token VARCHAR(64) NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL,
-            last_seen_at DOUBLE PRECISION NOT NULL,
-            expires_at DOUBLE PRECISION NOT NULL,
-            ended_at DOUBLE PRECISION)""",
-        "CREATE INDEX console_sessions_by_user ON console_sessions (user_id)",
-        """CREATE TABLE screenings (
-            record_id VARCHAR(36) NOT NULL PRIMARY KEY REFERENCES records (record_id),
-            rating VARCHAR(10),
-            rated_at DOUBLE PRECISION,
-            worker_id VARCHAR(36) REFERENCES users (user_id),
-            already_open BOOLEAN NOT NULL,
-            allocated_worker VARCHAR(200),
-            updated_at DOUBLE PRECISION NOT NULL)""",
-        f"""CREATE TABLE screening_events (
-            event_id {serial},
-            record_id VARCHAR(36) NOT NULL REFERENCES records (record_id),
-            at DOUBLE PRECISION NOT NULL,
-            actor VARCHAR(64) NOT NULL,
-            action VARCHAR(40) NOT NULL,
-            from_value TEXT,
-            to_value TEXT,
-            text TEXT)""",
-        "CREATE INDEX screening_events_by_record ON screening_events (record_id, event_id)",
-    ):
-        conn.exec_driver_sql(ddl)
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
 
 
-MIGRATIONS: Final[dict[int, Callable[[Connection], None]]] = {1: _v1_initial, 2: _v2_console}
-LATEST: Final = max(MIGRATIONS)
+HEAD: Final = _scripts().get_current_head()
 
 
-def migrate(db: Database) -> list[int]:
-    """Apply every migration not yet applied; return the versions applied now."""
+def _made_before_alembic(conn: Connection) -> bool:
+    if not sa.inspect(conn).has_table("hub_schema_version"):
+        return False
+    return 1 in set(conn.execute(sa.text("SELECT version FROM hub_schema_version")).scalars())
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every revision not yet applied; return the revisions applied now, oldest first."""
+    scripts = _scripts()
     with db.write() as conn:
         if not db.is_sqlite:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        schema_version.create(conn, checkfirst=True)
-        done = set(conn.execute(sa.select(schema_version.c.version)).scalars())
-        newer = {v for v in done if v not in MIGRATIONS}
-        if newer:
-            raise RuntimeError(f"database schema {max(newer)} is newer than this hub ({LATEST}): upgrade the hub")
-        applied = []
-        for version in sorted(MIGRATIONS):
-            if version in done:
-                continue
-            MIGRATIONS[version](conn)
-            conn.execute(sa.insert(schema_version).values(version=version, applied_at=time.time()))
-            applied.append(version)
-        return applied
+        config = _config(conn)
+        current = set(MigrationContext.configure(conn).get_current_heads())
+        if not current and _made_before_alembic(conn):
+            command.stamp(config, BASELINE)
+            current = {BASELINE}
+        known = {script.revision for script in scripts.walk_revisions()}
+        if unknown := current - known:
+            raise RuntimeError(f"database schema {max(unknown)} is newer than this hub ({HEAD}): upgrade the hub")
+        pending = [s.revision for s in scripts.iterate_revisions("heads", tuple(current) or "base")]
+        pending = [r for r in pending if r not in current]
+        command.upgrade(config, "head")
+        return list(reversed(pending))
+
+
+def is_current(db: Database) -> bool:
+    """True when the database answers and is at this hub's latest revision (what readiness means)."""
+    with db.read() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == {HEAD}

@@ -188,10 +188,3 @@ audit: Final = sa.Table(
     sa.Column("detail", sa.Text),  # JSON
     sa.Index("audit_by_at", "at"),
 )
-
-schema_version: Final = sa.Table(
-    "hub_schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("applied_at", sa.Float, nullable=False),
-)
