@@ -1,0 +1,77 @@
+"""The console in real Chromium: a screening officer signs in with TOTP, finds the red referral at the top of the
+queue, opens it with its body map, and changes its rating with a reason. axe-core runs on every page visited and
+finds no serious or critical violation; a screenshot of each page goes to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browser import ARTIFACTS
+from tests.support.hubproc import HubProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SHOTS = ARTIFACTS / "console"
+_axe = Axe()
+
+
+def _check(page: Page, name: str) -> None:
+    """Screenshot, then axe: no serious or critical violation on this page."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    results = _axe.run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+
+
+def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess(f"sqlite:///{tmp_path / 'hub.sqlite3'}") as hub:
+        printed = hub.cli("demo")
+        line = next(x for x in printed.splitlines() if x.startswith("console user: staff1"))
+        secret = line.rsplit(": ", 1)[1].strip()
+        password = re.search(r"password: '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        context = browser.new_context(base_url=hub.base_url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        try:
+            page.goto("/console/")
+            expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            _check(page, "1-sign-in")
+            page.get_by_label("Username").fill("staff1")
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Continue").click()
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            _check(page, "2-code")
+            page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Referrals to screen")).to_be_visible()
+            _check(page, "3-queue")
+            first = page.locator("#queue tbody tr").first
+            expect(first.locator("td").nth(3)).to_have_text("Red")
+            expect(first.locator("td").nth(5)).to_have_text(re.compile(r"left$"))
+            first.get_by_role("link").click()
+            expect(page.get_by_role("heading", name="Riley Demo")).to_be_visible()
+            _check(page, "4-referral")
+            page.get_by_label("Amber").check()
+            page.get_by_label("Why (needed to change a rating)").fill("The school confirms the child is safe today.")
+            page.get_by_role("button", name="Save rating").click()
+            expect(page.get_by_text("Rating saved")).to_be_visible()
+            history = page.locator("#history + table tbody tr").last
+            expect(history).to_contain_text("The school confirms the child is safe today.")
+            expect(history.locator("td").nth(3)).to_have_text("red")
+            expect(history.locator("td").nth(4)).to_have_text("amber")
+            _check(page, "5-rated")
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+            _check(page, "6-signed-out")
+            assert not errors, errors  # no CSP violation or script error in the browser's console
+        finally:
+            context.close()
