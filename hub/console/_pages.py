@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -78,6 +79,10 @@ async def queue(request: Request) -> Response:
     filters = _filters(request)
     now = _now(settings)
     result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters))
+    pages = max(1, -(-len(result.items) // PAGE_SIZE))
+    raw_page = request.query_params.get("page", "1")
+    page = min(max(int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1, 1), pages)
+    shown = result.items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
     workers = await lanes.read(lambda: _screening.workers(db))
     return render(
@@ -86,6 +91,9 @@ async def queue(request: Request) -> Response:
         title="Referrals to screen",
         queue=result,
         filters=filters,
+        shown=shown,
+        pagination=_pagination(filters, page, pages),
+        total=len(result.items),
         options=_options(result, filters, workers),
         ratings=RATINGS,
         rating_words=RATING_WORDS,
@@ -93,6 +101,28 @@ async def queue(request: Request) -> Response:
         status_words=_queue.STATUS_WORDS,
         when=lambda d: _local(settings, d),
     )
+
+
+PAGE_SIZE = 50
+
+
+def _pagination(filters: _queue.Filters, page: int, pages: int) -> dict[str, Any] | None:
+    if pages == 1:
+        return None
+    query = {k: ("yes" if v is True else v) for k, v in filters.as_dict().items() if v not in ("", False)}
+
+    def href(n: int) -> str:
+        return PREFIX + "/?" + urlencode({**query, "page": n})
+
+    params: dict[str, Any] = {
+        "items": [{"number": n, "href": href(n), "current": n == page} for n in range(1, pages + 1)],
+        "landmarkLabel": "Pages of the queue",
+    }
+    if page > 1:
+        params["previous"] = {"href": href(page - 1)}
+    if page < pages:
+        params["next"] = {"href": href(page + 1)}
+    return params
 
 
 def _choices(pairs: list[tuple[str, str]], chosen: str) -> list[dict[str, Any]]:

@@ -191,3 +191,26 @@ def test_screening_forms_refuse_a_missing_csrf_token(browser: Browser, staff: st
     assert browser.post(f"/referrals/{record_id}/rate", {"rating": "red"}, csrf="forged").status_code == 403
     page = soup(browser.get(f"/referrals/{record_id}"))
     assert "Nothing has been done on this referral yet." in page.get_text()
+
+
+def test_the_queue_comes_in_pages_that_keep_the_filters(
+    browser: Browser, staff: str, hub: Hub, monkeypatch: object, clock: object
+) -> None:
+    from hub.console import _pages
+
+    monkeypatch.setattr(_pages, "PAGE_SIZE", 2)  # type: ignore[attr-defined]
+    ids = []
+    for n in range(3):
+        ids.append(push_referral(hub, username=f"hv{n}"))
+        clock.advance(60)  # type: ignore[attr-defined]
+    browser.sign_in(staff)
+    first = soup(browser.get("/?rating=unrated&sort=received"))
+    assert len(first.find("table", id="queue").find("tbody").find_all("tr")) == 2
+    assert first.find("caption").get_text(strip=True) == "3 open referrals"
+    nav = first.find(class_="govuk-pagination")
+    assert nav.find("a", rel="next")["href"] == "/console/?rating=unrated&sort=received&page=2"
+    second = soup(browser.get("/?rating=unrated&sort=received&page=2"))
+    rows = second.find("table", id="queue").find("tbody").find_all("tr")
+    assert [r["data-record"] for r in rows] == [ids[0]]  # newest first: the oldest is last
+    for odd in ("999", "0", "abc", "-1", "9" * 50):
+        assert browser.get(f"/?page={odd}").status_code == 200
