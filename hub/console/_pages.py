@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _queue, _screening, _staff_accounts
+from hub import _queue, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -386,3 +386,42 @@ async def reset_factor(request: Request, username: str) -> Response:
     except AdminError as exc:
         return await _users_page(request, staff, status=400, errors=[{"text": str(exc), "href": "#people"}])
     return redirect(request, "/users?done=reset")
+
+
+@router.get("/audit")
+async def audit_trail(request: Request) -> Response:
+    staff = await _staff(request)
+    if staff is None:
+        return redirect(request, "/sign-in")
+    db, settings, lanes = _deps(request)
+    record_id = request.query_params.get("record", "")[:36]
+    username = request.query_params.get("user", "")[:64]
+    try:
+        entries = await lanes.write(lambda: _trail.trail(db, staff, record_id=record_id, username=username))
+    except _trail.Forbidden as exc:
+        return render(
+            request,
+            "message.html",
+            status=403,
+            title="You cannot do this",
+            message=str(exc),
+            link=PREFIX + "/",
+            link_text="Back to the queue",
+        )
+    title = (
+        f"Audit trail of user {username}"
+        if username
+        else "Audit trail of this referral"
+        if record_id
+        else ("Audit trail")
+    )
+    back = f"{PREFIX}/referrals/{record_id}" if record_id else f"{PREFIX}/users" if username else f"{PREFIX}/"
+    return render(
+        request,
+        "audit.html",
+        title=title,
+        entries=entries,
+        limit=_trail.LIMIT,
+        back=back,
+        at=lambda t: _local(settings, dt.datetime.fromtimestamp(t, dt.UTC)),
+    )
