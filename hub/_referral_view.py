@@ -33,6 +33,7 @@ class ReferralView:
     level_words: str
     categories: tuple[str, ...] = field(default_factory=tuple)
     form_ids: tuple[str, ...] = field(default_factory=tuple)
+    gp_practice_ods: str = ""  # the child's registered GP practice, if the referrer gave it
 
     def age(self, today: dt.date) -> str:
         born = self.date_of_birth
@@ -107,7 +108,11 @@ def view(fields: Mapping[str, Any]) -> ReferralView:
             categories += [
                 c for c in _labels(form, "categories", form_answers.get("categories")) if c not in categories
             ]
+    children = answers.get("children")
+    first_child = children[0] if isinstance(children, list) and children and isinstance(children[0], Mapping) else {}
+    ods = child.get("gp_practice_ods") or first_child.get("gp_practice_ods")
     return ReferralView(
+        gp_practice_ods=ods if isinstance(ods, str) and len(ods) <= 10 else "",
         child_name=_text(child.get("child_name")),
         date_of_birth=_date(child.get("date_of_birth")),
         nhs_number=forms.format_nhs_number(nhs) if isinstance(nhs, str) and nhs.isdigit() else "Not known",

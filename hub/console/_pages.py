@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _queue, _screening, _staff_accounts, _trail
+from hub import _queue, _requests, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -141,7 +141,7 @@ def _options(queue: _queue.Queue, f: _queue.Filters, workers: list[tuple[str, st
     }
 
 
-def _load_referral(db: Database, record_id: str) -> dict[str, Any] | None:
+def _load_referral(db: Database, record_id: str, now: dt.datetime) -> dict[str, Any] | None:
     with db.read() as conn:
         row = conn.execute(
             sa.select(records).where(
@@ -152,6 +152,7 @@ def _load_referral(db: Database, record_id: str) -> dict[str, Any] | None:
             return None
         out = dict(row._mapping)
         out["history"] = _screening.history(conn, record_id)
+        out["requests"] = _requests.requests_for(conn, out["case_id"], now)
         out["screening"] = conn.execute(sa.select(screenings).where(screenings.c.record_id == record_id)).first()
     try:
         out["parsed"] = json.loads(out["fields"])
@@ -185,7 +186,8 @@ async def _referral_page(
     db, settings, lanes = _deps(request)
     if len(record_id) > 36:
         return _not_found(request)
-    row = await lanes.read(lambda: _load_referral(db, record_id))
+    now = _now(settings)
+    row = await lanes.read(lambda: _load_referral(db, record_id, now))
     if row is None:
         return _not_found(request)
     now = _now(settings)
@@ -221,6 +223,7 @@ async def _referral_page(
         values=values or {},
         banner=_DONE.get(banner, ""),
         rating_items=rating_items,
+        request_tags={"Sent": "govuk-tag--blue", "Answered": "govuk-tag--green", "Overdue": "govuk-tag--red"},
         worker_items=worker_items,
         row_open=row_open,
         event_words=_EVENTS,
@@ -242,6 +245,7 @@ async def referral(request: Request, record_id: str) -> Response:
 
 
 _EVENTS = {
+    "request": "Information requested",
     "rate": "Rating set",
     "assign": "Worker assigned",
     "reassign": "Worker changed",
@@ -249,6 +253,7 @@ _EVENTS = {
     "already_open": "Already open to children's social care",
 }
 _DONE = {
+    "request": "Information request sent",
     "rate": "Rating saved",
     "assign": "Worker saved",
     "note": "Note added",
@@ -256,7 +261,7 @@ _DONE = {
 }
 
 
-_Action = Callable[[Database, Staff, str, dict[str, str], float], None]
+_Action = Callable[[Database, Staff, str, dict[str, str], float], object]
 _ACTIONS: dict[str, _Action] = {
     "rate": lambda db, staff, rid, f, now: _screening.rate(
         db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now
@@ -277,10 +282,15 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return refused(request)
     if staff is None:
         return redirect(request, "/sign-in")
-    run = _ACTIONS.get(action)
+    db, settings, lanes = _deps(request)
+    run: _Action | None = _ACTIONS.get(action)
+    if action == "request":
+        scales = settings.timescales
+        run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
+            db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
+        )
     if run is None or len(record_id) > 36:
         return _not_found(request)
-    db, settings, lanes = _deps(request)
     try:
         await lanes.write(lambda: run(db, staff, record_id, form, settings.clock()))
     except _screening.ScreeningError as exc:
