@@ -56,6 +56,13 @@ screenings: Final = sa.Table(
     sa.Column("worker_id", _ID, sa.ForeignKey("users.user_id")),
     sa.Column("already_open", sa.Boolean, nullable=False),
     sa.Column("allocated_worker", sa.String(200)),
+    # The decision (hub._decisions): proposed by a worker, signed off by a manager where the hub requires it.
+    sa.Column("decision", sa.String(20)),
+    sa.Column("decision_rationale", sa.Text),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", sa.Float),
+    sa.Column("signed_off_by", sa.String(64)),
+    sa.Column("signed_off_at", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 

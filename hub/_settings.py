@@ -41,3 +41,5 @@ class Settings:
     clock: Callable[[], float] = time.time
     #: The console's ratings: timescale per rating and the working hours they are counted in.
     timescales: Timescales = field(default_factory=Timescales)
+    #: A console decision reaches the referrer only once a MASH manager has signed it off.
+    decisions_need_sign_off: bool = True

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _queue, _requests, _screening, _staff_accounts, _trail
+from hub import _decisions, _queue, _requests, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -223,6 +223,11 @@ async def _referral_page(
         values=values or {},
         banner=_DONE.get(banner, ""),
         rating_items=rating_items,
+        decision_items=[
+            {"value": k, "text": v, "checked": (values or {}).get("decision") == k}
+            for k, v in _decisions.DECISIONS.items()
+        ],
+        decisions=_decisions.DECISIONS,
         request_tags={"Sent": "govuk-tag--blue", "Answered": "govuk-tag--green", "Overdue": "govuk-tag--red"},
         worker_items=worker_items,
         row_open=row_open,
@@ -284,11 +289,17 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return redirect(request, "/sign-in")
     db, settings, lanes = _deps(request)
     run: _Action | None = _ACTIONS.get(action)
+    scales, tz, need = settings.timescales, settings.timescales.working.tz, settings.decisions_need_sign_off
     if action == "request":
-        scales = settings.timescales
         run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
             db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
         )
+    elif action == "decide":
+        run = lambda db, staff, rid, f, now: _decisions.decide(  # noqa: E731
+            db, staff, rid, f.get("decision", ""), f.get("decision_rationale", ""), now=now, need_sign_off=need, tz=tz
+        )
+    elif action == "sign-off":
+        run = lambda db, staff, rid, f, now: _decisions.sign_off(db, staff, rid, now=now, tz=tz)  # noqa: E731
     if run is None or len(record_id) > 36:
         return _not_found(request)
     try:

@@ -19,7 +19,7 @@ import forms
 from hub._signin import set_password
 from tests.hub._asgi import PortalTransport
 from tests.hub._records import case_fields, form_fields
-from tests.hub.conftest import Clock, Hub, mutation, new_case
+from tests.hub.conftest import Clock, Device, Hub, mutation, new_case
 
 PASSWORD = "correct horse battery staple"
 
@@ -122,4 +122,9 @@ def push_referral(
     referral = mutation("referral", fields, case_id=case_mutation["record_id"])
     results = device.push(case_mutation, referral)
     assert [r["outcome"] for r in results] == ["applied", "applied"], results
+    DEVICES[str(referral["record_id"])] = device
     return str(referral["record_id"])
+
+
+DEVICES: dict[str, Device] = {}
+"""The referrer's device of each referral pushed by ``push_referral`` (to pull what the MASH sends back)."""
