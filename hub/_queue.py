@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -106,7 +106,6 @@ def _rows(db: Database, record_id: str | None) -> list[Any]:
     query = (
         sa.select(
             records.c.record_id,
-            records.c.fields,
             records.c.status,
             records.c.receipt_ref,
             records.c.receipt_at,
@@ -125,18 +124,37 @@ def _rows(db: Database, record_id: str | None) -> list[Any]:
     else:
         query = query.where(records.c.record_id == record_id)
     with db.read() as conn:
-        return list(conn.execute(query).all())
+        rows = list(conn.execute(query).all())
+        _load_views(conn, [r.record_id for r in rows if r.record_id not in _VIEWS])
+    return rows
+
+
+# Referral records are append-only (ARCHITECTURE.md, Invariants): a referral's view never changes once read, so it
+# is kept, and each queue load parses only the referrals it has not seen (JSON parsing was most of its time).
+_VIEWS: OrderedDict[str, _referral_view.ReferralView] = OrderedDict()
+_MAX_VIEWS: Final = 200_000
+
+
+def _load_views(conn: Any, missing: list[str]) -> None:
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        for record_id, text in conn.execute(
+            sa.select(records.c.record_id, records.c.fields).where(records.c.record_id.in_(chunk))
+        ):
+            try:
+                fields = json.loads(text)
+            except ValueError:
+                fields = {}
+            _VIEWS[record_id] = _referral_view.view(fields if isinstance(fields, dict) else {})
+    while len(_VIEWS) > _MAX_VIEWS:
+        _VIEWS.popitem(last=False)
 
 
 def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[QueueItem]:
     today = now.astimezone(timescales.working.tz).date()
     items: list[QueueItem] = []
     for row in rows:
-        try:
-            fields = json.loads(row.fields)
-        except ValueError:
-            fields = {}
-        view = _referral_view.view(fields if isinstance(fields, dict) else {})
+        view = _VIEWS.get(row.record_id) or _referral_view.view({})
         received = dt.datetime.fromtimestamp(row.receipt_at or row.created_at, dt.UTC)
         due = timescales.due(received, row.rating)
         items.append(

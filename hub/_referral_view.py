@@ -7,6 +7,7 @@ raises on odd content (a missing or strange value reads as "Not given"). Labels 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -67,13 +68,19 @@ def _date(value: object) -> dt.date | None:
 def _labels(form: Mapping[str, Any], name: str, codes: object) -> list[str]:
     if not isinstance(codes, list):
         return []
-    options: dict[str, str] = {}
-    try:
-        spec = forms.load_spec(str(form.get("form_id")), int(form.get("form_version") or 0) or None)
-        options = {o.code: o.label for f in _fields(spec.items) if f.id == name for o in f.options}
-    except (forms.FormsError, ValueError, TypeError):
-        pass
+    version = form.get("form_version")
+    options = _options(str(form.get("form_id")), version if isinstance(version, int) else 0, name)
     return [options.get(c, str(c)) for c in codes if isinstance(c, str)]
+
+
+@functools.lru_cache(maxsize=256)
+def _options(form_id: str, version: int, name: str) -> dict[str, str]:
+    """A field's option labels by code (specs never change, so this is cached)."""
+    try:
+        spec = forms.load_spec(form_id, version or None)
+    except (forms.FormsError, ValueError, TypeError):
+        return {}
+    return {o.code: o.label for f in _fields(spec.items) if f.id == name for o in f.options}
 
 
 def _fields(items: Any) -> list[Any]:

@@ -9,6 +9,7 @@ Europe/London (so clock changes are handled by the time zone), skipping England 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
@@ -62,9 +63,7 @@ class WorkingHours:
 
     def window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
         """The working window of ``day`` as aware datetimes (None on a weekend or bank holiday)."""
-        if not self.is_working_day(day):
-            return None
-        return dt.datetime.combine(day, self.start, self.tz), dt.datetime.combine(day, self.end, self.tz)
+        return _window(self, day)
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,14 @@ class Timescales:
         return add_working_time(received, span, self.working)
 
 
+@functools.lru_cache(maxsize=4096)
+def _window(hours: WorkingHours, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    # Cached: the queue asks for the same few weeks of days for every referral on every page load.
+    if not hours.is_working_day(day):
+        return None
+    return dt.datetime.combine(day, hours.start, hours.tz), dt.datetime.combine(day, hours.end, hours.tz)
+
+
 _HOLIDAYS: dict[int, frozenset[dt.date]] = {}
 
 
@@ -96,6 +103,7 @@ def _bank_holidays(year: int) -> frozenset[dt.date]:
     return _HOLIDAYS[year]
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and asked again for every referral at every queue load
 def add_working_time(start: dt.datetime, span: dt.timedelta, hours: WorkingHours) -> dt.datetime:
     """``start`` plus ``span`` of working time: time outside the working windows does not count. Returns UTC."""
     if start.tzinfo is None:

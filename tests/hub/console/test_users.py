@@ -27,7 +27,7 @@ def test_an_admin_adds_a_user_who_then_sets_up_a_second_factor(browser: Browser,
     )
     assert added.status_code == 303
     people = soup(browser.get("/users")).find(id="people").get_text(" ", strip=True)
-    assert "New Staff (newstaff) MASH manager Not set up" in people
+    assert "New Staff (newstaff) Audit trail of newstaff MASH manager Not set up" in people
     browser.post("/sign-out")
     other = Browser(hub.app, browser.clock)
     other.sign_in("newstaff", "a long first password")
