@@ -256,6 +256,8 @@ _EVENTS = {
     "reassign": "Worker changed",
     "note": "Note",
     "already_open": "Already open to children's social care",
+    "decide": "Decision",
+    "outcome_sent": "Outcome sent to the referrer",
 }
 _DONE = {
     "request": "Information request sent",
@@ -263,6 +265,8 @@ _DONE = {
     "assign": "Worker saved",
     "note": "Note added",
     "open": "Saved: already open to children's social care",
+    "decide": "Decision recorded",
+    "sign-off": "Signed off: the outcome has gone to the referrer",
 }
 
 

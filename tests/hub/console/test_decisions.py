@@ -28,7 +28,9 @@ def test_decide_sign_off_and_the_referrer_sees_what_happens_next(browser: Browse
     browser.get(f"/referrals/{record_id}")
     done = browser.post(f"/referrals/{record_id}/decide", {"decision": "s17", "decision_rationale": "Needs assessing"})
     assert done.status_code == 303
-    page = soup(browser.get(f"/referrals/{record_id}"))
+    assert done.headers["location"] == f"/console/referrals/{record_id}?done=decide"
+    page = soup(browser.get(f"/referrals/{record_id}?done=decide"))
+    assert "Decision recorded" in page.find(class_="govuk-notification-banner").get_text()
     decided = page.find(id="decision-section").find_next(class_="govuk-summary-list").get_text(" ", strip=True)
     assert "A children's social care assessment (section 17)" in decided
     assert "Waiting for a manager's sign-off" in decided
@@ -41,7 +43,12 @@ def test_decide_sign_off_and_the_referrer_sees_what_happens_next(browser: Browse
     manager = Browser(hub.app, browser.clock)
     manager.sign_in("boss")
     manager.get(f"/referrals/{record_id}")
-    assert manager.post(f"/referrals/{record_id}/sign-off").status_code == 303
+    signed = manager.post(f"/referrals/{record_id}/sign-off")
+    assert signed.status_code == 303
+    banner = soup(manager.get(signed.headers["location"].removeprefix("/console"))).find(
+        class_="govuk-notification-banner"
+    )
+    assert "Signed off: the outcome has gone to the referrer" in banner.get_text()
     notes = _notes(device)
     assert len(notes) == 1
     assert notes[0].startswith("What happens next: A children's social care assessment (section 17).")
