@@ -12,6 +12,7 @@ from hub._db import Database
 from hub._lanes import Lanes
 from hub._settings import Settings
 from hub.console import _session
+from hub.console._ratelimit import ClientLimiter
 from hub.console._web import PREFIX, form_of, render, secure
 
 router = APIRouter()
@@ -19,6 +20,13 @@ router = APIRouter()
 
 def _deps(request: Request) -> tuple[Database, Settings, Lanes]:
     return request.app.state.db, request.app.state.settings, request.app.state.lanes
+
+
+def _limiter(request: Request) -> ClientLimiter:
+    limiter: ClientLimiter | None = getattr(request.app.state, "console_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.console_limiter = ClientLimiter(request.app.state.settings.clock)
+    return limiter
 
 
 def redirect(request: Request, to: str) -> Response:
@@ -56,12 +64,16 @@ async def sign_in(request: Request) -> Response:
         return refused(request)
     db, settings, lanes = _deps(request)
     username, password = form.get("username", ""), form.get("password", "")
-    if not username.strip() or not password:
+    limiter = _limiter(request)
+    client = _session.client_of(request)
+    if limiter.blocked(client):
+        step = _signin.Step(False, message="Too many failed attempts from this computer. Try again in 15 minutes.")
+    elif not username.strip() or not password:
         step = _signin.Step(False, message="Enter your username and password.")
     else:
-        step = await lanes.write(
-            lambda: _signin.check_password(db, settings, username, password, _session.client_of(request))
-        )
+        step = await lanes.write(lambda: _signin.check_password(db, settings, username, password, client))
+        if not step.ok:
+            limiter.failed(client)
     if not step.ok or step.session_id is None:
         errors = [{"text": step.message, "href": "#username"}]
         page = render(
@@ -118,9 +130,14 @@ async def code(request: Request) -> Response:
         return redirect(request, "/sign-in" if session is None else "/")
     db, settings, lanes = _deps(request)
     cookie = request.cookies.get(_session.SESSION_COOKIE, "")
-    step = await lanes.write(
-        lambda: _signin.check_code(db, settings, cookie, form.get("code", ""), _session.client_of(request))
-    )
+    limiter, client = _limiter(request), _session.client_of(request)
+    if limiter.blocked(client):
+        return await _code_page(
+            request, session, status=400, error="Too many failed attempts from this computer. Try again in 15 minutes."
+        )
+    step = await lanes.write(lambda: _signin.check_code(db, settings, cookie, form.get("code", ""), client))
+    if not step.ok:
+        limiter.failed(client)
     if not step.ok or step.session_id is None:
         return await _code_page(request, session, status=400, error=step.message)
     response = redirect(request, "/")

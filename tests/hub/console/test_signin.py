@@ -250,3 +250,17 @@ def test_totp_secret_is_never_shown_again(browser: Browser, staff: str) -> None:
     assert prompt.find(id="secret") is None
     assert browser.secret not in str(prompt)
     assert pyotp.TOTP(browser.secret).now()  # the app still holds it
+
+
+def test_one_computer_trying_many_accounts_is_held_back(browser: Browser, hub: Hub, clock: Clock) -> None:
+    from hub.console._ratelimit import MAX_FAILURES
+
+    for n in range(MAX_FAILURES):
+        assert browser.password_step(f"guess{n}", "wrong wrong wrong").status_code == 400
+    hub.user("staff2", "hub_staff")
+    set_password(hub.db, "staff2", PASSWORD, actor="test")
+    held = browser.password_step("staff2", PASSWORD)  # even the right password, from this client, for now
+    assert held.status_code == 400
+    assert "Too many failed attempts from this computer" in soup(held).find(class_="govuk-error-summary").get_text()
+    clock.advance(15 * 60 + 1)
+    assert browser.password_step("staff2", PASSWORD).status_code == 303
