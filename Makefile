@@ -39,7 +39,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install system-deps
-	for b in vault forms hub sync chaos app; do $(BIN)/python -m bench.$$b || exit 1; done
+	for b in vault forms hub sync chaos app console; do $(BIN)/python -m bench.$$b || exit 1; done
 
 # The hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md, checked by the tests).
 safety: install

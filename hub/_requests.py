@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import forms
-from hub import _audit, _staff
+from hub import _audit, _staff, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -104,6 +104,9 @@ def request_information(
     except AdminError as exc:
         raise ScreeningError("questions", f"The request could not be made: {exc}") from None
     with db.write() as conn:
+        status = conn.execute(sa.select(records.c.status).where(records.c.record_id == record_id)).scalar()
+        if status in (None, "received", "triaged"):  # the referral moves on to gathering (the referrer sees it)
+            _store.touch(conn, now=now, record_id=record_id, status="information_requested")
         conn.execute(
             sa.insert(screening_events).values(
                 record_id=record_id,

@@ -41,6 +41,7 @@ def test_request_answer_and_read_side_by_side(browser: Browser, staff: str, hub:
     assert "Information request sent" in soup(page).find(class_="govuk-notification-banner").get_text()
     panel = _request_panel(page)
     assert "to GP practice A81001 Sent" in panel
+    assert soup(browser.get("/?status=information_requested")).find("tr", attrs={"data-record": record_id})
     assert "Is the family known?" in panel
     assert "Any A&E visits?" in panel
     due = Timescales().due(dt.datetime.fromtimestamp(clock.now, dt.UTC), "amber")
