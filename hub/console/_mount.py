@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
 from hub.console import _pages, _photos, _signin_pages
-from hub.console._web import HERE, PREFIX, secure
+from hub.console._web import HERE, PREFIX, render, secure
 
 ROOT: Final = HERE.parent.parent
 GOVUK_DIST: Final = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -67,6 +67,19 @@ def mount(app: FastAPI) -> None:
             return _file(ROOT / "assets" / "icon.svg", "image/svg+xml")
         media_type = _STATIC.get(name)
         return _file(HERE / "static" / name, media_type) if media_type else _file(Path("/nonexistent"), "")
+
+    @app.get(PREFIX + "/{rest:path}", include_in_schema=False)
+    def not_found(request: Request, rest: str) -> Response:
+        # Last: any other console address gets a page, not the device API's JSON error.
+        return render(
+            request,
+            "message.html",
+            status=404,
+            title="Page not found",
+            message="There is no page at this address.",
+            link=PREFIX + "/",
+            link_text="Go to the queue",
+        )
 
     @app.get(PREFIX, include_in_schema=False)
     def bare() -> Response:

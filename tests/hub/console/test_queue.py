@@ -170,6 +170,10 @@ def test_unknown_referral_is_a_plain_404(browser: Browser, staff: str) -> None:
     assert page.status_code == 404
     assert soup(page).find("h1").get_text(strip=True) == "Referral not found"
     assert browser.get("/referrals/" + "x" * 300).status_code == 404
+    other = browser.get("/no/such/page")
+    assert other.status_code == 404
+    assert soup(other).find("h1").get_text(strip=True) == "Page not found"  # a page, not the API's JSON
+    assert other.headers["content-security-policy"]
     assert browser.post("/referrals/00000000-0000-0000-0000-000000000000/rate", {"rating": "red"}).status_code == 404
     assert browser.post("/referrals/00000000-0000-0000-0000-000000000000/nonsense", {}).status_code == 404
 
