@@ -118,3 +118,48 @@ def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: P
             assert not errors, errors  # no CSP violation or script error in the browser's console
         finally:
             context.close()
+
+
+def _tab_to(page: Page, what: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches ``what`` (a CSS selector): keyboard only, no clicks."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(sel) => document.activeElement && document.activeElement.matches(sel)", what):
+            return
+    raise AssertionError(f"Tab never reached {what}")
+
+
+def test_keyboard_only_sign_in_and_rating(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess(f"sqlite:///{tmp_path / 'hub.sqlite3'}") as hub:
+        line = next(x for x in hub.cli("demo").splitlines() if x.startswith("console user: staff1"))
+        secret = line.rsplit(": ", 1)[1].strip()
+        password = re.search(r"password: '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        context = browser.new_context(base_url=hub.base_url)
+        page = context.new_page()
+        try:
+            page.goto("/console/sign-in")
+            _tab_to(page, "#username")
+            page.keyboard.type("staff1")
+            _tab_to(page, "#password")
+            page.keyboard.type(password)
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            _tab_to(page, "#code")
+            page.keyboard.type(pyotp.TOTP(secret).now())
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Referrals to screen")).to_be_visible()
+            _tab_to(page, "#queue tbody tr:first-child a")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Riley Demo")).to_be_visible()
+            _tab_to(page, "input[name=rating]")  # a radio group is one Tab stop; arrows move (and choose) inside it
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            expect(page.locator("input[name=rating][value=green]")).to_be_checked()
+            _tab_to(page, "#rationale")
+            page.keyboard.type("Keyboard only: the family is already supported.")
+            _tab_to(page, "button.govuk-button:not(.govuk-button--secondary)")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Rating saved")).to_be_visible()
+            expect(page.locator("#history ~ table tbody tr").last).to_contain_text("Keyboard only")
+        finally:
+            context.close()
