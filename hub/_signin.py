@@ -168,6 +168,7 @@ def check_password(db: Database, settings: Settings, username: str, password: st
             sa.select(users.c.user_id, users.c.role, users.c.disabled, staff_credentials)
             .join(staff_credentials, staff_credentials.c.user_id == users.c.user_id)
             .where(users.c.username == username)
+            .with_for_update(of=staff_credentials)  # failures are counted one at a time
         ).first()
 
         def audit(outcome: str) -> None:
@@ -255,8 +256,9 @@ def check_code(db: Database, settings: Settings, session_id: str, code: str, cli
         session = _load(conn, session_id, now)
         if session is None or session.stage not in ("second_factor", "setup"):
             return Step(False, message="Your sign-in has timed out. Sign in again.")
+        # Locked until commit (PostgreSQL): two requests with the same code cannot both read the old last step.
         cred = conn.execute(
-            sa.select(staff_credentials).where(staff_credentials.c.user_id == session.staff.user_id)
+            sa.select(staff_credentials).where(staff_credentials.c.user_id == session.staff.user_id).with_for_update()
         ).one()
         if cred.locked_until is not None and cred.locked_until > now:
             _audit.record(
