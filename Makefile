@@ -17,10 +17,11 @@ help: ## list the targets, each with one line
 		awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 	@echo "  Ports: make web PORT=8650 HUB_PORT=8700; a second device: make web DEVICE=gp"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	npm ci --no-audit --no-fund --silent  # GOV.UK Frontend for the hub's console (node_modules/, pinned by the lockfile)
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
@@ -50,8 +51,8 @@ format: install ## ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install system-deps ## every benchmark (python -m bench.vault | forms | hub | sync | chaos | app)
-	for b in vault forms hub sync chaos app; do $(BIN)/python -m bench.$$b || exit 1; done
+bench: install system-deps ## every benchmark (python -m bench.vault | forms | hub | sync | chaos | app | console)
+	for b in vault forms hub sync chaos app console; do $(BIN)/python -m bench.$$b || exit 1; done
 
 safety: install ## the hazard log as a table for the clinical safety officer (docs/safety/hazard-log.md)
 	$(BIN)/python scripts/safety.py > docs/safety/hazard-log.md

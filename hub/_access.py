@@ -32,6 +32,7 @@ WRITABLE: Final[dict[Role, frozenset[RecordType]]] = {
     ),
     Role.GP: frozenset({RecordType.RESPONSE}),
     Role.HUB_STAFF: frozenset(set(RecordType) - {RecordType.RESPONSE}),
+    Role.MANAGER: frozenset(set(RecordType) - {RecordType.RESPONSE}),
     Role.ADMIN: frozenset(set(RecordType) - {RecordType.RESPONSE}),
 }
 

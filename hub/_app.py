@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from hub import _attachments, _auth, _pull, _push
+from hub import _attachments, _auth, _pull, _push, console
 from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError
@@ -201,4 +201,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(page)
 
     _attachments.add_routes(app, route)
+    console.mount(app)
     return app

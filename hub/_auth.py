@@ -51,7 +51,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.HUB_STAFF, Role.ADMIN)
+        return self.role in (Role.HUB_STAFF, Role.MANAGER, Role.ADMIN)
 
     def info(self) -> UserInfo:
         return UserInfo(

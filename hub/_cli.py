@@ -24,7 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub import _admin, _staff
+from hub import _admin, _signin, _staff
+from hub._admin import CLI_ACTOR
 from hub._db import Database, DatabaseMissing
 from hub._errors import AdminError
 from hub._migrations import migrate
@@ -104,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--exist-ok", action="store_true", help="succeed if the user exists with this role")
     users.add_parser("disable").add_argument("username")
     users.add_parser("list")
+    sp = users.add_parser("set-password", help="set a console user's password, read from the first line of stdin")
+    sp.add_argument("username")
 
     e = sub.add_parser("enrol-code", help="issue a one-time enrolment code (printed)")
     e.add_argument("username")
@@ -226,6 +229,10 @@ def _run(args: argparse.Namespace, db: Database) -> int:
     elif cmd == "users" and action == "disable":
         _admin.disable_user(db, args.username)
         print(f"disabled {args.username}")
+    elif cmd == "users" and action == "set-password":
+        # From stdin, never the command line (other users of the machine can read a process's arguments).
+        _signin.set_password(db, args.username, sys.stdin.readline().rstrip("\r\n"), actor=CLI_ACTOR)
+        print(f"password set for {args.username}")
     elif cmd == "users" and action == "list":
         _print_rows(_admin.list_users(db), ["username", "role", "organisation", "ods_code", "disabled", "user_id"])
     elif cmd == "enrol-code":

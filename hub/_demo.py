@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hub import _admin, _staff
 from hub._db import Database
+from hub._demo_console import demo_console
 
 DEMO_ORG = "Devon MASH (demo)"
 DEMO_PRACTICE = "A81001"
@@ -39,4 +40,7 @@ def demo(db: Database) -> dict[str, str]:
     for username in ("hv1", "gp1", "nurse1", "staff1", "admin1"):
         codes[username] = _admin.enrol_code(db, username)
         print(f"enrolment code for {username}: {codes[username]}")
+    console = demo_console(db, "staff1")
+    print(f"console user: {console['username']}, password: {console['password']!r}, "
+          f"TOTP secret (add it to an authenticator app): {console['totp_secret']}")  # fmt: skip
     return codes

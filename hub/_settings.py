@@ -12,6 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from hub._ratelimit import DEFAULT_LIMITS, Limit
+from hub._timescales import Timescales
 from sync.protocol import MAX_BODY_BYTES
 
 
@@ -47,3 +48,7 @@ class Settings:
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Seconds since the epoch; tests replace it to move time (token expiry) without sleeping.
     clock: Callable[[], float] = time.time
+    #: The console's ratings: timescale per rating and the working hours they are counted in.
+    timescales: Timescales = field(default_factory=Timescales)
+    #: A console decision reaches the referrer only once a MASH manager has signed it off.
+    decisions_need_sign_off: bool = True

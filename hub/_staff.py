@@ -39,8 +39,10 @@ def create_request(
     questions: Sequence[str],
     requested_by: str,
     case_id: str | None = None,
+    deadline_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Create an information request for a child (and adults) addressed to a GP practice. Returns its summary."""
+    """Create an information request for a child (and adults) addressed to a GP practice. Returns its summary.
+    ``deadline_at``: when the answer is due (the console passes the rating's timescale); else ``RAG_HOURS``."""
     rag = rag.lower()
     if rag not in RAG_HOURS:
         raise AdminError("rag must be red, amber or green")
@@ -50,12 +52,12 @@ def create_request(
     if not child.get("name"):
         raise AdminError("the child's name is required")
     now = time.time()
-    deadline = datetime.fromtimestamp(now, UTC) + timedelta(hours=RAG_HOURS[rag])
+    deadline = deadline_at or datetime.fromtimestamp(now, UTC) + timedelta(hours=RAG_HOURS[rag])
     record_id = str(uuid.uuid4())
     case = str(uuid.UUID(case_id)) if case_id else str(uuid.uuid4())
     with db.write() as conn:
         staff = conn.execute(sa.select(users).where(users.c.username == requested_by)).first()
-        if staff is None or Role(staff.role) not in (Role.HUB_STAFF, Role.ADMIN):
+        if staff is None or Role(staff.role) not in (Role.HUB_STAFF, Role.MANAGER, Role.ADMIN):
             raise AdminError(f"{requested_by!r} is not a hub staff user")
         fields: dict[str, JsonValue] = {
             "reference": _store.hub_reference(conn, now, prefix="IR"),

@@ -165,6 +165,7 @@ def start_hub(demo: Path, db_url: str, port: int) -> tuple[DemoHub, subprocess.P
     tmp.write_text(hub.as_json())
     tmp.replace(demo / "hub.json")
     print(f"Demo hub running at {hub.url} (log: {_shown(log_path)}).")
+    print(f"MASH console: {hub.url}/console/ (sign in as the console user printed above)")
     return hub, proc, codes
 
 

@@ -65,6 +65,7 @@ class Role(StrEnum):
     GP = "gp"
     SCHOOL_NURSE = "school_nurse"
     HUB_STAFF = "hub_staff"
+    MANAGER = "manager"  # a MASH manager: hub staff's work plus sign-off and reassignment (the console)
     ADMIN = "admin"
 
 

@@ -1,0 +1,179 @@
+"""Information requests from the console: ask a GP practice (by ODS code) about a referral's child, with a deadline
+set by the referral's rating, and read what came back.
+
+A request is an ``info_request`` record on the referral's case (``hub._staff.create_request``), so the practice's
+enrolled devices pull it into their inbox; the GP's ``response`` names it. Its state is computed: answered (a
+response exists), overdue (past its deadline), else sent. Only GP practices for now: requests to health visiting
+and school nursing teams need the field app's inbox and the access rules to carry them (not built yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+import forms
+from hub import _audit, _staff, _store
+from hub._console_tables import screening_events, screenings
+from hub._db import Database
+from hub._errors import AdminError
+from hub._screening import Forbidden, ScreeningError
+from hub._signin import CONSOLE_ROLES, Staff
+from hub._tables import records
+from hub._timescales import Timescales, time_left_words
+from sync.protocol import RecordType
+
+_ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
+MAX_QUESTIONS: Final = 20
+MAX_QUESTION: Final = 500
+
+
+@dataclass
+class Answer:
+    submitted_at: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RequestView:
+    record_id: str
+    reference: str
+    practice_ods: str
+    deadline: dt.datetime | None
+    questions: list[str]
+    state: str  # "Sent", "Answered", "Overdue"
+    time_left: str
+    answers: list[Answer] = field(default_factory=list)
+
+
+def request_information(
+    db: Database, actor: Staff, record_id: str, practice_ods: str, questions: str, timescales: Timescales, now: float
+) -> str:
+    """Send a request about the referral's child to a GP practice; returns its hub reference."""
+    if actor.role not in CONSOLE_ROLES:
+        raise Forbidden("", "Only MASH staff can send information requests.")
+    ods = "".join(practice_ods.split()).upper()
+    if not _ODS.match(ods):
+        raise ScreeningError("practice_ods", "Enter the GP practice's ODS code: a letter and five digits, like A81001.")
+    asked = [" ".join(q.split()) for q in questions.splitlines() if q.strip()]
+    if not asked:
+        raise ScreeningError("questions", "Enter at least one question, one on each line.")
+    if len(asked) > MAX_QUESTIONS or any(len(q) > MAX_QUESTION for q in asked):
+        raise ScreeningError("questions", f"Ask at most {MAX_QUESTIONS} questions of {MAX_QUESTION} characters each.")
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(records.c.fields, records.c.case_id, screenings.c.rating)
+            .outerjoin(screenings, screenings.c.record_id == records.c.record_id)
+            .where(records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value)
+        ).first()
+    if row is None:
+        raise ScreeningError("", "There is no such referral.")
+    if row.rating not in ("red", "amber", "green"):
+        raise ScreeningError(
+            "practice_ods", "Rate the referral red, amber or green first: its rating sets the deadline."
+        )
+    fields = json.loads(row.fields)
+    raw = fields.get("document")
+    document: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    raw_child = document.get("child")
+    child: dict[str, Any] = raw_child if isinstance(raw_child, dict) else {}
+    nhs = child.get("nhs_number")
+    deadline = timescales.due(dt.datetime.fromtimestamp(now, dt.UTC), row.rating)
+    try:
+        made = _staff.create_request(
+            db,
+            practice_ods=ods,
+            child={
+                "name": str(child.get("child_name") or "Not given")[:200],
+                "date_of_birth": child.get("date_of_birth"),
+                "nhs_number": nhs if isinstance(nhs, str) else None,
+            },
+            adults=[],
+            rag=row.rating,
+            questions=asked,
+            requested_by=actor.username,
+            case_id=row.case_id,
+            deadline_at=deadline,
+        )
+    except AdminError as exc:
+        raise ScreeningError("questions", f"The request could not be made: {exc}") from None
+    with db.write() as conn:
+        status = conn.execute(sa.select(records.c.status).where(records.c.record_id == record_id)).scalar()
+        if status in (None, "received", "triaged"):  # the referral moves on to gathering (the referrer sees it)
+            _store.touch(conn, now=now, record_id=record_id, status="information_requested")
+        conn.execute(
+            sa.insert(screening_events).values(
+                record_id=record_id,
+                at=now,
+                actor=actor.username,
+                action="request",
+                to_value=ods,
+                text=str(made["reference"]),
+            )
+        )
+        _audit.record(
+            conn,
+            at=now,
+            actor=actor.username,
+            action="console.request",
+            target=record_id,
+            outcome="ok",
+            detail={"to": ods, "request": made["record_id"]},
+        )
+    return str(made["reference"])
+
+
+def _answer_rows(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        spec = forms.load_spec(str(fields.get("form_id")), int(fields.get("form_version") or 1))
+    except (forms.FormsError, ValueError, TypeError):
+        return []
+    raw = fields.get("answers")
+    answers: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return [
+        tuple(line.split(": ", 1)) if ": " in line else ("", line)  # type: ignore[misc]
+        for line in forms.summary_lines(spec, answers, forms.england_today())
+    ]
+
+
+def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[RequestView]:
+    rows = conn.execute(
+        sa.select(records.c.record_id, records.c.fields, records.c.practice_ods)
+        .where(records.c.case_id == case_id, records.c.record_type == RecordType.INFO_REQUEST.value)
+        .order_by(records.c.seq)
+    ).all()
+    out = []
+    for row in rows:
+        fields = json.loads(row.fields)
+        try:
+            deadline = dt.datetime.fromisoformat(str(fields.get("deadline")))
+        except ValueError:
+            deadline = None
+        answers = [
+            Answer(str(json.loads(r.fields).get("submitted_at") or ""), _answer_rows(json.loads(r.fields)))
+            for r in conn.execute(
+                sa.select(records.c.fields).where(
+                    records.c.request_id == row.record_id, records.c.record_type == RecordType.RESPONSE.value
+                )
+            )
+        ]
+        state = "Answered" if answers else "Overdue" if deadline is not None and now >= deadline else "Sent"
+        out.append(
+            RequestView(
+                record_id=row.record_id,
+                reference=str(fields.get("reference") or ""),
+                practice_ods=str(row.practice_ods or ""),
+                deadline=deadline,
+                questions=[str(q) for q in fields.get("questions") or []],
+                state=state,
+                time_left="" if answers else time_left_words(now, deadline),
+                answers=answers,
+            )
+        )
+    return out

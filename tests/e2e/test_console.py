@@ -1,0 +1,165 @@
+"""The console in real Chromium: a screening officer signs in with TOTP, finds the red referral at the top of the
+queue, opens it, changes its rating with a reason, asks the GP practice, reads the GP device's answer and records a
+decision (then waiting for a manager's sign-off). axe-core runs on every page visited and
+finds no serious or critical violation; a screenshot of each page goes to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from tests.hub._records import response_fields
+from tests.support.browser import ARTIFACTS
+from tests.support.hubproc import HubProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SHOTS = ARTIFACTS / "console"
+_axe = Axe()
+
+
+def _check(page: Page, name: str) -> None:
+    """Screenshot, then axe: no serious or critical violation on this page."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    results = _axe.run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+
+
+def _gp_answers(base_url: str, code: str) -> None:
+    """The GP's device: enrol, pull the request addressed to its practice, push a response to it."""
+    with httpx.Client(base_url=base_url, timeout=30) as gp:
+        creds = gp.post("/v1/enrol", json={"code": code, "device_name": "gp-desktop"}).json()
+        auth = {"Authorization": f"Bearer {creds['access_token']}"}
+        changes = gp.get("/v1/pull", params={"cursor": 0, "limit": 500}, headers=auth).json()["changes"]
+        request = [c for c in changes if c["record_type"] == "info_request"][-1]  # the newest (the demo has one)
+        answer = {
+            "mutation_id": str(uuid.uuid4()),
+            "record_id": str(uuid.uuid4()),
+            "record_type": "response",
+            "case_id": request["case_id"],
+            "base_version": 0,
+            "fields": response_fields(request["record_id"]),
+        }
+        results = gp.post("/v1/push", json={"mutations": [answer]}, headers=auth).json()["results"]
+        assert results[0]["outcome"] == "applied", results
+
+
+def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess(f"sqlite:///{tmp_path / 'hub.sqlite3'}") as hub:
+        printed = hub.cli("demo")
+        line = next(x for x in printed.splitlines() if x.startswith("console user: staff1"))
+        secret = line.rsplit(": ", 1)[1].strip()
+        password = re.search(r"password: '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        gp_code = next(x for x in printed.splitlines() if x.startswith("enrolment code for gp1: ")).split(": ")[1]
+        context = browser.new_context(base_url=hub.base_url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        try:
+            page.goto("/console/")
+            expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            _check(page, "1-sign-in")
+            page.get_by_label("Username").fill("staff1")
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Continue").click()
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            _check(page, "2-code")
+            page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Referrals to screen")).to_be_visible()
+            _check(page, "3-queue")
+            first = page.locator("#queue tbody tr").first
+            expect(first.locator("td").nth(3)).to_have_text("Red")
+            expect(first.locator("td").nth(5)).to_have_text(re.compile(r"left$"))
+            first.get_by_role("link").click()
+            expect(page.get_by_role("heading", name="Riley Demo")).to_be_visible()
+            _check(page, "4-referral")
+            page.get_by_label("Amber").check()
+            page.get_by_label("Why (needed to change a rating)").fill("The school confirms the child is safe today.")
+            page.get_by_role("button", name="Save rating").click()
+            expect(page.get_by_text("Rating saved")).to_be_visible()
+            history = page.locator("#history + table tbody tr").last
+            expect(history).to_contain_text("The school confirms the child is safe today.")
+            expect(history.locator("td").nth(3)).to_have_text("red")
+            expect(history.locator("td").nth(4)).to_have_text("amber")
+            _check(page, "5-rated")
+
+            # Ask the child's GP practice; the GP's device (the sync protocol over a real socket) answers.
+            page.get_by_label("Ask a GP practice (ODS code)").fill("A81001")
+            page.get_by_label("Questions, one on each line").fill("Is the family known to the practice?")
+            page.get_by_role("button", name="Send request").click()
+            expect(page.get_by_text("Information request sent")).to_be_visible()
+            expect(page.locator("#request-1")).to_contain_text("Sent")
+            _gp_answers(hub.base_url, gp_code)
+            page.reload()
+            expect(page.locator("#request-1")).to_contain_text("Answered")
+            expect(page.locator("#answers .govuk-summary-list")).to_have_count(1)
+            _check(page, "6-answered")
+
+            page.get_by_label("A strategy discussion (section 47)").check()
+            page.get_by_label("Reason for the decision").fill("Injuries with no explanation that fits.")
+            page.get_by_role("button", name="Record decision").click()
+            expect(page.get_by_text("Decision recorded")).to_be_visible()
+            expect(page.locator("#decision-section + dl")).to_contain_text("Waiting for a manager's sign-off")
+            _check(page, "7-decided")
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+            _check(page, "8-signed-out")
+            assert not errors, errors  # no CSP violation or script error in the browser's console
+        finally:
+            context.close()
+
+
+def _tab_to(page: Page, what: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches ``what`` (a CSS selector): keyboard only, no clicks."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(sel) => document.activeElement && document.activeElement.matches(sel)", what):
+            return
+    raise AssertionError(f"Tab never reached {what}")
+
+
+def test_keyboard_only_sign_in_and_rating(browser: Browser, tmp_path: Path) -> None:
+    with HubProcess(f"sqlite:///{tmp_path / 'hub.sqlite3'}") as hub:
+        line = next(x for x in hub.cli("demo").splitlines() if x.startswith("console user: staff1"))
+        secret = line.rsplit(": ", 1)[1].strip()
+        password = re.search(r"password: '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        context = browser.new_context(base_url=hub.base_url)
+        page = context.new_page()
+        try:
+            page.goto("/console/sign-in")
+            _tab_to(page, "#username")
+            page.keyboard.type("staff1")
+            _tab_to(page, "#password")
+            page.keyboard.type(password)
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            _tab_to(page, "#code")
+            page.keyboard.type(pyotp.TOTP(secret).now())
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Referrals to screen")).to_be_visible()
+            _tab_to(page, "#queue tbody tr:first-child a")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Riley Demo")).to_be_visible()
+            _tab_to(page, "input[name=rating]")  # a radio group is one Tab stop; arrows move (and choose) inside it
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            expect(page.locator("input[name=rating][value=green]")).to_be_checked()
+            _tab_to(page, "#rationale")
+            page.keyboard.type("Keyboard only: the family is already supported.")
+            _tab_to(page, "button.govuk-button:not(.govuk-button--secondary)")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Rating saved")).to_be_visible()
+            expect(page.locator("#history ~ table tbody tr").last).to_contain_text("Keyboard only")
+        finally:
+            context.close()
