@@ -320,6 +320,17 @@ class Services:
             user = load_user(conn)
         return user.display_name if user is not None else ""
 
+    def writer(self) -> dict[str, str | None]:
+        """Who is writing, for the answers a form asks about its writer ("Your name", registration, practice): the
+        enrolled user as the hub knows them, which is what the hub checks those answers against."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return {}
+        with self.vault.read() as conn:
+            user = load_user(conn)
+        if user is None:
+            return {}
+        return {"display_name": user.display_name, "ods_code": user.ods_code, "registration": user.registration}
+
     def previous_hub_url(self) -> str:
         """The hub address this vault was last enrolled with ("" if never): enrolling again starts from it."""
         if self.vault is None or not self.vault.is_unlocked:

@@ -112,6 +112,7 @@ from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_t
 from forms._schema import spec_json_schema
 from forms._spec import FIELD_KINDS, Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
 from forms._summary import summary_lines
+from forms._writer import WRITER_ANSWERS, WriterSource
 
 __all__ = [
     "BODY_REGIONS",
@@ -119,6 +120,7 @@ __all__ = [
     "FIELD_KINDS",
     "OPERATORS",
     "RAG_HOURS",
+    "WRITER_ANSWERS",
     "AttachmentRef",
     "BodyMapPosition",
     "CaseFields",
@@ -153,6 +155,7 @@ __all__ = [
     "SubmittedForm",
     "UnknownForm",
     "ValidationIssue",
+    "WriterSource",
     "build_referral",
     "canonical_json",
     "check_spec",

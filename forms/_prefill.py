@@ -9,6 +9,7 @@ from typing import Any
 from forms._compile import CNode
 from forms._registry import compiled
 from forms._spec import FormSpec, Repeat
+from forms._writer import WRITER_ANSWERS
 
 
 def initial_answers(
@@ -16,11 +17,14 @@ def initial_answers(
     *,
     case: Mapping[str, object] | None = None,
     request: Mapping[str, object] | None = None,
+    writer: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """A new form's starting answers: defaults, prefill from the case record and the info request, and the minimum
-    number of repeat items (the first item of a repeat takes the prefill, e.g. the case's child in ``children``)."""
+    """A new form's starting answers: defaults, prefill from the case record and the info request, the writer's own
+    details (``writer``: display_name, ods_code, registration of the enrolled user) in the answers of
+    ``WRITER_ANSWERS``, and the minimum number of repeat items (the first item of a repeat takes the prefill, e.g. the
+    case's child in ``children``)."""
     sources = {"case": case or {}, "request": request or {}}
-    return _initial(compiled(spec).root, sources, first=True)
+    return _initial(compiled(spec).root, sources, first=True, writer=writer or {})
 
 
 def _lookup(sources: Mapping[str, Mapping[str, object]], dotted: str) -> object:
@@ -36,7 +40,9 @@ def _lookup(sources: Mapping[str, Mapping[str, object]], dotted: str) -> object:
     return value
 
 
-def _initial(node: CNode, sources: Mapping[str, Mapping[str, object]], *, first: bool) -> dict[str, Any]:
+def _initial(
+    node: CNode, sources: Mapping[str, Mapping[str, object]], *, first: bool, writer: Mapping[str, str | None]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, cf in node.fields.items():
         spec = cf.spec
@@ -45,9 +51,11 @@ def _initial(node: CNode, sources: Mapping[str, Mapping[str, object]], *, first:
             item_node = cf.node
             count = spec.min if spec.show_if is None and spec.required_if is None else 0
             if count:
-                out[name] = [_initial(item_node, sources, first=first and i == 0) for i in range(count)]
+                out[name] = [_initial(item_node, sources, first=first and i == 0, writer=writer) for i in range(count)]
             continue
         value = _lookup(sources, spec.prefill) if spec.prefill and first else None
+        if (value is None or value == "") and name in WRITER_ANSWERS:
+            value = writer.get(WRITER_ANSWERS[name])
         if value is None or value == "":
             value = spec.default
         if value is not None:

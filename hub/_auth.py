@@ -61,6 +61,7 @@ class Principal:
             role=self.role,
             organisation=self.organisation,
             ods_code=self.ods_code,
+            registration=self.registration,
         )
 
 
@@ -77,6 +78,7 @@ def _user_info(row: sa.Row[tuple[object, ...]]) -> UserInfo:
         role=Role(m["role"]),
         organisation=m["organisation"],
         ods_code=m["ods_code"],
+        registration=m.get("registration"),
     )
 
 

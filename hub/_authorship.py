@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from pydantic import JsonValue
 
+from forms import WRITER_ANSWERS, WriterSource
 from hub._auth import Principal
 from sync.protocol import Author, Issue, RecordType, Role
 
-Source = Literal["display_name", "username", "ods_code", "registration"]
+Source = WriterSource
 
 #: Author-like fields at the top of a record's body: (record type, field) -> what it must be.
 AUTHOR_FIELDS: Final[dict[tuple[RecordType, str], Source]] = {
@@ -38,16 +39,9 @@ AUTHOR_FIELDS: Final[dict[tuple[RecordType, str], Source]] = {
     (RecordType.INFO_REQUEST, "requested_by"): "username",
 }
 #: Author-like answers of a form (wherever they sit in its groups and repeats): answer id -> what it must be. They
-#: are checked in form and response records and in the forms a referral document carries.
-FORM_AUTHOR_FIELDS: Final[dict[str, Source]] = {
-    "author": "display_name",  # case_note (submitted as a form): "Written by"
-    "referrer_name": "display_name",  # hv_concern, sn_referral: "Your name"
-    "recorded_by": "display_name",  # body map injuries: "Recorded by"
-    "registration": "registration",  # hv_concern, sn_referral: NMC PIN or GMC number
-    "responder_name": "display_name",  # gp_response: "Your name"
-    "gmc_number": "registration",  # gp_response
-    "practice_ods": "ods_code",  # gp_response: the practice answering
-}
+#: are checked in form and response records and in the forms a referral document carries. The table is the forms
+#: package's, so the field app fills in exactly what the hub checks.
+FORM_AUTHOR_FIELDS: Final[Mapping[str, Source]] = WRITER_ANSWERS
 _FORM_TYPES: Final = frozenset({RecordType.FORM, RecordType.RESPONSE})
 
 

@@ -220,6 +220,7 @@ class UserInfo(_Model):
     role: Role
     organisation: str
     ods_code: str | None = None
+    registration: str | None = Field(default=None, max_length=40)  # on file at the hub (NMC PIN, GMC number)
 
 
 class EnrolRequest(_Model):

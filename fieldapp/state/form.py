@@ -47,7 +47,9 @@ class FormSession:
 
     def __post_init__(self) -> None:
         self.spec = load_spec(self.form_id)
-        self.answers = self._resume() or initial_answers(self.spec, case=self._case(), request=self.request)
+        self.answers = self._resume() or initial_answers(
+            self.spec, case=self._case(), request=self.request, writer=self.services.writer()
+        )
         self.state = evaluate(self.spec, self.answers)
 
     def _repo(self) -> Any:

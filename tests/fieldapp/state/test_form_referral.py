@@ -121,3 +121,34 @@ def test_gp_nothing_known_path(unlocked: Services) -> None:
     assert saved.type == "response"
     assert saved.body["request_id"] == request_id
     assert saved.body["answers"]["nothing_known"] is True
+
+
+def test_a_new_form_names_its_writer_from_the_enrolled_user(unlocked: Services) -> None:
+    """The hub refuses a "Your name" that is not the signed-in user's: the app fills it in from enrolment."""
+    import uuid
+
+    from sync._credentials import USER, meta_put
+    from sync.protocol import Role, UserInfo
+
+    user = UserInfo(
+        user_id=uuid.uuid4(), username="hv1", display_name="Hana Visitor", role=Role.HEALTH_VISITOR,
+        organisation="Torbay Health Visiting", registration="12A3456B",
+    )  # fmt: skip
+    assert unlocked.vault is not None
+    with unlocked.vault.transaction() as conn:
+        meta_put(conn, USER, user.model_dump_json())
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    form = FormSession(unlocked, case_id, "hv_concern")
+    written = [path for path in _paths_of(form.answers) if form.get(path) == "Hana Visitor"]
+    assert written, form.answers
+    assert any(path.endswith("referrer_name") for path in written)
+    assert "12A3456B" in [form.get(p) for p in _paths_of(form.answers)]
+
+
+def _paths_of(value: object, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _paths_of(v, f"{prefix}.{k}" if prefix else k)]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _paths_of(v, f"{prefix}[{i}]")]
+    return [prefix]
