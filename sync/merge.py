@@ -24,8 +24,6 @@ from pydantic import JsonValue
 
 from sync.protocol import FieldConflict
 
-_MISSING: JsonValue = None  # a field absent on one side reads as null: fields are never deleted, only emptied
-
 
 @dataclass(frozen=True, slots=True)
 class Merge:
@@ -39,17 +37,20 @@ class Merge:
         return not self.conflicts
 
 
+def _json_type(value: object) -> object:
+    """The JSON type of a value, as far as sameness cares: a boolean is never a number, an int and a float are both."""
+    if isinstance(value, bool):
+        return bool
+    return float if isinstance(value, int) else type(value)
+
+
 def same_value(a: object, b: object) -> bool:
     """JSON sameness: the same JSON type and the same value (see the module docstring; ``1`` is ``1.0``)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a is b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(map(same_value, a, b))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
+    return _json_type(a) is _json_type(b) and a == b
 
 
 def merge_fields(
@@ -59,8 +60,9 @@ def merge_fields(
     apply: dict[str, JsonValue] = {}
     conflicts: list[FieldConflict] = []
     for name, my_value in mine.items():
-        base_value = base.get(name, _MISSING)
-        their_value = theirs.get(name, _MISSING)
+        # a field absent on one side reads as null: fields are never deleted, only emptied
+        base_value = base.get(name)
+        their_value = theirs.get(name)
         if same_value(my_value, base_value) or same_value(their_value, my_value):
             continue
         if same_value(their_value, base_value):
