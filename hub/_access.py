@@ -88,8 +88,3 @@ def row_visible(who: Principal, row: Mapping[str, Any], has_case: Callable[[str]
     if who.role in CASEWORKERS:
         return not between and has_case(row["case_id"])
     return False
-
-
-def can_read_record(conn: Connection, who: Principal, record_id: str) -> bool:
-    row = conn.execute(sa.select(records.c.record_id).where(records.c.record_id == record_id, visible(who))).first()
-    return row is not None
