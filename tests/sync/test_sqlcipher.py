@@ -26,7 +26,7 @@ def test_memory_security_stays_on_with_the_wider_pool(tmp_path: Path) -> None:
 
 
 def test_a_key_that_is_not_32_bytes_never_reaches_sql() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a database key must be 32 bytes"):
         _sqlcipher.hex_key(bytearray(b"\x00" * 31))
 
 
