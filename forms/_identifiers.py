@@ -22,7 +22,7 @@ _POSTCODE: Final = re.compile(
 )
 _ODS_PRACTICE: Final = re.compile(r"[A-Z][0-9]{5}")
 _PHONE_STRIP: Final = re.compile(r"[\s()-]")
-_TRUNK_ZERO: Final = re.compile(r"(\+44|0044)\s*\(0\)")  # +44 (0)1392 ...: the bracketed 0 is not dialled from abroad
+_TRUNK_ZERO: Final = re.compile(r"^(\+44|0044)\s*\(0\)")  # +44 (0)1392 ...: the bracketed 0 is not dialled from abroad
 _UK_PHONE: Final = re.compile(r"(?:\+44|0)[1-9][0-9]{8,9}")
 # Local part: RFC 5322 dot-atom (no quotes, spaces, control characters, leading, trailing or double dots), at most 64;
 # domain: labels of letters, digits and inner hyphens, at most 63 each, at least two labels.
@@ -44,12 +44,8 @@ def normalise_nhs_number(value: object) -> str | None:
     digits = _NHS_STRIP.sub("", value)
     if not _TEN_DIGITS.fullmatch(digits) or len(set(digits)) == 1:
         return None
-    total = sum(int(d) * weight for d, weight in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10:  # no number is issued with this check digit
-        return None
+    total = sum(int(digits[i]) * (10 - i) for i in range(9))
+    check = (11 - total % 11) % 11  # 11 becomes 0; 10 equals no digit: no number is issued with it
     return digits if check == int(digits[9]) else None
 
 
@@ -77,7 +73,7 @@ def normalise_postcode(value: object) -> str | None:
 def postcode_district(value: object) -> str | None:
     """The outward code (``TQ1 2AB`` -> ``TQ1``) of a valid postcode, else None."""
     normal = normalise_postcode(value)
-    return normal.split(" ")[0] if normal else None
+    return normal.partition(" ")[0] if normal else None
 
 
 def postcode_sector(value: object) -> str | None:
@@ -106,7 +102,7 @@ def normalise_phone(value: object) -> str | None:
     """
     if not isinstance(value, str) or len(value) > _MAX_INPUT:
         return None
-    compact = _PHONE_STRIP.sub("", _TRUNK_ZERO.sub("+44", value.strip(), count=1))
+    compact = _PHONE_STRIP.sub("", _TRUNK_ZERO.sub("+44", value.strip()))
     if compact.startswith("0044"):
         compact = "+44" + compact[4:]
     return compact if _UK_PHONE.fullmatch(compact) else None
@@ -117,9 +113,10 @@ def normalise_email(value: object) -> str | None:
     if not isinstance(value, str) or len(value) > 4 * _MAX_EMAIL:
         return None
     text = value.strip()
-    local, at, domain = text.rpartition("@")
-    if len(text) > _MAX_EMAIL or len(local) > 64:  # the domain's 253 follows from the 254 in all
+    parts = text.split("@")
+    if len(parts) != 2 or len(text) > _MAX_EMAIL:  # the domain's 253 follows from the 254 in all
         return None
-    if not (at and _EMAIL_LOCAL.fullmatch(local) and _EMAIL_DOMAIN.fullmatch(domain)):
+    local, domain = parts
+    if len(local) > 64 or not (_EMAIL_LOCAL.fullmatch(local) and _EMAIL_DOMAIN.fullmatch(domain)):
         return None
     return f"{local}@{domain.lower()}"

@@ -37,20 +37,15 @@ class Merge:
         return not self.conflicts
 
 
-def _json_type(value: object) -> object:
-    """The JSON type of a value, as far as sameness cares: a boolean is never a number, an int and a float are both."""
-    if isinstance(value, bool):
-        return bool
-    return float if isinstance(value, int) else type(value)
-
-
 def same_value(a: object, b: object) -> bool:
     """JSON sameness: the same JSON type and the same value (see the module docstring; ``1`` is ``1.0``)."""
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(map(same_value, a, b))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
-    return _json_type(a) is _json_type(b) and a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b  # a boolean is never a number (Python's True == 1); True and False are singletons
+    return a == b  # other JSON values of different types never compare equal; 1 == 1.0 as in JSON
 
 
 def merge_fields(

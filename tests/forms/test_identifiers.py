@@ -73,6 +73,7 @@ def test_repeated_digits_pass_the_arithmetic_and_are_rejected(digit: str) -> Non
 
 def test_format_nhs_number() -> None:
     assert format_nhs_number("9434765919") == "943 476 5919"
+    assert format_nhs_number("943476591") == "943476591"  # not ten digits: shown as it is
 
 
 @pytest.mark.parametrize(
@@ -150,6 +151,9 @@ def test_postcode_district_and_sector() -> None:
     assert postcode_district("pl9 0aa") == "PL9"
     assert postcode_sector("pl9 0aa") == "PL9 0"
     assert postcode_district("nonsense") is None
+    assert postcode_sector("nonsense") is None
+    assert postcode_district("ec1a1bb") == "EC1A"
+    assert postcode_sector("ec1a1bb") == "EC1A 1"
 
 
 @pytest.mark.parametrize(
@@ -254,6 +258,7 @@ LONGEST = "s" * 64 + "@" + "d" * 63 + "." + "d" * 63 + "." + "d" * 61
         (LONGEST, LONGEST),  # 254 characters in all: the limit
         (LONGEST + "d", None),  # 255
         (" " * 700 + "sam@nhs.net", "sam@nhs.net"),
+        (" " * 1005 + "sam@nhs.net", "sam@nhs.net"),  # 1,016 characters: the input limit
         (" " * 1006 + "sam@nhs.net", None),  # past the input limit, however short once trimmed
         (None, None),
     ],

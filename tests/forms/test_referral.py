@@ -96,15 +96,16 @@ def test_an_administrator_table_replaces_the_bundled_one_and_a_sector_beats_its_
 
 
 @pytest.mark.parametrize(
-    "table",
+    ("table", "why"),
     [
-        {"version": "x", "authorities": [], "areas": {"PL9": ["plymouth"]}},
-        {"version": "x", "authorities": [{"code": "bad", "key": "p", "name": "P"}], "areas": {}},
-        "{not json",
+        ({"version": "x", "authorities": [], "areas": {"PL9": ["plymouth"]}}, r"PL9: unknown or no authority"),
+        ({"version": "x", "authorities": [{"code": "bad", "key": "p", "name": "P"}], "areas": {}},
+         r"authorities\.0\.code\n  String should match pattern"),
+        ("{not json", r"Invalid JSON"),
     ],
-)
-def test_a_broken_table_is_refused(table: Any) -> None:
-    with pytest.raises(SpecError):
+)  # fmt: skip
+def test_a_broken_table_is_refused(table: Any, why: str) -> None:
+    with pytest.raises(SpecError, match=r"^routing table: (?s:.*)" + why):
         load_routing_table(table)
 
 
