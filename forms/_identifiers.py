@@ -73,7 +73,7 @@ def normalise_postcode(value: object) -> str | None:
 def postcode_district(value: object) -> str | None:
     """The outward code (``TQ1 2AB`` -> ``TQ1``) of a valid postcode, else None."""
     normal = normalise_postcode(value)
-    return normal.partition(" ")[0] if normal else None
+    return normal[:-4] if normal else None  # the inward code is always " 9AA"
 
 
 def postcode_sector(value: object) -> str | None:
