@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps run web test lint format bench clean
+.PHONY: install system-deps run web test fuzz mutation lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ web: install
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+# The property-based fuzzers at depth (schemathesis on every API operation, the three-device state machine, the
+# forms fuzzer): many times CI's examples, about half an hour on a 2-core machine.
+fuzz: install system-deps
+	MASH_FUZZ=deep $(BIN)/python -m pytest -p no:cacheprovider --timeout=3600 tests/hub/test_schemathesis.py \
+		tests/sync/test_statemachine.py tests/forms/test_fuzz.py
+
+# Mutation testing of consent, access, identifiers and merge (mutmut; not part of CI): figures last.
+mutation: install
+	$(BIN)/python -m bench.mutation
 
 lint: install
 	$(BIN)/ruff check .
