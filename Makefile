@@ -10,7 +10,7 @@ HUB_PORT ?= 8600
 DEVICE   ?= device
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run web hub test lint format bench safety clean
+.PHONY: help install system-deps run web hub test fuzz mutation lint format bench safety clean
 
 help: ## list the targets, each with one line
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -40,6 +40,13 @@ hub: install ## the demo hub alone, with its enrolment codes, for an app you sta
 
 test: install system-deps ## every test (installs Chromium and PostgreSQL first if missing)
 	$(BIN)/python -m pytest
+
+fuzz: install system-deps ## the fuzzers at depth (schemathesis, the three-device state machine, forms): ~30 min
+	MASH_FUZZ=deep $(BIN)/python -m pytest -p no:cacheprovider --timeout=3600 tests/hub/test_schemathesis.py \
+		tests/sync/test_statemachine.py tests/forms/test_fuzz.py
+
+mutation: install ## mutation testing of consent, access, identifiers and merge (python -m bench.mutation)
+	$(BIN)/python -m bench.mutation
 
 lint: install ## ruff, ruff format --check, mypy --strict, import-linter contracts
 	$(BIN)/ruff check .

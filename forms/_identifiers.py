@@ -11,17 +11,27 @@ from typing import Final
 _NHS_STRIP: Final = re.compile(r"[\s-]")
 _TEN_DIGITS: Final = re.compile(r"[0-9]{10}")
 
-# Outward code forms A9, A99, AA9, AA99, A9A, AA9A; inward code 9AA (never C I K M O V in the inward letters).
+# Outward code forms A9, A99, AA9, AA99, A9A, AA9A; inward code 9AA. The letters each position may hold (Royal Mail,
+# as ONS publishes them): never Q V X first; never I J Z second; A9A's third only A-H J K P S T U W; AA9A's fourth
+# only A B E H M N P R V-Y; never C I K M O V in the inward letters.
+_FIRST: Final = "[A-PR-UWYZ]"
+_SECOND: Final = "[A-HK-Y]"
 _POSTCODE: Final = re.compile(
-    r"([A-Z][0-9]{1,2}|[A-Z][A-HJ-Y][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z][A-HJ-Y][0-9][A-Z])([0-9][ABD-HJLNP-UW-Z]{2})"
+    rf"({_FIRST}[0-9]{{1,2}}|{_FIRST}{_SECOND}[0-9]{{1,2}}|{_FIRST}[0-9][A-HJKPSTUW]|{_FIRST}{_SECOND}[0-9][ABEHMNPRV-Y])"
+    r"([0-9][ABD-HJLNP-UW-Z]{2})"
 )
 _ODS_PRACTICE: Final = re.compile(r"[A-Z][0-9]{5}")
 _PHONE_STRIP: Final = re.compile(r"[\s()-]")
+_TRUNK_ZERO: Final = re.compile(r"^(\+44|0044)\s*\(0\)")  # +44 (0)1392 ...: the bracketed 0 is not dialled from abroad
 _UK_PHONE: Final = re.compile(r"(?:\+44|0)[1-9][0-9]{8,9}")
-_EMAIL: Final = re.compile(
-    r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+# Local part: RFC 5322 dot-atom (no quotes, spaces, control characters, leading, trailing or double dots), at most 64;
+# domain: labels of letters, digits and inner hyphens, at most 63 each, at least two labels.
+_EMAIL_LOCAL: Final = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_EMAIL_DOMAIN: Final = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 )
 _MAX_INPUT: Final = 64  # nothing valid here is longer; longer input is rejected before any regex work
+_MAX_EMAIL: Final = 254
 
 
 def normalise_nhs_number(value: object) -> str | None:
@@ -34,12 +44,8 @@ def normalise_nhs_number(value: object) -> str | None:
     digits = _NHS_STRIP.sub("", value)
     if not _TEN_DIGITS.fullmatch(digits) or len(set(digits)) == 1:
         return None
-    total = sum(int(d) * weight for d, weight in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10:  # no number is issued with this check digit
-        return None
+    total = sum(int(digits[i]) * (10 - i) for i in range(9))
+    check = (11 - total % 11) % 11  # 11 becomes 0; 10 equals no digit: no number is issued with it
     return digits if check == int(digits[9]) else None
 
 
@@ -55,8 +61,8 @@ def format_nhs_number(digits: str) -> str:
 
 def normalise_postcode(value: object) -> str | None:
     """Upper case with exactly one space before the inward code (``tq12ab`` -> ``TQ1 2AB``), or None if malformed."""
-    if not isinstance(value, str) or len(value) > _MAX_INPUT:
-        return None
+    if not isinstance(value, str) or len(value) > _MAX_INPUT or not value.isascii():
+        return None  # ASCII first: str.upper() turns some other letters into ASCII ones ("ﬀ" -> "FF")
     compact = "".join(value.split()).upper()
     if compact == "GIR0AA":
         return "GIR 0AA"
@@ -67,7 +73,7 @@ def normalise_postcode(value: object) -> str | None:
 def postcode_district(value: object) -> str | None:
     """The outward code (``TQ1 2AB`` -> ``TQ1``) of a valid postcode, else None."""
     normal = normalise_postcode(value)
-    return normal.split(" ")[0] if normal else None
+    return normal[:-4] if normal else None  # the inward code is always " 9AA"
 
 
 def postcode_sector(value: object) -> str | None:
@@ -78,7 +84,7 @@ def postcode_sector(value: object) -> str | None:
 
 def normalise_ods_code(value: object) -> str | None:
     """A GP practice ODS code: one letter and five digits (``a81001`` -> ``A81001``), else None."""
-    if not isinstance(value, str) or len(value) > _MAX_INPUT:
+    if not isinstance(value, str) or len(value) > _MAX_INPUT or not value.isascii():
         return None
     code = value.strip().upper()
     return code if _ODS_PRACTICE.fullmatch(code) else None
@@ -90,19 +96,27 @@ def is_valid_ods_code(value: object) -> bool:
 
 
 def normalise_phone(value: object) -> str | None:
-    """A UK phone number without spaces, dashes or brackets (``+44`` or leading 0, 10-11 digits), else None."""
+    """A UK phone number without spaces, dashes or brackets (``+44`` or leading 0, 10-11 digits), else None.
+
+    ``0044`` is written ``+44``, and the trunk zero in ``+44 (0)1392 123456`` is dropped: ``+441392123456``.
+    """
     if not isinstance(value, str) or len(value) > _MAX_INPUT:
         return None
-    compact = _PHONE_STRIP.sub("", value)
+    compact = _PHONE_STRIP.sub("", _TRUNK_ZERO.sub("+44", value.strip()))
+    if compact.startswith("0044"):
+        compact = "+44" + compact[4:]
     return compact if _UK_PHONE.fullmatch(compact) else None
 
 
 def normalise_email(value: object) -> str | None:
     """An email address, trimmed, with the domain lower-cased, else None (format only; nothing is looked up)."""
-    if not isinstance(value, str) or len(value) > 254:
+    if not isinstance(value, str) or len(value) > 4 * _MAX_EMAIL:
         return None
     text = value.strip()
-    if not _EMAIL.fullmatch(text):
+    parts = text.split("@")
+    if len(parts) != 2 or len(text) > _MAX_EMAIL:  # the domain's 253 follows from the 254 in all
         return None
-    local, domain = text.rsplit("@", 1)
+    local, domain = parts
+    if len(local) > 64 or not (_EMAIL_LOCAL.fullmatch(local) and _EMAIL_DOMAIN.fullmatch(domain)):
+        return None
     return f"{local}@{domain.lower()}"

@@ -1,5 +1,10 @@
 """The referral builder: a case, one or more submitted forms, consent and lawful basis -> an immutable document.
 
+Consent and lawful basis are always read from the (first) concern or referral form's answers: the document can
+only say what the worker answered, and the hub's check (``referral_record_issues``) reads them again from the forms
+inside the document and refuses a referral whose recorded consent, lawful basis, level of need or summary lines
+differ from those answers.
+
 ``build_referral`` checks everything first and raises ReferralError listing every reason if the inputs do not make a
 referral (use ``referral_issues`` to show them without raising). The document carries its own plain-language summary
 and is hashed (``content_hash``) so the hub's receipt proves exactly what was shared. Changing anything in the
@@ -18,7 +23,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
-from forms._consent import NOT_INFORMED_WORDS, Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
+from forms._consent import Consent, LawfulBasis, consent_from_answers, consent_lines, lawful_basis_from_answers
 from forms._engine import england_today, validate_submission
 from forms._errors import ReferralError, UnknownForm
 from forms._hashing import content_hash
@@ -114,8 +119,6 @@ def _plan(
     *,
     case: Mapping[str, object],
     forms: Sequence[SubmittedForm | Mapping[str, Any]],
-    consent: Consent | None,
-    lawful_basis: LawfulBasis | None,
     local_authority: LocalAuthority | None,
     table: RoutingTable | None,
     today: dt.date,
@@ -140,10 +143,7 @@ def _plan(
     referral_forms = [(f, s) for f, s in plan["forms"] if s.id in REFERRAL_FORMS]
     if plan["forms"] and not referral_forms:
         issues.append(error("forms", "no_referral_form", "Include the concern or referral form itself."))
-    levels = [
-        int(lv) for f, _ in referral_forms if isinstance(lv := f.answers.get("level_of_need"), str) and lv.isdigit()
-    ]
-    plan["level"] = max(levels, default=0)
+    plan["level"] = _level([f.answers for f, _ in referral_forms])
     if referral_forms and plan["level"] < 2:
         issues.append(error("level_of_need", "no_referral_at_level_1", "Level 1 needs are met by universal services."))
     if any(f.answers.get("referral_decision") == "advice_only" for f, _ in referral_forms):
@@ -152,11 +152,11 @@ def _plan(
         )
     first = referral_forms[0][0].answers if referral_forms else {}
     try:
-        plan["consent"] = consent or consent_from_answers(first)
+        plan["consent"] = consent_from_answers(first)
     except ValidationError:
         issues.append(error("consent", "consent_missing", "Record whether the family was told and consented."))
     try:
-        plan["basis"] = lawful_basis or lawful_basis_from_answers(first)
+        plan["basis"] = lawful_basis_from_answers(first)
     except ValidationError:
         issues.append(error("lawful_basis", "lawful_basis_missing", "Record the lawful basis for sharing."))
     chosen = plan.get("consent")
@@ -176,6 +176,12 @@ def _plan(
     return issues, plan
 
 
+def _level(answers: Sequence[Mapping[str, Any]]) -> int:
+    """The referral's level of need: the highest the referral forms give (0 when none does)."""
+    levels = [int(lv) for a in answers if isinstance(lv := a.get("level_of_need"), str) and lv.isdigit()]
+    return max(levels, default=0)
+
+
 def _routed(
     case: Mapping[str, object], answers: Mapping[str, Any], table: RoutingTable | None
 ) -> LocalAuthority | None:
@@ -191,8 +197,6 @@ def referral_issues(
     *,
     case: Mapping[str, object],
     forms: Sequence[SubmittedForm | Mapping[str, Any]],
-    consent: Consent | None = None,
-    lawful_basis: LawfulBasis | None = None,
     local_authority: LocalAuthority | None = None,
     table: RoutingTable | None = None,
     today: dt.date | None = None,
@@ -201,8 +205,6 @@ def referral_issues(
     issues, _ = _plan(
         case=case,
         forms=forms,
-        consent=consent,
-        lawful_basis=lawful_basis,
         local_authority=local_authority,
         table=table,
         today=today or england_today(),
@@ -217,20 +219,16 @@ def build_referral(
     forms: Sequence[SubmittedForm | Mapping[str, Any]],
     created_by: str,
     created_at: dt.datetime,
-    consent: Consent | None = None,
-    lawful_basis: LawfulBasis | None = None,
     local_authority: LocalAuthority | None = None,
     table: RoutingTable | None = None,
 ) -> Referral:
-    """Assemble a referral. Consent and lawful basis default to what the referral form recorded; the local
-    authority to the one the case's postcode routes to. Raises ReferralError (with ``issues``) if anything is
-    missing or wrong."""
+    """Assemble a referral. Consent and lawful basis are what the referral form recorded; the local authority is
+    the caller's choice, else the one the case's postcode routes to. Raises ReferralError (with ``issues``) if
+    anything is missing or wrong."""
     today = created_at.date()
     issues, plan = _plan(
         case=case,
         forms=forms,
-        consent=consent,
-        lawful_basis=lawful_basis,
         local_authority=local_authority,
         table=table,
         today=today,
@@ -318,14 +316,7 @@ def _summary(
         f"Referral to {authority.name}: level {level} ({LEVEL_WORDS[level]}).",
         _child_line(case, today),
     ]
-    if consent.parent_informed:
-        lines.append("The parents or carers have been told about this referral.")
-    else:
-        reason = NOT_INFORMED_WORDS.get(consent.not_informed_reason or "", "no reason given")
-        lines.append(f"The parents or carers have NOT been told: {reason} (approved by {consent.approving_manager}).")
-    consent_words = {"given": f"given by {consent.given_by}", "refused": "refused", "not_sought": "not sought"}
-    why = f" ({' '.join(consent.reason_if_not_given.split())})" if consent.reason_if_not_given else ""
-    lines.append(f"Consent to share: {consent_words[consent.consent]}{why}. Lawful basis: {basis.words()}.")
+    lines.extend(consent_lines(consent, basis))
     for form, spec in plan["forms"]:
         lines.append(f"From the {spec.title.lower()}:")
         lines.extend(f"  {line}" for line in summary_lines(spec, form.answers, today))
@@ -335,7 +326,8 @@ def _summary(
 
 
 def referral_record_issues(fields: Mapping[str, object]) -> list[ValidationIssue]:
-    """The hub's check of a referral record: the model, the hash, and the early-help consent rule."""
+    """The hub's check of a referral record: the model, the hash, what the forms inside it answered, and the
+    early-help consent rule."""
     try:
         referral = Referral.model_validate(fields)
     except ValidationError as exc:
@@ -344,6 +336,37 @@ def referral_record_issues(fields: Mapping[str, object]) -> list[ValidationIssue
                   str(e["msg"]))
             for e in exc.errors(include_url=False)
         ]  # fmt: skip
-    if referral.level_of_need in (2, 3) and referral.consent.consent != "given":
-        return [error("consent", "consent_required_for_early_help", "An early-help referral needs consent.")]
-    return []
+    issues = _as_answered(referral)
+    if not issues and referral.level_of_need in (2, 3) and referral.consent.consent != "given":
+        issues.append(error("consent", "consent_required_for_early_help", "An early-help referral needs consent."))
+    return issues
+
+
+def _as_answered(referral: Referral) -> list[ValidationIssue]:
+    """The recorded consent, lawful basis, level of need and summary lines are those the document's forms give."""
+    forms = referral.document.get("forms")
+    answers = [
+        f["answers"]
+        for f in (forms if isinstance(forms, list) else [])
+        if isinstance(f, dict) and f.get("form_id") in REFERRAL_FORMS and isinstance(f.get("answers"), dict)
+    ]
+    if not answers:
+        return [error("document.forms", "no_referral_form", "The referral holds no concern or referral form.")]
+    first: Mapping[str, Any] = answers[0]  # type: ignore[assignment]
+    try:
+        consent, basis = consent_from_answers(first), lawful_basis_from_answers(first)
+    except ValidationError:
+        return [error("document.forms", "consent_missing", "The form does not record consent and a lawful basis.")]
+    issues = []
+    if consent != referral.consent:
+        issues.append(error("consent", "consent_not_as_answered", "The consent differs from the form's answers."))
+    if basis != referral.lawful_basis:
+        issues.append(
+            error("lawful_basis", "lawful_basis_not_as_answered", "The lawful basis differs from the form's answers.")
+        )
+    if _level(answers) != referral.level_of_need:  # type: ignore[arg-type]
+        issues.append(error("level_of_need", "level_not_as_answered", "The level of need differs from the forms."))
+    lines = referral.summary.splitlines()
+    if not set(consent_lines(consent, basis)) <= set(lines):
+        issues.append(error("summary", "summary_not_as_answered", "The summary misstates consent or lawful basis."))
+    return issues

@@ -51,29 +51,26 @@ def visible(who: Principal) -> ColumnElement[bool]:
     return sa.false()
 
 
+def _holds(conn: Connection, case_id: str, user_id: str) -> bool:
+    held = sa.exists().where(case_access.c.case_id == case_id, case_access.c.user_id == user_id)
+    return bool(conn.execute(sa.select(held)).scalar_one())
+
+
 def has_case(conn: Connection, who: Principal, case_id: str) -> bool:
-    if who.is_staff:
-        return True
-    row = conn.execute(
-        sa.select(case_access.c.case_id).where(case_access.c.case_id == case_id, case_access.c.user_id == who.user_id)
-    ).first()
-    return row is not None
+    """Staff hold every case; a caseworker the cases granted to them (created or assigned)."""
+    return who.is_staff or _holds(conn, case_id, who.user_id)
 
 
 def case_unclaimed(conn: Connection, case_id: str) -> bool:
     """Nobody holds this case yet and the hub has no record of it: the first writer may claim it."""
-    held = conn.execute(sa.select(case_access.c.user_id).where(case_access.c.case_id == case_id).limit(1)).first()
-    if held is not None:
-        return False
-    return conn.execute(sa.select(records.c.record_id).where(records.c.case_id == case_id).limit(1)).first() is None
+    held = sa.exists().where(case_access.c.case_id == case_id)
+    seen = sa.exists().where(records.c.case_id == case_id)
+    return not conn.execute(sa.select(held | seen)).scalar_one()
 
 
 def grant(conn: Connection, case_id: str, user_id: str, reason: str, now: float) -> bool:
     """Give a user access to a case; False if they had it already."""
-    exists = conn.execute(
-        sa.select(case_access.c.case_id).where(case_access.c.case_id == case_id, case_access.c.user_id == user_id)
-    ).first()
-    if exists is not None:
+    if _holds(conn, case_id, user_id):
         return False
     conn.execute(sa.insert(case_access).values(case_id=case_id, user_id=user_id, reason=reason, created_at=now))
     return True
@@ -89,8 +86,3 @@ def row_visible(who: Principal, row: Mapping[str, Any], has_case: Callable[[str]
     if who.role in CASEWORKERS:
         return not between and has_case(row["case_id"])
     return False
-
-
-def can_read_record(conn: Connection, who: Principal, record_id: str) -> bool:
-    row = conn.execute(sa.select(records.c.record_id).where(records.c.record_id == record_id, visible(who))).first()
-    return row is not None

@@ -7,6 +7,11 @@ field is one of:
 - changed by them to the same value (theirs == mine): nothing left to do for that field;
 - changed by them to something else: a conflict, reported with base, mine and theirs; their value stays.
 
+"The same value" is JSON's sameness (``same_value``), not Python's ``==``: ``True`` is not ``1`` and ``False`` is
+not ``0`` (a boolean is never a number), ``null`` equals only ``null``, arrays and objects compare item by item with
+the same rule. Numbers compare by value, so ``1`` and ``1.0`` are the same: JSON has one number type, and parsers in
+other languages (JavaScript among them) cannot tell them apart.
+
 Pure: no I/O, imports only the protocol models.
 """
 
@@ -18,8 +23,6 @@ from dataclasses import dataclass, field
 from pydantic import JsonValue
 
 from sync.protocol import FieldConflict
-
-_MISSING: JsonValue = None  # a field absent on one side reads as null: fields are never deleted, only emptied
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,17 @@ class Merge:
         return not self.conflicts
 
 
+def same_value(a: object, b: object) -> bool:
+    """JSON sameness: the same JSON type and the same value (see the module docstring; ``1`` is ``1.0``)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same_value, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b  # a boolean is never a number (Python's True == 1); True and False are singletons
+    return a == b  # other JSON values of different types never compare equal; 1 == 1.0 as in JSON
+
+
 def merge_fields(
     base: Mapping[str, JsonValue], mine: Mapping[str, JsonValue], theirs: Mapping[str, JsonValue]
 ) -> Merge:
@@ -41,15 +55,16 @@ def merge_fields(
     apply: dict[str, JsonValue] = {}
     conflicts: list[FieldConflict] = []
     for name, my_value in mine.items():
-        base_value = base.get(name, _MISSING)
-        their_value = theirs.get(name, _MISSING)
-        if my_value == base_value or their_value == my_value:
+        # a field absent on one side reads as null: fields are never deleted, only emptied
+        base_value = base.get(name)
+        their_value = theirs.get(name)
+        if same_value(my_value, base_value) or same_value(their_value, my_value):
             continue
-        if their_value == base_value:
+        if same_value(their_value, base_value):
             apply[name] = my_value
         else:
             conflicts.append(FieldConflict(field=name, base=base_value, mine=my_value, theirs=their_value))
     return Merge(apply=apply, conflicts=tuple(conflicts))
 
 
-__all__ = ["Merge", "merge_fields"]
+__all__ = ["Merge", "merge_fields", "same_value"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import date
+from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
+from hub._tables import conflicts, records
 from tests.support.browser import AppPage, FormDriver
 from tests.support.hubproc import HubProcess
 
@@ -141,3 +145,34 @@ def hub_attachment(hub: HubProcess, sha256: str, timeout_s: float = 60.0) -> byt
     got.raise_for_status()
     assert hashlib.sha256(got.content).hexdigest() == sha256
     return got.content
+
+
+def hub_records(hub: HubProcess, **where: str) -> list[dict[str, Any]]:
+    """Rows of the hub's own ``records`` table (what it stored, not what a screen says), oldest first, with their
+    fields parsed. ``where`` filters by column (``case_id=...``, ``record_type=...``)."""
+    engine = sa.create_engine(hub.db_url)
+    try:
+        query = sa.select(records).order_by(records.c.seq)
+        for column, value in where.items():
+            query = query.where(records.c[column] == value)
+        with engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+    finally:
+        engine.dispose()
+    for row in rows:
+        row["fields"] = json.loads(row["fields"])
+    return rows
+
+
+def hub_conflicts(hub: HubProcess, record_id: str) -> list[dict[str, Any]]:
+    """The conflicts the hub recorded for a record, oldest first, with their field lists parsed."""
+    engine = sa.create_engine(hub.db_url)
+    try:
+        query = sa.select(conflicts).where(conflicts.c.record_id == record_id).order_by(conflicts.c.conflict_id)
+        with engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+    finally:
+        engine.dispose()
+    for row in rows:
+        row["fields"] = json.loads(row["fields"])
+    return rows

@@ -93,3 +93,13 @@ def test_same_case_edited_on_two_devices(browser: Browser, tmp_path: Path) -> No
                 a.page.wait_for_timeout(1000)
             assert "TQ1 3BB" in a.body_text()
             a.shot("device-a-sees-choice")
+
+        # Read from the hub itself: the final values and version, and the conflict it recorded with all three sides.
+        case_id = case_url.rstrip("/").rsplit("/", 1)[-1]
+        [case] = _steps.hub_records(hub, record_type="case", case_id=case_id)
+        assert case["fields"]["postcode"] == "TQ1 3BB"  # B's choice
+        assert case["fields"]["child_name"] == "Poppy Canary"
+        assert case["version"] == 3  # created, A's edit, B's choice on top of it
+        [conflict] = _steps.hub_conflicts(hub, case["record_id"])
+        assert (conflict["base_version"], conflict["hub_version"]) == (1, 2)
+        assert conflict["fields"] == [{"field": "postcode", "base": "TQ1 2AB", "mine": "TQ1 3BB", "theirs": "TQ2 5AA"}]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from sync.protocol import content_hash
 from tests.e2e import _steps
 from tests.support.browser import AppPage, FormDriver
 from tests.support.hubproc import HubProcess
@@ -84,4 +85,19 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         request_id = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", made)
         assert request_id is not None, made
         assert request_id.group(0) in listing, (made, listing)
+        # The answer as the hub stored it: what the GP typed, against the request, under the receipt shown.
+        [response] = _steps.hub_records(hub, record_type="response")
+        fields, answers = response["fields"], response["fields"]["answers"]
+        assert (fields["form_id"], fields["request_id"]) == ("gp_response", request_id.group(0))
+        assert (response["request_id"], response["practice_ods"]) == (request_id.group(0), "A81001")
+        assert answers["nothing_known"] is False
+        assert answers["conditions"] == "Asthma, well controlled."
+        assert answers["gp_analysis"] == "No safeguarding concerns known to the practice."
+        assert (answers["health_rag"], answers["info_withheld"], answers["shared_without_consent"]) == (
+            "green", False, False
+        )  # fmt: skip
+        assert (answers["responder_name"], answers["gmc_number"]) == ("Dr Gina Practitioner", "1234567")
+        assert answers["practice_ods"] == "A81001"  # prefilled from the request
+        assert response["receipt_ref"] == hub_ref.group(1)
+        assert response["receipt_hash"] == content_hash(fields)
         ui.close()

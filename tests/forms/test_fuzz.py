@@ -25,9 +25,10 @@ from forms import (
     validate_record,
     validate_submission,
 )
+from tests.support.fuzz import examples
 
 SPECS = {s.id: s for s in list_specs()}
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(ci=60, deep=2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),

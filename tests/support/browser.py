@@ -167,6 +167,20 @@ class AppPage:
     def type_ident(self, identifier: str, text: str) -> None:
         self.type_into(self.ident(identifier).get_by_role("textbox").first, text)
 
+    def tick(self, box: Locator, what: str) -> None:
+        """Tick a checkbox and wait until the app shows it ticked (a click can be lost while Flutter redraws);
+        a box that was ticked already is an error, not a success: the click would have cleared it."""
+        if _checked(box):
+            raise AssertionError(f"{what}: the box was ticked before it was clicked")
+        for _ in range(3):
+            box.click()
+            deadline = time.monotonic() + 3.0
+            while time.monotonic() < deadline:
+                if _checked(box):
+                    return
+                self.page.wait_for_timeout(100)
+        raise AssertionError(f"{what}: the box never showed as ticked")
+
     def click(self, name: str, exact: bool = False) -> None:
         self.button(name, exact).click()
 
@@ -252,6 +266,10 @@ class AppPage:
         self.page.close()
 
 
+def _checked(box: Locator) -> bool:
+    return box.get_attribute("aria-checked") == "true" or box.is_checked()
+
+
 class FormDriver:
     """Fill a rendered form by field path: each field is wrapped in ``Semantics(identifier="f-<path>")``."""
 
@@ -302,7 +320,7 @@ class FormDriver:
         raise AssertionError(f"{path}: option {label!r} never showed as chosen")
 
     def tick(self, path: str, label: str) -> None:
-        self.field(path).get_by_role("checkbox", name=label).first.click()
+        self.ui.tick(self.field(path).get_by_role("checkbox", name=label).first, f"{path}: {label!r}")
 
     def press(self, path: str, name: str) -> None:
         self.field(path).get_by_role("button", name=name).first.click()

@@ -71,7 +71,7 @@ def test_an_audit_entry_rolls_back_with_its_transaction(vault: Vault) -> None:
             append_audit(conn, "share", None, "referral")
             raise RuntimeError("the share failed")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^the share failed$"):
         fails()
     assert len(repo.audit_log()) == before
     assert repo.verify_audit_chain()

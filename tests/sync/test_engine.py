@@ -14,7 +14,7 @@ import pytest
 from sync._client import HubClient
 from sync._engine import EngineSettings, SyncEngine
 from sync._enrolment import enrol
-from sync._errors import VaultError
+from sync._errors import VaultLocked
 from sync._repository import Repository
 from sync._status import SyncState, SyncStatus
 from sync.protocol import SyncResponse
@@ -128,7 +128,7 @@ def test_revoked_device_erases_its_key(hub: InProcessHub, tmp_path: Path) -> Non
     status = a.sync()
     assert status.state == SyncState.REVOKED
     assert a.vault.is_erased
-    with pytest.raises(VaultError):
+    with pytest.raises(VaultLocked):  # erased: no key, nothing to unlock
         a.repo.list_records()
 
 

@@ -127,7 +127,7 @@ def test_conflict_state_survives_a_local_edit(vault: Vault, repo: Repository) ->
 def test_save_records_is_all_or_nothing(repo: Repository) -> None:
     case = repo.save_record("case", {"child_name": "A Child"})
     good = RecordInput("note", {"text": "one"}, case_id=case.id)
-    with pytest.raises(RecordError):
+    with pytest.raises(RecordError, match="A note must belong to a case"):
         repo.save_records([good, RecordInput("note", {"text": "no case"})])
     assert repo.list_records(record_type="note") == []
     saved = repo.save_records([good, RecordInput("note", {"text": "two"}, case_id=case.id)])

@@ -16,7 +16,7 @@ def test_the_wider_lookaside_pool_took_effect_on_this_build() -> None:
 
 
 def test_a_key_that_is_not_32_bytes_never_reaches_sql() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a database key must be 32 bytes"):
         _sqlcipher.hex_key(bytearray(b"\x00" * 31))
 
 

@@ -69,7 +69,7 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
             Vault.meta_set(conn, "k", "v")
             raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^boom$"):
         write_then_fail()
     assert vault.meta_get("k") is None
     vault.lock()
@@ -85,7 +85,7 @@ def test_nested_transaction_is_a_savepoint(tmp_path: Path) -> None:
 
     with vault.transaction() as outer:
         Vault.meta_set(outer, "outer", "1")
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match=r"^inner fails$"):
             inner_fails()
     assert vault.meta_get("outer") == "1"
     assert vault.meta_get("inner") is None

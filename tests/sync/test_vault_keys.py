@@ -112,7 +112,7 @@ def test_a_crash_between_phases_still_opens(tmp_path: Path, monkeypatch: pytest.
 def test_rotation_refused_by_another_connection_locks_and_recovers(tmp_path: Path) -> None:
     vault, rid = _vault_with_a_note(tmp_path)
     other = _reopen(tmp_path)  # a second app instance on the same folder
-    with pytest.raises(VaultError):
+    with pytest.raises(VaultError, match="another copy of the app has the vault open"):
         vault.rotate_key()
     assert not vault.is_unlocked
     other.lock()
