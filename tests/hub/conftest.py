@@ -181,5 +181,6 @@ def new_case(fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return mutation("case", case_fields(**(fields or {})))
 
 
-def new_referral(case_id: str) -> dict[str, Any]:
-    return mutation("referral", referral_fields(case_id), case_id=case_id)
+def new_referral(case_id: str, by: str = "HV1") -> dict[str, Any]:
+    """A referral written by the test user whose display name is ``by`` (the hub checks its author fields)."""
+    return mutation("referral", referral_fields(case_id, by=by), case_id=case_id)

@@ -69,14 +69,14 @@ def test_the_first_writer_of_a_new_case_holds_it(hub: Hub) -> None:
 def test_a_school_nurse_pushes_a_referral_on_her_own_case_only(hub: Hub) -> None:
     nurse, hv1 = hub.device("nurse1", "school_nurse"), hub.device("hv1")
     case = new_case({"postcode": "TQ1 2AB"})
-    referral = new_referral(case["case_id"])
+    referral = new_referral(case["case_id"], by="NURSE1")
     created, sent = nurse.push(case, referral)
     assert (created["outcome"], sent["outcome"]) == ("applied", "applied")
     assert sent["receipt"]["hub_reference"].startswith("MASH-")
     assert _pulled(nurse) == {case["record_id"], referral["record_id"]}
     others = new_case()
     hv1.push(others)
-    assert _outcome(nurse, new_referral(others["case_id"])) == "forbidden"
+    assert _outcome(nurse, new_referral(others["case_id"], by="NURSE1")) == "forbidden"
 
 
 @pytest.mark.parametrize("record_type", ["case", "person", "note", "form", "referral", "info_request"])

@@ -166,6 +166,7 @@ def test_what_each_role_may_write() -> None:
         Role.SCHOOL_NURSE: CASEWORK,  # a school nurse raises referrals too
         Role.GP: {"response"},
         Role.HUB_STAFF: {t.value for t in RecordType} - {"response"},  # only a practice answers for itself
+        Role.MANAGER: {t.value for t in RecordType} - {"response"},  # a MASH manager: what hub staff write
         Role.ADMIN: {t.value for t in RecordType} - {"response"},
     }
     assert {Role.HEALTH_VISITOR, Role.SCHOOL_NURSE} == _access.CASEWORKERS
