@@ -46,7 +46,12 @@ def _gp_answers(base_url: str, code: str) -> None:
             "record_type": "response",
             "case_id": request["case_id"],
             "base_version": 0,
-            "fields": response_fields(request["record_id"]),
+            "fields": response_fields(
+                request["record_id"],
+                by=creds["user"]["display_name"],  # the hub attests authors: the answer names its real writer
+                ods=creds["user"]["ods_code"],
+                registration=creds["user"].get("registration"),
+            ),
         }
         results = gp.post("/v1/push", json={"mutations": [answer]}, headers=auth).json()["results"]
         assert results[0]["outcome"] == "applied", results

@@ -16,11 +16,12 @@ def case_fields(**changes: Any) -> dict[str, Any]:
     return {"child_name": "Alex Example", "nhs_number_not_known": True, **changes}
 
 
-def authored(value: Any, by: str, ods: str | None = None) -> Any:
+def authored(value: Any, by: str, ods: str | None = None, registration: str | None = None) -> Any:
     """``value`` (a form's answers) with every author-like answer saying ``by`` wrote it (and ``ods`` is their
-    practice): what the hub accepts from the user whose display name is ``by``."""
+    practice, ``registration`` their number on file): what the hub accepts from the user whose display name is
+    ``by``."""
     if isinstance(value, list):
-        return [authored(item, by, ods) for item in value]
+        return [authored(item, by, ods, registration) for item in value]
     if not isinstance(value, dict):
         return value
     out = {}
@@ -30,18 +31,22 @@ def authored(value: Any, by: str, ods: str | None = None) -> Any:
             item = by
         elif source == "ods_code" and ods is not None:
             item = ods
-        out[key] = authored(item, by, ods)
+        elif source == "registration" and registration is not None:
+            item = registration
+        out[key] = authored(item, by, ods, registration)
     return out
 
 
-def form_fields(form_id: str = "sn_referral", by: str = "HV1", ods: str | None = None) -> dict[str, Any]:
+def form_fields(
+    form_id: str = "sn_referral", by: str = "HV1", ods: str | None = None, registration: str | None = None
+) -> dict[str, Any]:
     """A submitted form by the test user whose display name is ``by`` (test hub users are named USERNAME)."""
     spec = forms.load_spec(form_id)
     return {
         "form_id": form_id,
         "form_version": spec.version,
         "spec_hash": forms.spec_hash(spec),
-        "answers": authored(forms.example_answers(form_id), by, ods),
+        "answers": authored(forms.example_answers(form_id), by, ods, registration),
         "submitted_at": SUBMITTED_AT,
     }
 
@@ -61,8 +66,10 @@ def referral_fields(case_id: str, postcode: str = "TQ1 2AB", by: str = "HV1") ->
     return fields
 
 
-def response_fields(request_id: str, by: str = "GP1", ods: str = "A81001") -> dict[str, Any]:
-    return {**form_fields("gp_response", by=by, ods=ods), "request_id": request_id}
+def response_fields(
+    request_id: str, by: str = "GP1", ods: str = "A81001", registration: str | None = None
+) -> dict[str, Any]:
+    return {**form_fields("gp_response", by=by, ods=ods, registration=registration), "request_id": request_id}
 
 
 def info_request_fields(practice_ods: str = "A81001") -> dict[str, Any]:
