@@ -52,8 +52,8 @@ def test_new_records_are_stored_byte_for_byte(tmp_path: Path) -> None:
     # JSON's escapes for quotes, backslashes and control characters.
     body_a = '{"age":3,"name":"Zoë \\"Jo\\" O\'Neil \\\\ 😀","notes":"line 1\\nline 2\\t\\u0000end","tags":["x","ÿ"]}'
     body_b = '{"flag":true,"score":null,"text":"plain"}'
-    meta_a = '{"status":"received","flags":["urgent"],"receipt":null}'
-    meta_b = '{"status":null,"flags":[],"receipt":null}'
+    meta_a = '{"status":"received","flags":["urgent"],"receipt":null,"author":null}'
+    meta_b = '{"status":null,"flags":[],"receipt":null,"author":null}'
     assert rows[str(a)] == ("case", str(case_id), body_a, body_a, 4, "integer", "synced", meta_a, 1)
     assert rows[str(b)] == ("note", str(case_id), body_b, body_b, 1, "integer", "synced", meta_b, 1)
 
