@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from hub import _audit, _store
-from hub._console_tables import screening_events, screenings
+from hub import _store
+from hub._console_tables import screenings
 from hub._db import Database
-from hub._screening import Forbidden, ScreeningError
+from hub._screening import Forbidden, ScreeningError, record_event
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from sync.protocol import RecordType
@@ -90,7 +90,10 @@ def decide(
                 updated_at=now,
             )
         )
-        _event(conn, now, actor, record_id, "decide", row.decision, decision, why)
+        record_event(
+            conn, now=now, actor=actor, record_id=record_id, action="decide", before=row.decision, after=decision,
+            text=why,
+        )  # fmt: skip
         if need_sign_off and not actor.is_manager:
             return False
         _send_outcome(conn, actor, record_id, decision, now, tz)
@@ -133,38 +136,6 @@ def _ensure_screening(conn: sa.Connection, record_id: str, now: float) -> None:
         conn.execute(sa.insert(screenings).values(record_id=record_id, already_open=False, updated_at=now))
 
 
-def _event(
-    conn: sa.Connection,
-    now: float,
-    actor: Staff,
-    record_id: str,
-    action: str,
-    before: str | None,
-    after: str,
-    text: str | None,
-) -> None:
-    conn.execute(
-        sa.insert(screening_events).values(
-            record_id=record_id,
-            at=now,
-            actor=actor.username,
-            action=action,
-            from_value=before,
-            to_value=after,
-            text=text,
-        )
-    )
-    _audit.record(
-        conn,
-        at=now,
-        actor=actor.username,
-        action=f"console.{action}",
-        target=record_id,
-        outcome="ok",
-        detail={"from": before, "to": after},
-    )
-
-
 def outcome_words(decision: str, decided_at: float, tz: ZoneInfo) -> str:
     return (
         f"What happens next: {DECISIONS[decision]}. {NEXT_STEPS[decision]} "
@@ -197,4 +168,4 @@ def _send_outcome(conn: sa.Connection, actor: Staff, record_id: str, decision: s
         keep_versions=False,
     )
     _store.touch(conn, now=now, record_id=record_id, status="outcome_recorded")
-    _event(conn, now, actor, record_id, "outcome_sent", None, decision, None)
+    record_event(conn, now=now, actor=actor, record_id=record_id, action="outcome_sent", after=decision)

@@ -80,7 +80,7 @@ def _screening(conn: Connection, record_id: str, now: float) -> Any:
     return row
 
 
-def _event(
+def record_event(
     conn: Connection,
     *,
     now: float,
@@ -91,6 +91,8 @@ def _event(
     after: str | None = None,
     text: str | None = None,
 ) -> None:
+    """One step in a referral's history (who, when, from, to, why) and its audit row, in the caller's transaction;
+    every staff action (screening, decisions) records itself through here."""
     conn.execute(
         sa.insert(screening_events).values(
             record_id=record_id,
@@ -147,7 +149,7 @@ def rate(
         )
         if (referral.status or "received") == "received":
             _store.touch(conn, now=now, record_id=record_id, status="triaged")
-        _event(
+        record_event(
             conn,
             now=now,
             actor=actor,
@@ -185,7 +187,7 @@ def assign(db: Database, actor: Staff, record_id: str, worker: str, *, now: floa
             .where(screenings.c.record_id == record_id)
             .values(worker_id=target.user_id, updated_at=now)
         )
-        _event(
+        record_event(
             conn,
             now=now,
             actor=actor,
@@ -203,7 +205,7 @@ def add_note(db: Database, actor: Staff, record_id: str, text: str, *, now: floa
     with db.write() as conn:
         _referral(conn, record_id)
         _screening(conn, record_id, now)
-        _event(conn, now=now, actor=actor, record_id=record_id, action="note", text=note)
+        record_event(conn, now=now, actor=actor, record_id=record_id, action="note", text=note)
 
 
 def mark_already_open(
@@ -224,7 +226,7 @@ def mark_already_open(
             .where(screenings.c.record_id == record_id)
             .values(already_open=True, allocated_worker=name, updated_at=now)
         )
-        _event(
+        record_event(
             conn,
             now=now,
             actor=actor,
