@@ -34,7 +34,7 @@ from hub._console_tables import screenings, staff_credentials
 from hub._demo_console import _referral
 from hub._signin import set_password
 from hub._tables import counters, records, users
-from sync.protocol import content_hash
+from protocol import content_hash
 from tests.hub._asgi import PortalTransport
 from tests.support.postgres import PostgresCluster
 

@@ -2,7 +2,7 @@
 
 mutmut (configured in pyproject's ``[tool.mutmut]``: which files, which tests) copies the packages to ``mutants/``
 (git-ignored), makes every mutant of every function in forms/_consent.py, hub/_access.py, forms/_identifiers.py and
-sync/merge.py, and runs on each one the selected tests that reach the mutated function. A mutant the tests do not
+protocol/_merge.py, and runs on each one the selected tests that reach the mutated function. A mutant the tests do not
 notice survives. Some survivors are equivalent (no input can tell them from the original): each of those is listed
 by hand, with the reason, in bench/mutation_equivalents.toml, the one reviewed file, and left out of the score.
 
@@ -29,7 +29,7 @@ MODULES = {
     "consent": "forms._consent.",
     "access": "hub._access.",
     "identifiers": "forms._identifiers.",
-    "merge": "sync.merge.",
+    "merge": "protocol._merge.",
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 

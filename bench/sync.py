@@ -34,11 +34,8 @@ from uuid6 import uuid7
 from hub._admin import create_user
 from hub._db import Database
 from hub._tables import counters, records
-from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine
-from sync._enrolment import enrol
+from sync import EngineSettings, HubClient, SyncEngine, SyncState, enrol
 from sync._repository import RecordInput, Repository
-from sync._status import SyncState
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import make_vault, new_case, new_note
 

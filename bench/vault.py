@@ -39,11 +39,10 @@ from typing import Any
 
 import uuid6
 
-from sync import _schema
+from sync import Vault, VaultSettings, _schema
 from sync._audit import _entry_hash
 from sync._repository import RecordInput, Repository
 from sync._search import document_text
-from sync._vault import Vault, VaultSettings
 
 N = 10_000
 BATCH = 500

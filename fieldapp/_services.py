@@ -25,27 +25,42 @@ import httpx
 from fieldapp._config import DEFAULT_IDLE_S, AppConfig
 from fieldapp._session import UserSession
 from fieldapp.state.photo import MAX_PHOTO_BYTES, PhotoOutcome, PickedFile, check_photo, check_size, photo_value
-from sync._client import HubClient
-from sync._credentials import ENROL_AGAIN, HUB_URL, StoredCredentials, load_credentials, load_user, meta_get, meta_put
-from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine
-from sync._enrolment import enrol
-from sync._errors import (
+from protocol import ErrorCode
+from sync import (
+    ENROL_AGAIN,
+    ENROL_AGAIN_MESSAGE,
+    HUB_URL,
+    EngineSettings,
+    HubClient,
+    HubNotTrusted,
+    HubRefused,
+    HubUnreachable,
+    InsecureHubURL,
+    OtherUsersWork,
+    Replica,
+    Repository,
+    StoredCredentials,
+    SyncEngine,
+    SyncError,
+    SyncState,
+    SyncStatus,
     UnlockThrottled,
+    Vault,
     VaultCorrupt,
     VaultErased,
     VaultError,
     VaultInsecure,
     VaultLocked,
+    VaultSettings,
     VaultTooNew,
     WeakPassphrase,
     WrongPassphrase,
+    enrol,
+    load_credentials,
+    load_user,
+    meta_get,
+    meta_put,
 )
-from sync._errors_sync import HubNotTrusted, HubRefused, HubUnreachable, InsecureHubURL, OtherUsersWork, SyncError
-from sync._replica import Replica
-from sync._repository import Repository
-from sync._status import SyncState, SyncStatus
-from sync._vault import Vault, VaultSettings
-from sync.protocol import ErrorCode
 
 #: Vault meta key for the chosen idle-lock time in seconds (a preference, not personal data).
 LOCK_TIMEOUT_KEY = "app.lock_timeout_s"

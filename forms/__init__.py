@@ -65,6 +65,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 from __future__ import annotations
 
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
+from forms._dates import Problem, birth_date_problem, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
     FieldState,
@@ -79,7 +80,6 @@ from forms._errors import DraftMismatch, FormsError, ReferralError, SpecError, U
 from forms._examples import EXAMPLE_TODAY, example_answers
 from forms._expr import OPERATORS
 from forms._fhir import to_fhir_questionnaire, to_fhir_questionnaire_response
-from forms._hashing import canonical_json, content_hash
 from forms._identifiers import (
     format_nhs_number,
     is_valid_nhs_number,
@@ -93,7 +93,7 @@ from forms._identifiers import (
     postcode_sector,
 )
 from forms._issues import ValidationIssue
-from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature
+from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature, parse_date
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -113,6 +113,7 @@ from forms._schema import spec_json_schema
 from forms._spec import FIELD_KINDS, Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
 from forms._summary import summary_lines
 from forms._writer import WRITER_ANSWERS, WriterSource
+from protocol import canonical_json, content_hash
 
 __all__ = [
     "BODY_REGIONS",
@@ -143,6 +144,7 @@ __all__ = [
     "NoteFields",
     "Option",
     "PersonFields",
+    "Problem",
     "Referral",
     "ReferralError",
     "Repeat",
@@ -156,6 +158,7 @@ __all__ = [
     "UnknownForm",
     "ValidationIssue",
     "WriterSource",
+    "birth_date_problem",
     "build_referral",
     "canonical_json",
     "check_spec",
@@ -166,6 +169,7 @@ __all__ = [
     "england_today",
     "evaluate",
     "example_answers",
+    "expected_date_problem",
     "format_nhs_number",
     "initial_answers",
     "is_valid_nhs_number",
@@ -182,6 +186,7 @@ __all__ = [
     "normalise_ods_code",
     "normalise_phone",
     "normalise_postcode",
+    "parse_date",
     "postcode_district",
     "postcode_sector",
     "referral_issues",

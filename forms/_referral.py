@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, m
 from forms._consent import Consent, LawfulBasis, consent_from_answers, consent_lines, lawful_basis_from_answers
 from forms._engine import england_today, validate_submission
 from forms._errors import ReferralError, UnknownForm
-from forms._hashing import content_hash
 from forms._identifiers import format_nhs_number, normalise_postcode
 from forms._issues import ValidationIssue, error
 from forms._kinds import parse_date, parse_datetime
@@ -34,6 +33,7 @@ from forms._registry import load_spec, spec_hash_matches
 from forms._routing import LocalAuthority, RoutingTable, route
 from forms._spec import FormSpec
 from forms._summary import summary_lines
+from protocol import content_hash
 
 DOCUMENT_SCHEMA: Final = "mash-referral/1"
 LEVEL_WORDS: Final = {1: "universal", 2: "early help", 3: "early help (complex needs)", 4: "child protection"}

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from forms._compile import CompiledSpec, compile_spec
 from forms._errors import SpecError, UnknownForm
-from forms._hashing import content_hash
 from forms._spec import FormSpec
+from protocol import content_hash
 
 _LOCK = threading.Lock()
 _COMPILED: OrderedDict[int, tuple[FormSpec, CompiledSpec]] = OrderedDict()

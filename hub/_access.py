@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub._auth import Principal
 from hub._tables import case_access, records
-from sync.protocol import RecordType, Role
+from protocol import RecordType, Role
 
 _BETWEEN_HUB_AND_GP: Final = (RecordType.INFO_REQUEST.value, RecordType.RESPONSE.value)
 CASEWORKERS: Final = frozenset({Role.HEALTH_VISITOR, Role.SCHOOL_NURSE})

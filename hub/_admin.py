@@ -19,7 +19,7 @@ from hub._db import Database
 from hub._errors import AdminError
 from hub._secrets import digest, new_enrol_code, normalise_code
 from hub._tables import access_tokens, audit, devices, enrol_codes, refresh_tokens, users
-from sync.protocol import Role
+from protocol import Role
 
 _USERNAME: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")

@@ -1,4 +1,4 @@
-"""The HTTP API: FastAPI routes over the hub's services. Paths and models are those of ``sync.protocol``."""
+"""The HTTP API: FastAPI routes over the hub's services. Paths and models are those of ``protocol``."""
 
 import logging
 import uuid
@@ -25,7 +25,7 @@ from hub._migrations import is_current, migrate
 from hub._ratelimit import RateLimiter, client_of
 from hub._settings import Settings
 from hub._strict_json import StrictJsonRoute
-from sync.protocol import (
+from protocol import (
     API_PREFIX,
     Credentials,
     DeviceInfo,
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lanes = Lanes(settings.lane_threads)
     migrate(db)
     app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
-    app.router.route_class = StrictJsonRoute  # every route added below reads JSON with sync.protocol.parse_json
+    app.router.route_class = StrictJsonRoute  # every route added below reads JSON with protocol.parse_json
     app.state.db = db
     app.state.settings = settings
     app.state.lanes = lanes

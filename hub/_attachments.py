@@ -30,7 +30,7 @@ from hub._errors import ApiError
 from hub._lanes import Lanes
 from hub._settings import Settings
 from hub._tables import attachment_chunks, attachment_links, attachment_parts, records
-from sync.protocol import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, RecordType, Role
+from protocol import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, RecordType, Role
 
 Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the whole content, lower-case hex")]
 

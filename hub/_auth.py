@@ -30,7 +30,7 @@ from hub._errors import ApiError
 from hub._secrets import digest, new_access_token, new_key, new_refresh_token, normalise_code, successor_pair
 from hub._settings import Settings
 from hub._tables import access_tokens, devices, enrol_codes, hub_keys, refresh_tokens, users
-from sync.protocol import Credentials, ErrorCode, Role, UserInfo
+from protocol import Credentials, ErrorCode, Role, UserInfo
 
 _REFRESH_KEY: Final = "refresh_hmac"
 

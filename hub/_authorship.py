@@ -27,7 +27,7 @@ from pydantic import JsonValue
 
 from forms import WRITER_ANSWERS, WriterSource
 from hub._auth import Principal
-from sync.protocol import Author, Issue, RecordType, Role
+from protocol import Author, Issue, RecordType, Role
 
 Source = WriterSource
 

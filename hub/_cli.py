@@ -30,7 +30,7 @@ from hub._db import Database, DatabaseMissing
 from hub._errors import AdminError
 from hub._migrations import migrate
 from hub._settings import Settings, default_db_url
-from sync.protocol import Role
+from protocol import Role
 
 #: The commands that may create the database: starting a hub, setting up its schema, the demo (``restore`` creates
 #: its target itself, and ``backup`` refuses a missing source, in hub._backup).

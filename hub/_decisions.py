@@ -22,7 +22,7 @@ from hub._db import Database
 from hub._screening import Forbidden, ScreeningError, record_event
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
-from sync.protocol import RecordType
+from protocol import RecordType
 
 DECISIONS: Final = {
     "nfa": "No further action",

@@ -18,7 +18,7 @@ from hub import _screening, _signin, _store
 from hub._console_tables import staff_credentials
 from hub._db import Database
 from hub._tables import records, users
-from sync.protocol import RecordType, Role, content_hash
+from protocol import RecordType, Role, content_hash
 
 DEMO_PASSWORD: Final = "demo console password"  # noqa: S105 - printed by the demo on purpose
 # (child, hours since received, rating)

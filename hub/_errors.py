@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sync.protocol import ErrorCode
+from protocol import ErrorCode
 
 
 class HubError(Exception):

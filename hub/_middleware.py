@@ -11,7 +11,7 @@ import zlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync.protocol import ErrorBody, ErrorCode
+from protocol import ErrorBody, ErrorCode
 
 
 async def _error(send: Send, status: int, code: ErrorCode, message: str) -> None:

@@ -20,7 +20,7 @@ from hub._auth import Principal, when
 from hub._db import Database
 from hub._settings import Settings
 from hub._tables import records
-from sync.protocol import Author, Change, HubMeta, PullResponse, Receipt, RecordType
+from protocol import Author, Change, HubMeta, PullResponse, Receipt, RecordType
 
 
 def author_of(m: Mapping[str, Any] | sa.RowMapping) -> Author | None:
@@ -51,7 +51,7 @@ def change_from_row(m: sa.RowMapping) -> Change:
 
 
 def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: int) -> PullResponse:
-    """``cursor`` and ``limit`` arrive checked (``sync.protocol.Cursor``, ``PullLimit``: one bound on every path)."""
+    """``cursor`` and ``limit`` arrive checked (``protocol.Cursor``, ``PullLimit``: one bound on every path)."""
     after = cursor
     with db.read() as conn:
         head = _store.current(conn, "seq")

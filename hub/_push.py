@@ -29,8 +29,7 @@ from hub._pull import author_of
 from hub._settings import Settings
 from hub._tables import conflicts, devices, mutations, record_versions, records
 from hub._validation import errors, validate
-from sync.merge import merge_fields
-from sync.protocol import (
+from protocol import (
     MUTABLE_TYPES,
     RECEIPTED_TYPES,
     FieldConflict,
@@ -42,6 +41,7 @@ from sync.protocol import (
     RecordType,
     canonical_json,
     content_hash,
+    merge_fields,
 )
 
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")

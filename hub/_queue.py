@@ -19,7 +19,7 @@ from hub._console_tables import screenings
 from hub._db import Database
 from hub._tables import records, users
 from hub._timescales import RATINGS, Timescales, is_overdue, time_left_words
-from sync.protocol import RecordType
+from protocol import RecordType
 
 CLOSED: Final = ("outcome_recorded",)
 SORTS: Final = {

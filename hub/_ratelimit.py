@@ -27,7 +27,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 
 from hub._errors import ApiError
-from sync.protocol import ErrorCode
+from protocol import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

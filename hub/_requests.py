@@ -27,7 +27,7 @@ from hub._screening import Forbidden, ScreeningError
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from hub._timescales import Timescales, time_left_words
-from sync.protocol import RecordType
+from protocol import RecordType
 
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
 MAX_QUESTIONS: Final = 20

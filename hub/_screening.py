@@ -28,7 +28,7 @@ from hub._errors import AdminError
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records, users
 from hub._timescales import RATINGS
-from sync.protocol import RecordType, Role
+from protocol import RecordType, Role
 
 MAX_TEXT: Final = 5000
 

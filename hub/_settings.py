@@ -13,7 +13,7 @@ import platformdirs
 
 from hub._ratelimit import DEFAULT_LIMITS, Limit
 from hub._timescales import Timescales
-from sync.protocol import MAX_BODY_BYTES
+from protocol import MAX_BODY_BYTES
 
 
 def default_db_url() -> str:

@@ -30,7 +30,7 @@ from hub._db import Database
 from hub._errors import AdminError
 from hub._settings import Settings
 from hub._tables import users
-from sync.protocol import Role
+from protocol import Role
 
 CONSOLE_ROLES: Final = frozenset({Role.HUB_STAFF, Role.MANAGER, Role.ADMIN})
 IDLE_S: Final = 20 * 60

@@ -23,7 +23,7 @@ from hub._db import Database
 from hub._errors import AdminError
 from hub._tables import records, users
 from hub._validation import errors, validate
-from sync.protocol import RecordType, Role
+from protocol import RecordType, Role
 
 RAG_HOURS: Final = {"red": 4, "amber": 24, "green": 72}
 REFERRAL_STATUSES: Final = ("received", "triaged", "information_requested", "outcome_recorded")

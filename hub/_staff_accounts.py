@@ -17,7 +17,7 @@ from hub._db import Database
 from hub._errors import AdminError
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import users
-from sync.protocol import Role
+from protocol import Role
 
 
 class Forbidden(AdminError):

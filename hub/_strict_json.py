@@ -1,4 +1,4 @@
-"""Every JSON body the hub reads goes through ``sync.protocol.parse_json`` (I-JSON: UTF-8, finite numbers, safe
+"""Every JSON body the hub reads goes through ``protocol.parse_json`` (I-JSON: UTF-8, finite numbers, safe
 integers, no lone surrogates, no duplicate keys), so a value that cannot be canonicalised, hashed or stored is a
 422 at the edge, for every field of every route, typed or free-form, instead of a 500 deep in a push.
 
@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.protocol import parse_json
+from protocol import parse_json
 
 
 class _StrictRequest(Request):

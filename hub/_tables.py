@@ -103,7 +103,7 @@ records: Final = sa.Table(
     sa.Column("receipt_ref", sa.String(40), unique=True),
     sa.Column("receipt_at", sa.Float),
     sa.Column("receipt_hash", sa.String(64)),
-    sa.Column("author", sa.Text),  # JSON sync.protocol.Author: who wrote it, attested by the hub (hub._authorship)
+    sa.Column("author", sa.Text),  # JSON protocol.Author: who wrote it, attested by the hub (hub._authorship)
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),

@@ -6,12 +6,13 @@ The one place the hub calls ``forms``: ``forms.validate_record(record_type, fiel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Final
 
 from pydantic import JsonValue
 
-from sync.protocol import MAX_STRING_LENGTH, Issue
+import forms
+from protocol import MAX_STRING_LENGTH, Issue
 
 MAX_DEPTH: Final = 12
 MAX_ITEMS: Final = 5_000  # list items and object keys, counted over the whole record
@@ -50,38 +51,15 @@ def check_limits(fields: Mapping[str, JsonValue]) -> list[Issue]:
     return issues
 
 
-def _forms_validator() -> Callable[..., Any] | None:
-    try:
-        import forms
-    except ImportError:  # pragma: no cover - forms is part of this project
-        return None
-    validator = getattr(forms, "validate_record", None)
-    return validator if callable(validator) else None
-
-
 def validate(record_type: str, fields: Mapping[str, JsonValue], *, partial: bool) -> list[Issue]:
     """Every issue with a record: the hub's limits first (cheap, and they protect the forms engine)."""
     issues = check_limits(fields)
     if issues:
         return issues
-    validator = _forms_validator()
-    if validator is None:
-        return []
-    found = validator(record_type, fields, partial=partial)
     return [
-        Issue(
-            path=str(getattr(item, "path", "")),
-            code=str(getattr(item, "code", "invalid")),
-            message=str(getattr(item, "message", "")),
-            severity="warning" if _severity(item) == "warning" else "error",
-        )
-        for item in found
+        Issue(path=item.path, code=item.code, message=item.message, severity=item.severity)
+        for item in forms.validate_record(record_type, fields, partial=partial)
     ]
-
-
-def _severity(item: Any) -> str:
-    severity = getattr(item, "severity", "error")
-    return str(getattr(severity, "value", severity))
 
 
 def errors(issues: list[Issue]) -> bool:

@@ -15,9 +15,9 @@ import json
 from contextlib import AbstractContextManager
 from typing import Any, Final, Protocol
 
+from protocol import ATTACHMENT_CHUNK_BYTES
 from sync._client import HubClient
 from sync._errors_sync import BadAnswer
-from sync.protocol import ATTACHMENT_CHUNK_BYTES
 
 
 class _Vault(Protocol):

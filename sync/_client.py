@@ -19,6 +19,19 @@ import httpx
 import truststore
 from pydantic import BaseModel, ValidationError
 
+from protocol import (
+    API_PREFIX,
+    MAX_BODY_BYTES,
+    AttachmentStatus,
+    Credentials,
+    DeviceInfo,
+    EnrolRequest,
+    ErrorBody,
+    ErrorCode,
+    RefreshRequest,
+    SyncRequest,
+    SyncResponse,
+)
 from sync._backoff import parse_retry_after
 from sync._errors_sync import (
     AccessEnded,
@@ -31,19 +44,6 @@ from sync._errors_sync import (
     InsecureHubURL,
     TokenExpired,
     TooLarge,
-)
-from sync.protocol import (
-    API_PREFIX,
-    MAX_BODY_BYTES,
-    AttachmentStatus,
-    Credentials,
-    DeviceInfo,
-    EnrolRequest,
-    ErrorBody,
-    ErrorCode,
-    RefreshRequest,
-    SyncRequest,
-    SyncResponse,
 )
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
-from sync.protocol import Credentials, UserInfo
+from protocol import Credentials, UserInfo
 
 HUB_URL: Final = "sync.hub_url"
 DEVICE_ID: Final = "sync.device_id"

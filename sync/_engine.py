@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
+from protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_BATCH_MUTATIONS,
+    MAX_BODY_BYTES,
+    ErrorCode,
+    SyncRequest,
+    SyncResponse,
+)
 from sync._attachments import upload_pending
 from sync._backoff import Backoff
 from sync._client import HubClient
@@ -47,14 +55,6 @@ from sync._errors_sync import (
 )
 from sync._replica import OutboxRow, Replica, VaultPort
 from sync._status import Listener, Progress, StatusBoard, SyncState, SyncStatus
-from sync.protocol import (
-    DEFAULT_PULL_LIMIT,
-    MAX_BATCH_MUTATIONS,
-    MAX_BODY_BYTES,
-    ErrorCode,
-    SyncRequest,
-    SyncResponse,
-)
 
 Clock = Callable[[], datetime]
 

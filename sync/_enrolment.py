@@ -6,6 +6,7 @@ it is the same user; another user is refused while the vault holds work that has
 
 from __future__ import annotations
 
+from protocol import ErrorCode
 from sync._client import HubClient
 from sync._credentials import (
     CURSOR,
@@ -18,7 +19,6 @@ from sync._credentials import (
 )
 from sync._errors_sync import HubRefused, OtherUsersWork
 from sync._replica import Replica, VaultPort
-from sync.protocol import ErrorCode
 
 
 def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> StoredCredentials:

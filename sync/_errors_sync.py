@@ -21,7 +21,7 @@ the engine drops the tokens and keeps the vault and its outbox for the next enro
 
 from __future__ import annotations
 
-from sync.protocol import ErrorCode
+from protocol import ErrorCode
 
 
 class SyncError(Exception):

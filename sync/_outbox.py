@@ -22,7 +22,7 @@ from typing import Any, Final, Protocol
 from pydantic import JsonValue, ValidationError
 from uuid6 import uuid7
 
-from sync.protocol import (
+from protocol import (
     FieldConflict,
     HubMeta,
     Issue,

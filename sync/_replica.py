@@ -8,7 +8,7 @@ Every method is one vault transaction. The rules (sync.md guarantees 2-6):
 - An outbox row leaves only in the transaction that stores the hub's answer for it (results, pulled page, cursor and
   lease are one transaction).
 - When the hub's state of a record moves (an answer or a pulled change), ``_advance`` merges the record's pending
-  edits onto it with ``sync.merge.merge_fields``: disjoint fields stay pending (unsent rows are rebased on the new
+  edits onto it with ``protocol.merge_fields``: disjoint fields stay pending (unsent rows are rebased on the new
   version), same-field clashes become one open conflict per record (base / mine / theirs) and hold the later rows.
   Fields under an open conflict belong to the conflict: no row carries them until the user resolves it.
 - A rejected or forbidden mutation is held with the hub's reasons, together with the later rows of its record; the
@@ -26,6 +26,18 @@ from typing import Any, Final, Literal
 
 from pydantic import JsonValue
 
+from protocol import (
+    APPEND_ONLY_TYPES,
+    Change,
+    FieldConflict,
+    Issue,
+    MutationResult,
+    Outcome,
+    Receipt,
+    RecordType,
+    SyncResponse,
+    merge_fields,
+)
 from sync import _audit, _resolve, _search
 from sync._credentials import CURSOR, LEASE_EXPIRES, meta_put
 from sync._outbox import (
@@ -44,18 +56,6 @@ from sync._outbox import (
     load_record,
 )
 from sync._resolve import Choice
-from sync.merge import merge_fields
-from sync.protocol import (
-    APPEND_ONLY_TYPES,
-    Change,
-    FieldConflict,
-    Issue,
-    MutationResult,
-    Outcome,
-    Receipt,
-    RecordType,
-    SyncResponse,
-)
 
 #: Called inside the transaction that stores a pulled page: (conn, (record id, change) for each record it changed,
 #: ids of the records that are new).

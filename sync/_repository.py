@@ -23,12 +23,7 @@ from uuid import UUID
 
 import uuid6
 
-from sync import _audit, _search
-from sync._errors import AppendOnlyRecord, RecordError
-from sync._outbox import Outbox
-from sync._sqlcipher import DbConnection
-from sync._vault import Vault
-from sync.protocol import (
+from protocol import (
     MAX_ATTACHMENT_BYTES,
     MAX_FIELD_NAME_LENGTH,
     MAX_FIELDS_PER_MUTATION,
@@ -36,6 +31,11 @@ from sync.protocol import (
     Receipt,
     RecordType,
 )
+from sync import _audit, _search
+from sync._errors import AppendOnlyRecord, RecordError
+from sync._outbox import Outbox
+from sync._sqlcipher import DbConnection
+from sync._vault import Vault
 
 _FIELD_NAME: Final = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_FIELD_NAME_LENGTH - 1}}}")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
+from protocol import Issue
 from sync._outbox import (
     _NO_CONFLICT,
     ConflictView,
@@ -23,7 +24,6 @@ from sync._outbox import (
     _now,
     load_record,
 )
-from sync.protocol import Issue
 
 
 class Choice:

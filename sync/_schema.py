@@ -36,13 +36,13 @@ CREATE TABLE meta (
 
 CREATE TABLE records (
     id             TEXT PRIMARY KEY,          -- UUIDv7, made on the device (or by the hub)
-    type           TEXT NOT NULL,             -- sync.protocol.RecordType
+    type           TEXT NOT NULL,             -- protocol.RecordType
     case_id        TEXT NOT NULL,
     body           TEXT NOT NULL,             -- JSON object: the local view
     server_body    TEXT,                      -- JSON object: as the hub last acknowledged it; NULL before
     server_version INTEGER NOT NULL DEFAULT 0,
     state          TEXT NOT NULL DEFAULT 'pending',
-    hub_meta       TEXT,                      -- JSON sync.protocol.HubMeta
+    hub_meta       TEXT,                      -- JSON protocol.HubMeta
     created_at     TEXT NOT NULL,             -- device clock, display only: ordering uses hub sequence numbers
     updated_at     TEXT NOT NULL
 );
@@ -71,7 +71,7 @@ CREATE TABLE conflicts (
     record_id      TEXT NOT NULL,
     mutation_id    TEXT,
     server_version INTEGER NOT NULL,
-    fields         TEXT NOT NULL,             -- JSON list of sync.protocol.FieldConflict
+    fields         TEXT NOT NULL,             -- JSON list of protocol.FieldConflict
     created_at     TEXT NOT NULL,
     resolved_at    TEXT
 );
@@ -82,7 +82,7 @@ CREATE TABLE rejections (
     mutation_id TEXT NOT NULL,
     record_id   TEXT NOT NULL,
     outcome     TEXT NOT NULL,                -- rejected | forbidden
-    issues      TEXT NOT NULL,                -- JSON list of sync.protocol.Issue
+    issues      TEXT NOT NULL,                -- JSON list of protocol.Issue
     created_at  TEXT NOT NULL,
     resolved_at TEXT
 );

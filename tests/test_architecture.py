@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("fieldapp", "sync", "forms", "hub", "bench")
+PACKAGES = ("fieldapp", "sync", "forms", "hub", "protocol", "bench")
 
 
 def _imports(path: Path) -> set[str]:
@@ -52,3 +52,31 @@ def test_import_contracts_hold() -> None:
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_private_modules_contract_names_every_private_module() -> None:
+    """A new private module of protocol, sync or forms is out of bounds to the app and the hub from its first day."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (private,) = [c for c in contracts if c["name"] == "private modules stay private"]
+    on_disk = {
+        f"{package}.{path.stem}"
+        for package in ("protocol", "sync", "forms")
+        for path in (ROOT / package).glob("_*.py")
+        if path.name != "__init__.py"
+    }
+    assert set(private["forbidden_modules"]) == on_disk
+    assert set(private["source_modules"]) == {"fieldapp", "hub"}
+
+
+def test_architecture_md_names_every_module() -> None:
+    """ARCHITECTURE.md is the map: a newcomer finds any module from it in one hop (entry points included)."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    unnamed = [
+        path.relative_to(ROOT).as_posix()
+        for package in ("protocol", "forms", "sync", "hub", "fieldapp")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.name != "__init__.py" and "versions" not in path.parts and path.name not in text
+    ]
+    assert unnamed == []

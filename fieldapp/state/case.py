@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from forms._dates import Problem, birth_date_problem, expected_date_problem
-from forms._engine import england_today
-from forms._identifiers import normalise_nhs_number, normalise_ods_code, normalise_postcode
-from forms._kinds import parse_date
+from forms import (
+    Problem,
+    birth_date_problem,
+    england_today,
+    expected_date_problem,
+    normalise_nhs_number,
+    normalise_ods_code,
+    normalise_postcode,
+    parse_date,
+)
 
 if TYPE_CHECKING:
     from fieldapp._services import Services

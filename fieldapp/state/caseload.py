@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sync._engine import ENROL_AGAIN_MESSAGE
-from sync._status import SyncState, SyncStatus
+from sync import ENROL_AGAIN_MESSAGE, SyncState, SyncStatus
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
-    from sync._repository import CaseSummary
+    from sync import CaseSummary
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fieldapp.state.caseload import case_title
-from sync._replica import Choice, ConflictView
+from sync import Choice, ConflictView
 
 if TYPE_CHECKING:
     from fieldapp._services import Services

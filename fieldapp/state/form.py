@@ -14,10 +14,18 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fieldapp.state.answers import get_at, set_at
-from forms._drafts import Draft, migrate_draft, new_draft
-from forms._engine import FormState, clean_answers, evaluate, initial_answers
-from forms._registry import load_spec, spec_hash
-from forms._spec import FormSpec
+from forms import (
+    Draft,
+    FormSpec,
+    FormState,
+    clean_answers,
+    evaluate,
+    initial_answers,
+    load_spec,
+    migrate_draft,
+    new_draft,
+    spec_hash,
+)
 
 if TYPE_CHECKING:
     from fieldapp._services import Services

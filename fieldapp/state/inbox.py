@@ -11,7 +11,7 @@ from fieldapp.state.case import sync_label
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
-    from sync._repository import LocalRecord
+    from sync import LocalRecord
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fieldapp.state.strength import assess
-from sync._errors import VaultError, WeakPassphrase, WrongPassphrase
+from sync import VaultError, WeakPassphrase, WrongPassphrase
 
 if TYPE_CHECKING:
     from fieldapp._services import Services

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from forms._spec import FormField, FormSpec, Group, Repeat
+from forms import FormField, FormSpec, Group, Repeat
 
 Item = FormField | Group | Repeat
 

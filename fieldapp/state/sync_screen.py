@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fieldapp.state.caseload import case_title, needs_enrolment, status_text
-from sync._status import SyncState, SyncStatus
+from sync import SyncState, SyncStatus
 
 if TYPE_CHECKING:
     from fieldapp._services import Services
-    from sync._replica import RejectionView
+    from sync import RejectionView
 
 TYPE_WORDS = {
     "case": "Case details",

@@ -19,8 +19,7 @@ import flet as ft
 from fieldapp.state.form import FormSession
 from fieldapp.state.photo import PhotoField, describe
 from fieldapp.views._photo_picker import FletPhotoPicker, PhotoSource
-from forms._kinds import BODY_REGIONS
-from forms._spec import FormField, Group, Repeat
+from forms import BODY_REGIONS, FormField, Group, Repeat
 
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 import forms
-from sync.protocol import content_hash
+from protocol import content_hash
 
 ASSETS: Final = Path(__file__).resolve().parents[2] / "assets"
 _SHA: Final = re.compile(r"^[0-9a-f]{64}$")

@@ -24,7 +24,7 @@ from hub._timescales import RATING_WORDS, RATINGS
 from hub.console import _document, _session
 from hub.console._signin_pages import redirect, refused
 from hub.console._web import PREFIX, form_of, render
-from sync.protocol import RecordType
+from protocol import RecordType
 
 router = APIRouter()
 TAG_CLASSES = {

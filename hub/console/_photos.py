@@ -17,7 +17,7 @@ from hub._lanes import Lanes
 from hub._tables import attachment_chunks, attachment_links, records
 from hub.console import _session
 from hub.console._web import secure
-from sync.protocol import RecordType
+from protocol import RecordType
 
 router = APIRouter()
 _SHA: Final = re.compile(r"^[0-9a-f]{64}$")

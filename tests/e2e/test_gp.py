@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from sync.protocol import content_hash
+from protocol import content_hash
 from tests.e2e import _steps
 from tests.support.browser import AppPage, FormDriver
 from tests.support.hubproc import HubProcess

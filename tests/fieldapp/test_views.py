@@ -12,8 +12,7 @@ from fieldapp._session import UserSession
 from fieldapp.state.case import create_case
 from fieldapp.views import SCREENS
 from fieldapp.views._kit import APP_TITLE
-from sync._engine import ENROL_AGAIN_MESSAGE
-from sync._status import SyncState, SyncStatus
+from sync import ENROL_AGAIN_MESSAGE, SyncState, SyncStatus
 
 
 class StubCtx:

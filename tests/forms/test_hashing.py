@@ -1,8 +1,8 @@
 """Receipts pinned: known records with their content hash written down as literals, and RFC 8785's own examples.
 
 A receipt proves what was shared by the SHA-256 of the record's canonical JSON. If the canonical form ever changed,
-receipts already issued would stop matching the records they name: these vectors fail first. Both copies of the
-wrapper (``forms`` may import nothing of ours, ``sync.protocol`` nothing of forms) are pinned to the same vectors.
+receipts already issued would stop matching the records they name: these vectors fail first. ``protocol`` owns the
+canonical form; ``forms`` re-exports it (one function, pinned through both names).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 import rfc8785
 
 import forms
+import protocol
 from forms._registry import _EARLIER_HASHES, spec_hash_matches
-from sync import protocol
 
 Hasher = Callable[[Mapping[str, Any]], str]
 Canon = Callable[[Mapping[str, Any]], bytes]
@@ -129,3 +129,8 @@ def test_a_form_hashed_before_rfc8785_still_names_its_spec(key: tuple[str, int],
     assert all(spec_hash_matches(spec, value) for value in earlier)
     assert not spec_hash_matches(spec, "0" * 64)
     assert not spec_hash_matches(forms.load_spec("case_note", 1), next(iter(earlier)))
+
+
+def test_forms_and_the_protocol_share_one_canonical_form() -> None:
+    assert forms.canonical_json is protocol.canonical_json
+    assert forms.content_hash is protocol.content_hash

@@ -11,9 +11,8 @@ import pytest
 from pydantic import BaseModel
 
 import forms
-from forms import _records
+from forms import ValidationIssue, _records
 from forms._dates import BIRTH_IN_FUTURE, BIRTH_TOO_EARLY, EXPECTED_TOO_FAR
-from forms._issues import ValidationIssue
 
 TODAY = dt.date(2026, 12, 1)
 TOMORROW = "2026-12-02"

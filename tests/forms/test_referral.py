@@ -123,10 +123,10 @@ def test_a_referral_is_built_routed_hashed_and_summarised() -> None:
     assert build() == referral  # the same inputs give the same document and hash
 
 
-def test_the_hash_is_byte_for_byte_the_sync_protocol_hash() -> None:
+def test_the_hash_is_byte_for_byte_the_protocol_hash() -> None:
     from forms import canonical_json
-    from sync.protocol import canonical_json as protocol_json
-    from sync.protocol import content_hash as protocol_hash
+    from protocol import canonical_json as protocol_json
+    from protocol import content_hash as protocol_hash
 
     referral = build()
     assert protocol_hash(referral.document) == referral.content_hash

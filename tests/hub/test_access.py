@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from hub._staff import create_request
-from sync.protocol import ATTACHMENT_CHUNK_BYTES
+from protocol import ATTACHMENT_CHUNK_BYTES
 from tests.hub._records import info_request_fields, response_fields
 from tests.hub.conftest import Device, Hub, mutation, new_case
 

@@ -18,7 +18,7 @@ from hub._db import Database
 from hub._migrations import migrate
 from hub._store import new_row
 from hub._tables import case_access, records
-from sync.protocol import RecordType, Role
+from protocol import RecordType, Role
 
 
 def _id(n: int) -> str:

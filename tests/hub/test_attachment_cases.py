@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hub._admin import assign_case
 from hub._tables import attachment_chunks
-from sync.protocol import ATTACHMENT_CHUNK_BYTES
+from protocol import ATTACHMENT_CHUNK_BYTES
 from tests.hub.conftest import Device, Hub, new_case
 
 PHOTO = bytes(range(256)) * (ATTACHMENT_CHUNK_BYTES // 256) + b"the rest of the bruise photograph"

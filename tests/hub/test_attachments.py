@@ -6,7 +6,7 @@ import hashlib
 
 import httpx
 
-from sync.protocol import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES
+from protocol import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES
 from tests.hub.conftest import Device, Hub, new_case
 
 

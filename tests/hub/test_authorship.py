@@ -12,7 +12,7 @@ import pytest
 
 from hub._authorship import AUTHOR_FIELDS, FORM_AUTHOR_FIELDS, _claims
 from hub._staff import create_request
-from sync.protocol import RecordType
+from protocol import RecordType
 from tests.hub._records import case_fields, form_fields, info_request_fields, referral_fields, response_fields
 from tests.hub.conftest import Device, Hub, mutation, new_case
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sync.protocol import MAX_SAFE_INT
+from protocol import MAX_SAFE_INT
 from tests.hub.conftest import Device, Hub, mutation, new_case, new_referral
 
 LONE = "\ud800"  # a lone high surrogate: a Python str holds it, UTF-8 cannot

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from sync.protocol import MAX_BATCH_MUTATIONS, MAX_BODY_BYTES
+from protocol import MAX_BATCH_MUTATIONS, MAX_BODY_BYTES
 from tests.hub.conftest import Hub, mutation, new_case
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub._tables import mutations, records
-from sync.protocol import MAX_STRING_LENGTH, content_hash
+from protocol import MAX_STRING_LENGTH, content_hash
 from tests.hub._records import case_fields, referral_fields
 from tests.hub.conftest import Hub, mutation, new_case, new_id, new_referral
 

@@ -9,7 +9,7 @@ from hub import _screening
 from hub._console_tables import screenings
 from hub._signin import Staff
 from hub._tables import records
-from sync.protocol import Role
+from protocol import Role
 from tests.hub.conftest import Hub
 from tests.hub.console.conftest import push_referral
 

@@ -12,7 +12,7 @@ from hub import _auth
 from hub._admin import audit_trail, disable_user, enrol_code, list_devices, revoke_device
 from hub._secrets import new_key, successor_pair
 from hub._tables import access_tokens, hub_keys, refresh_tokens
-from sync.protocol import Credentials
+from protocol import Credentials
 from tests.hub.conftest import Clock, Device, Hub, new_case
 
 

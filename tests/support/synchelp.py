@@ -13,10 +13,7 @@ from uuid import UUID
 import anyio.from_thread
 import httpx
 
-from sync._replica import OutboxRow
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
-from sync.protocol import (
+from protocol import (
     Change,
     FieldConflict,
     HubMeta,
@@ -27,6 +24,8 @@ from sync.protocol import (
     RecordType,
     SyncResponse,
 )
+from sync import Repository, Vault, VaultSettings
+from sync._replica import OutboxRow
 
 PASSPHRASE = "plum orchard lantern 7 quietly"
 
@@ -203,8 +202,8 @@ class InProcessHub:
 
 def pull_everything(base_url: str, code: str) -> dict[str, Change]:
     """Every record the hub holds that the enrolled user may see (enrol a hub_staff user to see all), by record id."""
-    from sync._client import HubClient
-    from sync.protocol import MAX_PULL_LIMIT, SyncRequest
+    from protocol import MAX_PULL_LIMIT, SyncRequest
+    from sync import HubClient
 
     client = HubClient(base_url)
     try:

@@ -25,9 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sync import Repository, Vault, VaultSettings
 from sync._keys import KdfParams
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
 
 
 def emit(word: str, *args: Any) -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sync import Repository, Vault, VaultSettings
 from sync._audit import GENESIS, append_audit
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 

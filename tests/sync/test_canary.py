@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sync import Repository, Vault, VaultSettings
 from sync._paths import DB_NAME
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
 
 CHILD = "Zephyrine Quattlebaum"
 NHS = "943 476 5919"

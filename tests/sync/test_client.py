@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from protocol import Credentials, SyncRequest
+from sync import EngineSettings, Repository, SyncEngine, SyncState, Vault
 from sync._backoff import Backoff, parse_retry_after
 from sync._client import HubClient, check_hub_url
 from sync._credentials import store_credentials
-from sync._engine import EngineSettings, SyncEngine
 from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
@@ -28,10 +29,6 @@ from sync._errors_sync import (
     TokenExpired,
     TooLarge,
 )
-from sync._repository import Repository
-from sync._status import SyncState
-from sync._vault import Vault
-from sync.protocol import Credentials, SyncRequest
 from tests.support.synchelp import make_vault, new_case, new_note, outbox
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -97,7 +94,7 @@ def test_request_bodies_are_gzipped_and_token_sent() -> None:
     assert seen[-1].headers["authorization"] == "Bearer tok"
     payload = json.loads(seen[-1].content if "content-encoding" not in seen[-1].headers else b"{}")
     assert payload.get("cursor", 5) == 5
-    from sync.protocol import Mutation
+    from protocol import Mutation
 
     mutation = Mutation.model_validate(
         {

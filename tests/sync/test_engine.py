@@ -11,13 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine
-from sync._enrolment import enrol
-from sync._errors import VaultLocked
-from sync._repository import Repository
-from sync._status import SyncState, SyncStatus
-from sync.protocol import SyncResponse
+from protocol import SyncResponse
+from sync import EngineSettings, HubClient, Repository, SyncEngine, SyncState, SyncStatus, VaultLocked, enrol
 from tests.support.synchelp import InProcessHub, make_vault, new_case, new_note, outbox, record_row
 
 

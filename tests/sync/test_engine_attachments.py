@@ -11,14 +11,9 @@ from uuid import UUID
 import httpx
 import pytest
 
+from protocol import ATTACHMENT_CHUNK_BYTES
+from sync import EngineSettings, HubClient, HubUnreachable, LocalRecord, Repository, SyncEngine, Vault, enrol
 from sync._attachments import download, upload_pending
-from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine
-from sync._enrolment import enrol
-from sync._errors_sync import HubUnreachable
-from sync._repository import LocalRecord, Repository
-from sync._vault import Vault
-from sync.protocol import ATTACHMENT_CHUNK_BYTES
 from tests.support.synchelp import InProcessHub, SyncASGITransport, make_vault, new_case
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from protocol import ErrorCode
+from sync import SyncState, VaultLocked
 from sync._engine import FAILURES, failure_of
-from sync._errors import VaultLocked
 from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
@@ -17,8 +18,6 @@ from sync._errors_sync import (
     TokenExpired,
     TooLarge,
 )
-from sync._status import SyncState
-from sync.protocol import ErrorCode
 
 
 def test_no_row_is_hidden_behind_an_earlier_base_class() -> None:

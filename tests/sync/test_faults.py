@@ -10,11 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine
-from sync._enrolment import enrol
-from sync._repository import Repository
-from sync._status import SyncState
+from sync import EngineSettings, HubClient, Repository, SyncEngine, SyncState, enrol
 from tests.support.faultproxy import FaultProxy
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import make_vault, new_case, new_note, pull_everything

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sync import _keys, _vault
-from sync._errors import WrongPassphrase
+from sync import Vault, VaultSettings, WrongPassphrase, _keys, _vault
 from sync._keys import KdfParams, read_header
 from sync._paths import HEADER_NAME
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 NEW = "violet kettle umbrella sonnet 17"

@@ -1,4 +1,4 @@
-"""Properties of the three-way field merge both sides use (sync.merge.merge_fields), over every kind of JSON value."""
+"""Properties of the three-way field merge both sides use (protocol.merge_fields), over every kind of JSON value."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sync.merge import merge_fields, same_value
+from protocol import merge_fields, same_value
 
 names = st.sampled_from(["a", "b", "c", "d", "e"])
 # Small pools so that the three sides often share a value (and so that 0/False/None/0.0/"" meet often).

@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 
 import sync
+from protocol import Outcome
+from sync import Replica, Repository, Vault
 from sync._outbox import Outbox, OutboxError
-from sync._replica import Replica
-from sync._repository import Repository
-from sync._vault import Vault
-from sync.protocol import Outcome
 from tests.support.synchelp import make_vault, outbox, response, result
 
 _OWNED = r"(outbox|conflicts|rejections|receipts)\b"

@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.protocol import MAX_SAFE_INT, InvalidJson, canonical_json, parse_json
+from protocol import MAX_SAFE_INT, InvalidJson, canonical_json, parse_json
 
 SURROGATES = st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
 STRINGS = st.one_of(st.text(max_size=20), SURROGATES, st.text(st.characters(codec=None), max_size=5))

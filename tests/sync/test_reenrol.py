@@ -12,14 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from hub._tables import access_tokens, mutations, records
-from sync._client import HubClient
+from sync import ENROL_AGAIN_MESSAGE, HubClient, Repository, SyncEngine, SyncState, Vault, enrol
 from sync._credentials import load_credentials, load_cursor
-from sync._engine import ENROL_AGAIN_MESSAGE, SyncEngine
-from sync._enrolment import enrol
 from sync._errors_sync import OtherUsersWork, TokenExpired
-from sync._repository import Repository
-from sync._status import SyncState
-from sync._vault import Vault
 from tests.support.faultproxy import FaultProxy
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import InProcessHub, make_vault, new_case, new_note, outbox, pull_everything

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sync._replica import Choice, Replica
-from sync._repository import Repository
-from sync._vault import Vault
-from sync.protocol import FieldConflict, Issue, Outcome, Receipt, RecordType
+from protocol import FieldConflict, Issue, Outcome, Receipt, RecordType
+from sync import Choice, Replica, Repository, Vault
 from tests.support.synchelp import change, make_vault, outbox, record_row, response, result
 
 

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync._replica import Replica
-from sync._vault import Vault
-from sync.protocol import HubMeta, RecordType
+from protocol import HubMeta, RecordType
+from sync import Replica, Vault
 from tests.support.synchelp import change, make_vault, response
 
 # Text that JSON must escape or that is not ASCII: quotes, backslashes, control characters, accents, emoji.

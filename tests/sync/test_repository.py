@@ -10,9 +10,9 @@ from uuid import UUID
 
 import pytest
 
+from sync import Vault, VaultSettings
 from sync._errors import AppendOnlyRecord, RecordError, VaultLocked
 from sync._repository import RecordInput, Repository
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
+from sync import Repository, Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 FIELDS = ("child_name", "postcode", "school", "gp_practice")

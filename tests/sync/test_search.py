@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync._repository import Repository
+from sync import Repository, Vault, VaultSettings
 from sync._search import SNIPPET_TOKENS, document_text, index_new_records, index_record, match_expression, snippet
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 

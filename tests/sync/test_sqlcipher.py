@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync import _sqlcipher
-from sync._errors import VaultCorrupt
+from sync import VaultCorrupt, _sqlcipher
 
 
 def test_the_wider_lookaside_pool_took_effect_on_this_build() -> None:

@@ -20,12 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from sync._client import HubClient
-from sync._engine import EngineSettings, SyncEngine
-from sync._enrolment import enrol
-from sync._replica import Choice
-from sync._repository import Repository
-from sync._status import SyncState
+from sync import Choice, EngineSettings, HubClient, Repository, SyncEngine, SyncState, enrol
 from tests.support.fuzz import examples
 from tests.support.synchelp import InProcessHub, SyncASGITransport, make_vault, new_case
 

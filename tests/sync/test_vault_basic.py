@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync._errors import VaultExists, VaultLocked, VaultNotFound, WeakPassphrase
-from sync._vault import Vault, VaultSettings
+from sync import Vault, VaultExists, VaultLocked, VaultNotFound, VaultSettings, WeakPassphrase
 
 PASS = "correct horse battery staple"
 FAST = VaultSettings.for_tests()

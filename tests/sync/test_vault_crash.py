@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 
-from sync._errors import WrongPassphrase
+from sync import Vault, VaultSettings, WrongPassphrase
 from sync._keys import KdfParams
 from sync._lockout import read_lockout
 from sync._paths import LOCKOUT_NAME
-from sync._vault import Vault, VaultSettings
 from tests.support.vault_worker import Zygote
 
 PASS = "correct horse battery staple"

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sync import _keys, _schema
-from sync._errors import VaultCorrupt, VaultTooNew, WrongPassphrase
+from sync import Vault, VaultCorrupt, VaultSettings, VaultTooNew, WrongPassphrase, _keys, _schema
 from sync._paths import DB_NAME, HEADER_NAME
 from sync._repository import RecordInput, Repository
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 FAST = VaultSettings.for_tests()
@@ -223,7 +221,7 @@ def test_a_failing_migration_leaves_the_old_version(tmp_path: Path, monkeypatch:
 
 def test_plain_sqlite_library_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a SQLite that has no encryption, ``PRAGMA cipher_version`` is empty: the vault refuses to run."""
-    from sync._errors import VaultInsecure
+    from sync import VaultInsecure
 
     _make(tmp_path, records=1)
     before = _fingerprint(tmp_path)

@@ -8,11 +8,18 @@ from uuid import UUID
 
 import pytest
 
-from sync import _keys, _sqlcipher, _vault
-from sync._errors import VaultError, WeakPassphrase, WrongPassphrase
+from sync import (
+    Repository,
+    Vault,
+    VaultError,
+    VaultSettings,
+    WeakPassphrase,
+    WrongPassphrase,
+    _keys,
+    _sqlcipher,
+    _vault,
+)
 from sync._paths import HEADER_NAME
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 NEW = "violet kettle umbrella sonnet 17"

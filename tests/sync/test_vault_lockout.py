@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from sync._errors import UnlockThrottled, VaultCorrupt, VaultErased, VaultLocked, WrongPassphrase
+from sync import (
+    Repository,
+    UnlockThrottled,
+    Vault,
+    VaultCorrupt,
+    VaultErased,
+    VaultLocked,
+    VaultSettings,
+    WrongPassphrase,
+)
 from sync._paths import DB_NAME, HEADER_NAME, LOCKOUT_NAME
-from sync._repository import Repository
-from sync._vault import Vault, VaultSettings
 
 PASS = "correct horse battery staple"
 WRONG = "incorrect donkey battery stapler"

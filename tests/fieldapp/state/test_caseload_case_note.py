@@ -7,7 +7,7 @@ from fieldapp._services import Services
 from fieldapp.state.case import CaseState, check_demographics, create_case
 from fieldapp.state.caseload import CaseloadState, status_text
 from fieldapp.state.note import NoteState
-from sync._status import Progress, SyncState, SyncStatus
+from sync import Progress, SyncState, SyncStatus
 
 CHILD = {
     "child_name": "Poppy Canary",

@@ -14,9 +14,7 @@ from fieldapp.state.caseload import CaseloadState, status_route, status_text
 from fieldapp.state.enrol import EnrolState
 from fieldapp.state.settings import SettingsState
 from fieldapp.state.sync_screen import SyncScreenState
-from sync._client import HubClient
-from sync._engine import ENROL_AGAIN_MESSAGE
-from sync._status import SyncState, SyncStatus
+from sync import ENROL_AGAIN_MESSAGE, HubClient, SyncState, SyncStatus
 from tests.fieldapp.conftest import PASSPHRASE
 from tests.support.synchelp import InProcessHub, new_case, new_note
 

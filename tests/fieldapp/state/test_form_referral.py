@@ -127,8 +127,8 @@ def test_a_new_form_names_its_writer_from_the_enrolled_user(unlocked: Services) 
     """The hub refuses a "Your name" that is not the signed-in user's: the app fills it in from enrolment."""
     import uuid
 
+    from protocol import Role, UserInfo
     from sync._credentials import USER, meta_put
-    from sync.protocol import Role, UserInfo
 
     user = UserInfo(
         user_id=uuid.uuid4(), username="hv1", display_name="Hana Visitor", role=Role.HEALTH_VISITOR,

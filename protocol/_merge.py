@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
-from sync.protocol import FieldConflict
+from protocol._wire import FieldConflict
 
 
 @dataclass(frozen=True, slots=True)
