@@ -9,7 +9,8 @@ Every engine hides statement parameters (``hide_parameters=True``): a database e
 a record's fields (a child's name, an NHS number) into the hub's log (tests/hub/test_log_canary.py).
 
 PostgreSQL: one engine, READ COMMITTED; read transactions are READ ONLY (so they could run on a replica); writers
-lock the records they change (``SELECT ... FOR UPDATE``) and nothing shared (sequence numbers: ``hub._store``). Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
+lock the records they change (``SELECT ... FOR UPDATE``) and nothing shared (sequence numbers: ``hub._store``).
+Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ class Database:
 
     def pool_use(self) -> dict[str, int]:
         """Connections each engine's pool has lent out now (for /metrics)."""
-        engines = {"writer": self._writer} | ({} if self._reader.pool is self._writer.pool else {"reader": self._reader})
+        shared = self._reader.pool is self._writer.pool
+        engines = {"writer": self._writer} | ({} if shared else {"reader": self._reader})
         return {name: e.pool.checkedout() for name, e in engines.items() if isinstance(e.pool, QueuePool)}
 
     def dispose(self) -> None:

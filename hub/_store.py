@@ -62,6 +62,8 @@ _SEQ_STATE: Final = "mash_txn_seq"  # key in Connection.info: (transaction, next
 
 class TransactionTooLarge(RuntimeError):
     """One PostgreSQL transaction tried to write more records than its seqs can number."""
+
+
 _UPDATE: Final = (
     sa.update(records)
     .where(records.c.record_id == sa.bindparam("rid"))

@@ -31,6 +31,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         ref = op.get_bind().execute(sa.text("SELECT last_value FROM hub_ref_seq")).scalar_one()
-        op.execute(f"UPDATE counters SET value = {int(ref)} WHERE name = 'ref'")
+        op.get_bind().execute(sa.text("UPDATE counters SET value = :v WHERE name = 'ref'"), {"v": int(ref)})
         op.execute("DROP SEQUENCE hub_ref_seq")
     op.execute("DELETE FROM counters WHERE name = 'xid_base'")
