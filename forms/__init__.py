@@ -64,6 +64,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 
 from __future__ import annotations
 
+from forms._assets import ASSETS
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
@@ -115,6 +116,7 @@ from forms._summary import summary_lines
 from forms._writer import WRITER_ANSWERS, WriterSource
 
 __all__ = [
+    "ASSETS",
     "BODY_REGIONS",
     "EXAMPLE_TODAY",
     "FIELD_KINDS",

@@ -415,3 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def run() -> None:
+    """The ``mash-hub`` console script."""
+    sys.exit(main())
