@@ -20,7 +20,7 @@ help: ## list the targets, each with one line
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[field,dev]"
 	command -v npm >/dev/null 2>&1 || scripts/install-system-deps  # a machine without node gets it from Debian
 	npm ci --no-audit --no-fund --silent  # GOV.UK Frontend for the hub's console (node_modules/, pinned by the lockfile)
 	touch $(STAMP)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO
 
 import flet as ft
 
+import forms
 from fieldapp._config import AppConfig, parse_config
 from fieldapp._desktop import desktop_problem, has_screen
 from fieldapp._services import Services
 from fieldapp._shell import Shell
 from fieldapp._web import serve_web
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = forms.ASSETS  # inside the forms package: the same folder from a checkout and from an installed wheel
 FALLBACK = "The app opens in your web browser instead; it works the same there."
 
 

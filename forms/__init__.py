@@ -64,6 +64,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 
 from __future__ import annotations
 
+from forms._assets import ASSETS
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
@@ -116,6 +117,7 @@ from forms._writer import WRITER_ANSWERS, WriterSource
 from protocol import canonical_json, content_hash
 
 __all__ = [
+    "ASSETS",
     "BODY_REGIONS",
     "EXAMPLE_TODAY",
     "FIELD_KINDS",

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hub import _attachments, _auth, _pull, _push, console
 from hub._db import Database
@@ -82,7 +83,7 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the hub's ASGI app on ``settings.db_url`` (migrated to the latest schema first)."""
     settings = settings or Settings()
-    db = Database(settings.db_url, pool_size=settings.lane_threads)
+    db = Database(settings.db_url, pool_size=settings.pool_size or settings.lane_threads)
     lanes = Lanes(settings.lane_threads)
     migrate(db)
     app = FastAPI(title="MASH hub", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
@@ -95,7 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)  # the list, filled below
-    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line of a request carries its id
+    app.add_middleware(RequestIdMiddleware)  # so every log line of a request carries its id
+    if settings.forwarded_allow_ips:
+        # Outermost: the client address every layer sees (rate limits, audit) is the one a trusted proxy names;
+        # X-Forwarded-* from any other peer are ignored. uvicorn's own handling is off (hub._cli).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -8,8 +8,9 @@
   the same pair again: nothing is minted and nothing revoked, so a copy presented in the window can never take the
   family from the device that holds it. Any other reuse revokes the whole family (its refresh and access tokens):
   ``refresh_reused``.
-- ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403). The first
-  use of an access token retires the rotated refresh token that issued it (``issued_by``): one write per rotation.
+- ``authenticate``: an access token -> ``Principal``; revoked devices and disabled users are told so (403). It only
+  reads (pulls could be served from a replica); the first use of an access token retires the rotated refresh token
+  that issued it (``issued_by``), written by ``record_use`` on the primary: one write per rotation.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Principal:
     display_name: str
     last_seen_at: float | None = None
     registration: str | None = None  # professional registration on file (GMC number, NMC PIN)
+    retires: str | None = None  # hash of the rotated refresh token this request's first use of its pair retires
 
     @property
     def is_staff(self) -> bool:
@@ -359,15 +361,6 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         raise ApiError(403, ErrorCode.USER_DISABLED, "this user has been disabled")
     if row.expires_at <= now:
         raise ApiError(401, ErrorCode.TOKEN_EXPIRED, "access token expired: refresh it")
-    # Using an access token proves the answer that carried it arrived: the rotated token that issued it may no longer
-    # be retried. Only the first use writes.
-    if row.issued_by is not None and row.predecessor_revoked_at is None:
-        with db.write(urgent=True) as conn:
-            conn.execute(
-                sa.update(refresh_tokens)
-                .where(refresh_tokens.c.token_hash == row.issued_by, refresh_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
     return Principal(
         user_id=row.user_id,
         username=row.username,
@@ -378,4 +371,20 @@ def authenticate(db: Database, settings: Settings, authorization: str | None) ->
         display_name=row.display_name,
         last_seen_at=row.last_seen_at,
         registration=row.registration,
+        # Using an access token proves the answer that carried it arrived: the rotated token that issued it may no
+        # longer be retried. Recorded by ``record_use`` (a write, outside the read), once per rotation.
+        retires=row.issued_by if row.issued_by is not None and row.predecessor_revoked_at is None else None,
     )
+
+
+def record_use(conn: Connection, who: Principal, now: float, *, seen: bool) -> None:
+    """Write what a request's token check found: the rotated refresh token its access token retires, and (``seen``)
+    the device's last contact."""
+    if who.retires is not None:
+        conn.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == who.retires, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    if seen:
+        conn.execute(sa.update(devices).where(devices.c.device_id == who.device_id).values(last_seen_at=now))

@@ -1,5 +1,8 @@
 """``python -m hub [--db URL] COMMAND``: serve the hub and administer it.
 
+Settings come from flags, ``MASH_HUB_*`` variables and a TOML file (``hub._config``); ``--db`` and ``--config`` go
+before or after the command.
+
 Commands print plain text; ``enrol-code`` prints the code alone, so scripts can take the last line.
 Exit status: 0 done, 1 refused (AdminError, message on stderr), 2 bad usage (argparse).
 
@@ -14,7 +17,6 @@ import argparse
 import ipaddress
 import json
 import os
-import re
 import sys
 import uuid
 from collections.abc import Sequence
@@ -24,20 +26,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub import _admin, _signin, _staff
+from hub import _admin, _config, _signin, _staff
 from hub._admin import CLI_ACTOR
 from hub._db import Database, DatabaseMissing
 from hub._errors import AdminError
 from hub._migrations import migrate
-from hub._settings import Settings, default_db_url
 from protocol import Role
 
 #: The commands that may create the database: starting a hub, setting up its schema, the demo (``restore`` creates
 #: its target itself, and ``backup`` refuses a missing source, in hub._backup).
 CREATING_COMMANDS = frozenset({"serve", "migrate", "demo"})
-#: ``$MASH_HUB_INSTANCE``: the id ``serve`` answers on GET /v1/instance (the demo sets it; else a random one).
+#: ``$MASH_HUB_INSTANCE`` (``--instance``): the id ``serve`` answers on GET /v1/instance (the demo sets it).
 INSTANCE_ENV = "MASH_HUB_INSTANCE"
-_INSTANCE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -60,33 +60,85 @@ def _person(text: str) -> dict[str, str | None]:
     return {"name": parts[0], "date_of_birth": parts[1], "relationship": parts[2]}
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hub", description="The MASH hub server and its administration.")
+def _json(text: str) -> Any:
+    return json.loads(text)
+
+
+_json.__name__ = "JSON"  # argparse names the type in its message: "invalid JSON value: ..."
+
+#: Settings that are not ``serve`` flags: ``--db`` goes with every command.
+_NOT_SERVE_FLAGS = frozenset({"db"})
+_STRUCTURED = frozenset({"rate_limits", "timescales", "working_hours"})
+
+
+def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--db`` and ``--config``, accepted before the command and after it (a value after it wins)."""
+    default = None if top else argparse.SUPPRESS
     p.add_argument(
         "--db",
-        default=None,
-        help="database URL (default: $MASH_HUB_DB or a SQLite file in the data folder); only serve, migrate, demo "
-        "and restore create a missing SQLite file",
+        default=default,
+        help=f"{_config.HELP['db']}; also ${_config.env_name('db')}. Only serve, migrate, demo and restore create a "
+        "missing SQLite file",
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help=f"a TOML file of settings (names as the flags, with _ for -); also ${_config.CONFIG_ENV}",
+    )
+
+
+def _serve_flags(s: argparse.ArgumentParser) -> None:
+    for name, info in _config.HubConfig.model_fields.items():
+        if name in _NOT_SERVE_FLAGS:
+            continue
+        default = info.get_default(call_default_factory=True)
+        shown = json.dumps(_plain(default)) if name in _STRUCTURED else default
+        text = f"{_config.HELP[name]} (${_config.env_name(name)}; " + (
+            "not set)" if shown is None else f"default {shown})"
+        )
+        kind: Any = _json if name in _STRUCTURED else str
+        if name == "decisions_need_sign_off":
+            s.add_argument(_config.flag_name(name), action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                           help=text)  # fmt: skip
+            continue
+        s.add_argument(_config.flag_name(name), type=kind, default=argparse.SUPPRESS, help=text)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mash-field")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m hub",
+        description="The MASH hub server and its administration. Every serve setting may also come from the "
+        "environment (MASH_HUB_ and the flag's name, e.g. MASH_HUB_ACCESS_TTL) or a TOML file (--config); a flag "
+        "beats the environment, which beats the file.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s (mash-hub) {_version()}")
+    _common(p, top=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser(
-        "serve", help="run the HTTP API", description=f"GET /v1/instance answers ${INSTANCE_ENV}, else a random id."
+        "serve",
+        help="run the HTTP API",
+        description="Run the HTTP API. GET /v1/instance answers --instance, else a random id.",
     )
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--tls-cert")
-    s.add_argument("--tls-key")
-    s.add_argument("--access-ttl", type=float, default=600, help="access token lifetime, seconds")
-    s.add_argument(
-        "--refresh-grace",
-        type=float,
-        default=Settings.refresh_grace_s,
-        help="seconds a rotated refresh token may be retried after a lost answer (0: never)",
-    )
-    s.add_argument("--lease", type=float, default=7 * 24 * 3600, help="offline lease, seconds")
-    s.add_argument("--workers", type=int, default=1)
-    s.add_argument("--log-level", default="warning")
+    _serve_flags(s)
 
     sub.add_parser("migrate", help="bring the database schema up to date")
     b = sub.add_parser("backup", help="write a consistent copy of the database, photographs included, while it serves")
@@ -95,108 +147,122 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("file", help="a file written by backup")
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
-    c = users.add_parser("create")
-    c.add_argument("username")
+    c = users.add_parser("create", help="create a user")
+    c.add_argument("username", help="sign-in name: letters, digits, '.', '_' or '-'")
     c.add_argument("--name", required=True, help="display name")
-    c.add_argument("--role", required=True, choices=[r.value for r in Role])
+    c.add_argument("--role", required=True, choices=[r.value for r in Role], help="what the user does")
     c.add_argument("--org", required=True, help="organisation")
     c.add_argument("--ods", help="GP practice ODS code (GPs only)")
     c.add_argument("--registration", help="GMC number or NMC PIN: the number this user's forms must give")
     c.add_argument("--exist-ok", action="store_true", help="succeed if the user exists with this role")
-    users.add_parser("disable").add_argument("username")
-    users.add_parser("list")
+    users.add_parser("disable", help="stop a user syncing and signing in").add_argument("username", help="who")
+    users.add_parser("list", help="every user, one a line")
     sp = users.add_parser("set-password", help="set a console user's password, read from the first line of stdin")
-    sp.add_argument("username")
+    sp.add_argument("username", help="whose password")
 
     e = sub.add_parser("enrol-code", help="issue a one-time enrolment code (printed)")
-    e.add_argument("username")
-    e.add_argument("--ttl-hours", type=float, default=72)
+    e.add_argument("username", help="the user the code enrols a device for")
+    e.add_argument("--ttl-hours", type=float, default=72, help="hours until the code expires (default 72)")
 
     devices = sub.add_parser("devices", help="enrolled devices").add_subparsers(dest="action", required=True)
-    devices.add_parser("list").add_argument("--user")
-    devices.add_parser("revoke").add_argument("device_id")
+    devices.add_parser("list", help="every device, one a line").add_argument("--user", help="only this user's")
+    devices.add_parser("revoke", help="revoke a device: it erases its vault key at next contact").add_argument(
+        "device_id", help="from devices list"
+    )
 
     requests = sub.add_parser("requests", help="information requests").add_subparsers(dest="action", required=True)
-    r = requests.add_parser("create")
+    r = requests.add_parser("create", help="ask a GP practice for information about a child")
     r.add_argument("--practice", required=True, help="GP practice ODS code")
-    r.add_argument("--child-name", required=True)
-    r.add_argument("--child-dob")
-    r.add_argument("--child-nhs")
+    r.add_argument("--child-name", required=True, help="the child's full name")
+    r.add_argument("--child-dob", help="the child's date of birth, YYYY-MM-DD")
+    r.add_argument("--child-nhs", help="the child's NHS number")
     r.add_argument("--adult", action="append", default=[], help="'name;date_of_birth;relationship' (repeat)")
-    r.add_argument("--rag", required=True, choices=sorted(_staff.RAG_HOURS))
+    r.add_argument("--rag", required=True, choices=sorted(_staff.RAG_HOURS), help="rating: sets the deadline")
     r.add_argument("--question", action="append", required=True, help="(repeat)")
     r.add_argument("--by", required=True, help="the hub staff username making the request")
     r.add_argument("--case", help="case id (UUID) the request belongs to; a new one if omitted")
-    requests.add_parser("list").add_argument("--practice")
+    requests.add_parser("list", help="information requests, one a line").add_argument(
+        "--practice", help="only this practice's (ODS code)"
+    )
 
     sub.add_parser("responses", help="GP responses").add_subparsers(dest="action", required=True).add_parser(
-        "list"
-    ).add_argument("--request")
+        "list", help="GP responses, one a line"
+    ).add_argument("--request", help="only the answers to this request (record id)")
 
     referrals = sub.add_parser("referrals", help="referrals").add_subparsers(dest="action", required=True)
-    referrals.add_parser("list").add_argument("--status", choices=_staff.REFERRAL_STATUSES)
-    m = referrals.add_parser("move")
+    referrals.add_parser("list", help="referrals, one a line").add_argument(
+        "--status", choices=_staff.REFERRAL_STATUSES, help="only those in this state"
+    )
+    m = referrals.add_parser("move", help="move a referral to another state")
     m.add_argument("referral", help="hub reference (MASH-...) or record id")
-    m.add_argument("status", choices=_staff.REFERRAL_STATUSES)
+    m.add_argument("status", choices=_staff.REFERRAL_STATUSES, help="the new state")
 
     cases = sub.add_parser("cases", help="cases").add_subparsers(dest="action", required=True)
-    a = cases.add_parser("assign")
-    a.add_argument("case_id")
-    a.add_argument("username")
+    a = cases.add_parser("assign", help="let a user see a case (and pull all of it)")
+    a.add_argument("case_id", help="the case's id")
+    a.add_argument("username", help="who may see it from now on")
 
     au = sub.add_parser("audit", help="show the audit trail (oldest first)")
-    au.add_argument("--limit", type=int, default=100)
-    au.add_argument("--actor")
-    au.add_argument("--json", action="store_true")
+    au.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
+    au.add_argument("--actor", help="only this username's actions")
+    au.add_argument("--json", action="store_true", help="one JSON document instead of text lines")
 
     sub.add_parser("demo", help="create a demo organisation, users and a request; print enrolment codes")
+    _with_common(sub)
     return p
 
 
-def _serve(args: argparse.Namespace, url: str) -> int:
+def _with_common(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            _with_common(nested[0])
+        else:
+            _common(parser, top=False)
+
+
+def _serve(config: _config.HubConfig) -> int:
     import uvicorn
 
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise AdminError("--tls-cert and --tls-key go together")
-    if not _is_loopback(args.host) and not args.tls_cert:
-        raise AdminError(f"refusing plain HTTP on {args.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1")
     from hub._logging import log_config
     from hub._serve import ENV, settings_to_env
 
-    if args.workers < 1:
-        raise AdminError("--workers must be at least 1")
-    if args.refresh_grace < 0:
-        raise AdminError("--refresh-grace must not be negative")
-    instance_id = os.environ.get(INSTANCE_ENV) or uuid.uuid4().hex
-    if not _INSTANCE_ID.fullmatch(instance_id):
-        raise AdminError(f"${INSTANCE_ENV} must be 1 to 128 letters, digits, '.', '_' or '-'")
-    settings = Settings(
-        db_url=url,
-        access_ttl_s=args.access_ttl,
-        lease_s=args.lease,
-        refresh_grace_s=args.refresh_grace,
-        instance_id=instance_id,
-    )
-    db = _open(url, create=True)
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise AdminError("--tls-cert and --tls-key go together")
+    if not _is_loopback(config.host) and not config.tls_cert:
+        raise AdminError(
+            f"refusing plain HTTP on {config.host}: give --tls-cert and --tls-key, or serve on 127.0.0.1 behind a "
+            "reverse proxy (--forwarded-allow-ips)"
+        )
+    # Every worker must answer with the same instance id: fix a random one now, before they start.
+    config = config.model_copy(update={"instance": config.instance or uuid.uuid4().hex})
+    config.settings()  # anything that does not build (a time zone that does not exist) fails here, not in a worker
+    db = _open(config.db_url, create=True)
     try:
         migrate(db)  # once, before the workers start
     finally:
         db.dispose()
-    os.environ[ENV] = settings_to_env(settings)
+    os.environ[ENV] = settings_to_env(config)  # every setting, for every worker (hub._serve)
     uvicorn.run(
         "hub._serve:app_from_env",
         factory=True,
-        workers=args.workers,
-        host=args.host,
-        port=args.port,
-        ssl_certfile=args.tls_cert,
-        ssl_keyfile=args.tls_key,
-        log_level=args.log_level,
-        log_config=log_config(args.log_level),  # JSON lines with the request id (hub/_logging.py)
+        workers=config.workers,
+        host=config.host,
+        port=config.port,
+        ssl_certfile=config.tls_cert,
+        ssl_keyfile=config.tls_key,
+        log_level=config.log_level,
+        log_config=log_config(config.log_level),  # JSON lines with the request id (hub/_logging.py)
         access_log=False,  # request lines name no one, but the audit table is the record of access
+        # The app trusts forwarded headers itself, only from --forwarded-allow-ips (hub._app); uvicorn's own
+        # default would believe them from 127.0.0.1.
+        proxy_headers=False,
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=2,
+        # uvicorn restarts a worker that has not answered its supervisor in this time; its default (5 s) is shorter
+        # than a worker's start (imports, migrations check, pools) on a busy server, which then never starts.
+        timeout_worker_healthcheck=60,
         backlog=2048,
     )
     return 0
@@ -322,10 +388,13 @@ def _missing(path: Path, given: str | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    url = args.db or default_db_url()
     try:
+        flags = {name: getattr(args, name) for name in _config.HubConfig.model_fields if getattr(args, name, None)
+                 is not None}  # fmt: skip
+        config = _config.load(flags, args.config)
+        url = config.db_url
         if args.command == "serve":
-            return _serve(args, url)
+            return _serve(config)
         if args.command in ("backup", "restore"):
             from hub import _backup
 
@@ -346,3 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def run() -> None:
+    """The ``mash-hub`` console script."""
+    sys.exit(main())

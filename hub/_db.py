@@ -2,13 +2,15 @@
 
 SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` (a
 deferred transaction that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT under WAL instead of waiting).
-Reads use a second engine with plain ``BEGIN`` so they never take the write lock.
+Reads use a second engine with plain ``BEGIN`` and ``PRAGMA query_only`` so they never take the write lock (and
+cannot write).
 
 Every engine hides statement parameters (``hide_parameters=True``): a database error's message would otherwise carry
 a record's fields (a child's name, an NHS number) into the hub's log (tests/hub/test_log_canary.py).
 
-PostgreSQL: one engine, READ COMMITTED; writers lock what they change (``SELECT ... FOR UPDATE`` and the counter
-row). Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
+PostgreSQL: one engine, READ COMMITTED; read transactions are READ ONLY (so they could run on a replica); writers
+lock the records they change (``SELECT ... FOR UPDATE``) and nothing shared (sequence numbers: ``hub._store``).
+Transient failures (unique races, deadlocks, serialisation) are retried by ``Database.retrying``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database).absolute()
 
 
-def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
+def _sqlite_engine(url: sa.URL, begin: str, pool_size: int, *, read_only: bool = False) -> Engine:
     engine = sa.create_engine(
         url,
         hide_parameters=True,
@@ -63,6 +65,8 @@ def _sqlite_engine(url: sa.URL, begin: str, pool_size: int) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -91,12 +95,13 @@ class Database:
             elif path is not None and not path.is_file():
                 raise DatabaseMissing(path)
             self._writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size)
-            self._reader = _sqlite_engine(parsed, "BEGIN", pool_size)
+            self._reader = _sqlite_engine(parsed, "BEGIN", pool_size, read_only=True)
         else:
             self._writer = sa.create_engine(
                 parsed, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
-            self._reader = self._writer
+            # Same pool; every read transaction is READ ONLY, so a read path that writes fails in every test.
+            self._reader = self._writer.execution_options(postgresql_readonly=True)
 
     @contextmanager
     def write(self, *, urgent: bool = False) -> Iterator[Connection]:
@@ -131,12 +136,13 @@ class Database:
 
     def pool_use(self) -> dict[str, int]:
         """Connections each engine's pool has lent out now (for /metrics)."""
-        engines = {"writer": self._writer} | ({} if self._reader is self._writer else {"reader": self._reader})
+        shared = self._reader.pool is self._writer.pool
+        engines = {"writer": self._writer} | ({} if shared else {"reader": self._reader})
         return {name: e.pool.checkedout() for name, e in engines.items() if isinstance(e.pool, QueuePool)}
 
     def dispose(self) -> None:
         self._writer.dispose()
-        if self._reader is not self._writer:
+        if self._reader.pool is not self._writer.pool:
             self._reader.dispose()
 
 

@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -10,7 +9,6 @@ from hub import _auth
 from hub._db import Database
 from hub._lanes import Lanes
 from hub._settings import Settings
-from hub._tables import devices
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/enrol or /v1/token/refresh")
 _LAST_SEEN_EVERY_S = 60.0  # devices list shows last contact; writing it on every request would cost a commit
@@ -27,11 +25,12 @@ async def principal(
 
 
 def _identify(db: Database, settings: Settings, header: str | None) -> _auth.Principal:
-    who = _auth.authenticate(db, settings, header)
+    who = _auth.authenticate(db, settings, header)  # reads only
     now = settings.clock()
-    if who.last_seen_at is None or now - who.last_seen_at > _LAST_SEEN_EVERY_S:
+    seen = who.last_seen_at is None or now - who.last_seen_at > _LAST_SEEN_EVERY_S
+    if seen or who.retires is not None:  # at most once a minute and once per rotation: never on most requests
         with db.write(urgent=True) as conn:
-            conn.execute(sa.update(devices).where(devices.c.device_id == who.device_id).values(last_seen_at=now))
+            _auth.record_use(conn, who, now, seen=seen)
     return who
 
 

@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from hub import _store
 from hub._db import Database
 
 _LOCK_KEY: Final = 0x4D415348  # "MASH"
@@ -65,6 +66,7 @@ def migrate(db: Database) -> list[str]:
         pending = [s.revision for s in scripts.iterate_revisions("heads", tuple(current) or "base")]
         pending = [r for r in pending if r not in current]
         command.upgrade(config, "head")
+        _store.settle_horizon(conn)  # every run: a restore into another cluster needs it without a new revision
         return list(reversed(pending))
 
 

@@ -1,7 +1,8 @@
 """Pulling changes: what a user may see, after a cursor, in seq order, in pages.
 
-The page is bounded by the "seq" counter read first: every seq up to it is committed (see ``hub._store``), so the
-cursor handed back never passes a change still in flight. Work is one indexed range scan on ``records.seq`` (or on
+The page is bounded by the horizon read first (``hub._store.horizon``): every seq below it is committed, and every
+change still in flight will commit above it, so the cursor handed back never passes a change that commits late.
+Work is one indexed range scan on ``records.seq`` (or on
 ``(case_id, seq)`` / ``(practice_ods, seq)``) filtered by visibility in SQL: proportional to the changes since the
 cursor, never to the table.
 """
@@ -54,7 +55,7 @@ def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: i
     """``cursor`` and ``limit`` arrive checked (``protocol.Cursor``, ``PullLimit``: one bound on every path)."""
     after = cursor
     with db.read() as conn:
-        head = _store.current(conn, "seq")
+        head = _store.horizon(conn) - 1
         rows = (
             conn.execute(
                 sa.select(records)

@@ -39,6 +39,8 @@ class Settings:
     #: Threads for database work, per lane (reads, writes: see hub._lanes); the connection pool holds as many per
     #: lane. A PostgreSQL deployment needs max_connections >= 2 * lane_threads * hub processes.
     lane_threads: int = 16
+    #: Connections per pool (None: ``lane_threads``).
+    pool_size: int | None = None
     #: Attempts allowed per client address and per account, by action ("enrol", "refresh", "sign_in"): see
     #: hub._ratelimit. Kept in each process's memory.
     rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
@@ -52,3 +54,6 @@ class Settings:
     timescales: Timescales = field(default_factory=Timescales)
     #: A console decision reaches the referrer only once a MASH manager has signed it off.
     decisions_need_sign_off: bool = True
+    #: Reverse proxies (comma-separated addresses or networks; "*" any) whose X-Forwarded-For and -Proto headers the
+    #: hub believes: the client address in rate limits and audit is then the one the proxy names. "" trusts none.
+    forwarded_allow_ips: str = ""

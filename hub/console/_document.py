@@ -2,7 +2,7 @@
 photographs, consent and lawful basis, the 999 record, and the receipt's hash checked against the stored body.
 
 Every value taken from the record stays plain text (escaped by the template); the only markup made here is the
-body map SVG, built from our own figure (``assets/``) and numbers, never from the record's text.
+body map SVG, built from our own figure (``forms/assets/``) and numbers, never from the record's text.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from markupsafe import Markup, escape
 import forms
 from protocol import content_hash
 
-ASSETS: Final = Path(__file__).resolve().parents[2] / "assets"
+ASSETS: Final = forms.ASSETS
 _SHA: Final = re.compile(r"^[0-9a-f]{64}$")
 _SVG_INNER: Final = re.compile(r"<svg[^>]*>(.*)</svg>", re.S)
 _TITLE: Final = re.compile(r"<title>.*?</title>", re.S)

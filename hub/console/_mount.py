@@ -10,6 +10,7 @@ from typing import Final
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
+import forms
 from hub.console import _pages, _photos, _signin_pages
 from hub.console._web import HERE, PREFIX, render, secure
 
@@ -64,7 +65,7 @@ def mount(app: FastAPI) -> None:
     @app.get(PREFIX + "/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
         if name == "icon.svg":  # the service's own icon (the field app's), never GOV.UK's crown
-            return _file(ROOT / "assets" / "icon.svg", "image/svg+xml")
+            return _file(forms.ASSETS / "icon.svg", "image/svg+xml")
         media_type = _STATIC.get(name)
         return _file(HERE / "static" / name, media_type) if media_type else _file(Path("/nonexistent"), "")
 

@@ -24,7 +24,7 @@ def test_create_is_applied_at_version_1_and_pulled_back(hub: Hub) -> None:
     assert [(c["record_id"], c["version"], c["fields"]) for c in body["changes"]] == [
         (case["record_id"], 1, case_fields(child_name="Alex"))
     ]
-    assert body["cursor"] == body["changes"][0]["seq"]
+    assert body["cursor"] >= body["changes"][0]["seq"]  # up to the horizon: on PostgreSQL past the last seq
 
 
 def test_replay_returns_the_stored_answer_and_stores_nothing_new(hub: Hub) -> None:

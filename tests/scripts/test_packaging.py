@@ -80,7 +80,25 @@ def test_the_wheel_builds_without_a_warning_and_carries_its_licence(tmp_path: Pa
         dist_info = next(n.split("/")[0] for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = zf.read(f"{dist_info}/METADATA").decode()
         assert zf.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+        names = set(zf.namelist())
+        entry_points = zf.read(f"{dist_info}/entry_points.txt").decode()
+    # An installed app has everything a checkout has: the body map and icon, every form spec, the console's pages.
+    carried = ["forms/assets/*.svg", "forms/specs/*.json", "forms/data/*.json", "hub/console/templates/*.html",
+               "hub/console/static/*", "hub/migrations/versions/*.py"]  # fmt: skip
+    for pattern in carried:
+        expected = {str(f.relative_to(ROOT)) for f in ROOT.glob(pattern)}
+        assert expected, pattern
+        assert expected <= names, f"the wheel lacks {sorted(expected - names)}"
+    # Console scripts: the app and the hub start by name once installed.
+    assert "mash-field = fieldapp._app:cli" in entry_points
+    assert "mash-hub = hub._cli:run" in entry_points
     headers = [line for line in metadata.splitlines() if ": " in line]
+    # A hub-only install brings neither Flet nor SQLCipher: they come only with the "field" extra.
+    requires = [line.removeprefix("Requires-Dist: ") for line in headers if line.startswith("Requires-Dist: ")]
+    field_only = [r for r in requires if r.startswith(("flet", "sqlcipher3", "httpx", "truststore", "zxcvbn"))]
+    assert len(field_only) == 5
+    assert all('extra == "field"' in r for r in field_only), field_only
+    assert "Provides-Extra: field" in headers
     assert "License-Expression: MIT" in headers
     assert "License-File: LICENSE" in headers
     assert {line.split(",")[0] for line in headers if line.startswith("Project-URL: ")} >= {
