@@ -23,8 +23,11 @@ Walking a spec
       ``{"value": "...", "estimated": true}`` | yes_no (bool) | single_choice (one option ``code``) and
       multi_choice (list of codes); show ``option.label`` | nhs_number, postcode, ods_code, phone, email (str,
       checked and normalised) | person_ref ("children[0]" for an entry of a repeat named in ``sources``, or a
-      record id) | body_map ``{"view": "front"|"back", "x": 0..1, "y": 0..1, "region": code}`` (a point from the
-      top left, or a region from BODY_REGIONS, or both) | attachment ``{"sha256", "name", "media_type", "size"}``
+      record id) | body_map ``{"marks": [{"figure": "infant"|"child", "view": "front"|"back", "x": 0..1,
+      "y": 0..1, "region": code, "size_cm"?: number, "shape"?: code}, ...]}`` (each point from the top left of the
+      figure, inside the region it names; regions in ``data/body_regions.json``, see ``region_at``), or the first
+      body map's ``{"view", "x"?, "y"?, "region"?}`` (a region from BODY_REGIONS), still valid | attachment
+      ``{"sha256", "name", "media_type", "size"}``
       | signature ``{"signed_by", "signed_at", "attested": true}`` with ``text`` as the statement | display
       (read-only ``text``, no answer).
 
@@ -64,6 +67,19 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 
 from __future__ import annotations
 
+from forms._body_figure import asset_name, figure_svg
+from forms._body_map import Injury, PlacedMark, injuries, injury_lines
+from forms._body_regions import (
+    FIGURES,
+    POSITIONS,
+    Region,
+    figure_for_age,
+    figure_label,
+    place_in_region,
+    region_at,
+    region_label,
+    regions,
+)
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
@@ -93,7 +109,7 @@ from forms._identifiers import (
     postcode_sector,
 )
 from forms._issues import ValidationIssue
-from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature
+from forms._kinds import BODY_REGIONS, MARK_SHAPES, AttachmentRef, BodyMap, BodyMapPosition, BodyMark, Signature
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -118,11 +134,16 @@ __all__ = [
     "BODY_REGIONS",
     "EXAMPLE_TODAY",
     "FIELD_KINDS",
+    "FIGURES",
+    "MARK_SHAPES",
     "OPERATORS",
+    "POSITIONS",
     "RAG_HOURS",
     "WRITER_ANSWERS",
     "AttachmentRef",
+    "BodyMap",
     "BodyMapPosition",
+    "BodyMark",
     "CaseFields",
     "Consent",
     "Constraint",
@@ -138,13 +159,16 @@ __all__ = [
     "FormsError",
     "Group",
     "InfoRequestFields",
+    "Injury",
     "LawfulBasis",
     "LocalAuthority",
     "NoteFields",
     "Option",
     "PersonFields",
+    "PlacedMark",
     "Referral",
     "ReferralError",
+    "Region",
     "Repeat",
     "ResponseFields",
     "Routing",
@@ -156,6 +180,7 @@ __all__ = [
     "UnknownForm",
     "ValidationIssue",
     "WriterSource",
+    "asset_name",
     "build_referral",
     "canonical_json",
     "check_spec",
@@ -166,8 +191,13 @@ __all__ = [
     "england_today",
     "evaluate",
     "example_answers",
+    "figure_for_age",
+    "figure_label",
+    "figure_svg",
     "format_nhs_number",
     "initial_answers",
+    "injuries",
+    "injury_lines",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",
@@ -182,9 +212,13 @@ __all__ = [
     "normalise_ods_code",
     "normalise_phone",
     "normalise_postcode",
+    "place_in_region",
     "postcode_district",
     "postcode_sector",
     "referral_issues",
+    "region_at",
+    "region_label",
+    "regions",
     "route",
     "route_postcode",
     "spec_hash",

@@ -53,8 +53,8 @@ def figure_svg(figure: str, view: str, marks: Sequence[tuple[int, float, float]]
         ]
     text = f'font-family="sans-serif" font-size="10" fill="{_LINE}"'
     parts += [
-        f"<text x=\"6\" y=\"12\" {text} text-anchor=\"start\">Child's {near}</text>",
-        f"<text x=\"{t.width - 6:g}\" y=\"12\" {text} text-anchor=\"end\">Child's {far}</text>",
+        f'<text x="6" y="12" {text} text-anchor="start">Child\'s {near}</text>',
+        f'<text x="{t.width - 6:g}" y="12" {text} text-anchor="end">Child\'s {far}</text>',
         f'<text x="{t.width / 2:g}" y="{t.height - 6:g}" {text} text-anchor="middle" font-size="12">'
         f"{escape(body.figure_label(figure))}, {'front' if view == 'front' else 'back'}</text>",
     ]

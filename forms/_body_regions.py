@@ -92,8 +92,8 @@ class Table:
 @cache
 def table() -> Table:
     raw = json.loads(resources.files("forms").joinpath("data/body_regions.json").read_text(encoding="utf-8"))
-    regions = {
-        (figure, view): tuple(
+    regions: dict[tuple[str, str], tuple[Region, ...]] = {
+        (str(figure), str(view)): tuple(
             Region(r["code"], r["label"], tuple((float(x), float(y)) for x, y in r["polygon"])) for r in spec[view]
         )
         for figure, spec in raw["figures"].items()

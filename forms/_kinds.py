@@ -327,7 +327,9 @@ def _body_mark(raw: object) -> Checked:
     if shape is not None and shape not in MARK_SHAPES:
         return None, ("bad_shape", "choose a shape from the list.")
     try:
-        return BodyMark.model_validate({**raw, "x": x, "y": y, **({"size_cm": float(size)} if size is not None else {})}), None
+        return BodyMark.model_validate(
+            {**raw, "x": x, "y": y, **({"size_cm": float(size)} if size is not None else {})}
+        ), None
     except ValidationError as exc:  # not expected after the checks above; kept so that nothing raises
         return None, ("bad_position", _first_error(exc))
 
