@@ -51,7 +51,7 @@ def figure_svg(figure: str, view: str, marks: Sequence[tuple[int, float, float]]
             f'<path d="M{cx - smile:g} {mouth_y:g} Q{cx:g} {mouth_y + 4:g} {cx + smile:g} {mouth_y:g}" '
             'stroke="#9aa3b5" stroke-width="1.5" fill="none"/>',
         ]
-    text = f'font-family="sans-serif" font-size="10" fill="{_LINE}"'
+    text = f'font-family="sans-serif" fill="{_LINE}"'
     parts += [
         f'<text x="6" y="12" {text} text-anchor="start">Child\'s {near}</text>',
         f'<text x="{t.width - 6:g}" y="12" {text} text-anchor="end">Child\'s {far}</text>',

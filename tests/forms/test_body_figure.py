@@ -39,4 +39,5 @@ def test_marks_are_numbered_circles_and_the_name_counts_them() -> None:
     root = ElementTree.fromstring(svg)
     assert root.get("aria-label") == "Body map, child, front, 2 marks"
     assert svg.count('fill="#d4351c"') == 2
-    assert ">4</text>" in svg and 'cx="60" cy="140"' in svg
+    assert ">4</text>" in svg
+    assert 'cx="60" cy="140"' in svg

@@ -40,7 +40,8 @@ def test_a_point_placed_in_each_region_is_named_by_that_region(figure: str, view
         point = place_in_region(figure, view, r.code, position)
         assert point is not None, r.code
         found = region_at(figure, view, *point)
-        assert found is not None and found.code == r.code, (r.code, position, point)
+        assert found is not None, (r.code, position, point)
+        assert found.code == r.code, (r.code, position, point)
 
 
 @pytest.mark.parametrize(("figure", "view"), SIDES)
@@ -48,8 +49,10 @@ def test_positions_within_a_region_differ_and_none_is_the_figures_centre(figure:
     for r in regions(figure, view):
         points = {p: place_in_region(figure, view, r.code, p) for p in POSITIONS}
         assert (0.5, 0.5) not in points.values()
-        assert points["upper"] is not None and points["lower"] is not None
-        assert points["upper"][1] < points["lower"][1], r.code
+        upper, lower = points["upper"], points["lower"]
+        assert upper is not None
+        assert lower is not None
+        assert upper[1] < lower[1], r.code
 
 
 @pytest.mark.parametrize(("figure", "view"), SIDES)
@@ -74,7 +77,8 @@ def test_left_and_right_are_the_childs(figure: str, view: str) -> None:
     assert left.label == "Left upper arm"
     towards_left = place_in_region(figure, view, "chest" if view == "front" else "upper_back", "childs_left")
     towards_right = place_in_region(figure, view, "chest" if view == "front" else "upper_back", "childs_right")
-    assert towards_left is not None and towards_right is not None
+    assert towards_left is not None
+    assert towards_right is not None
     assert (towards_left[0] > towards_right[0]) == (view == "front")
 
 
@@ -83,7 +87,8 @@ def test_the_face_wins_over_the_head_and_the_buttocks_over_the_thighs() -> None:
     top = region_at("child", "front", 0.5, 16 / 400)
     assert (face and face.code, top and top.code) == ("face", "head")
     seat = region_at("infant", "back", 70 / 200, 270 / 400)
-    assert seat is not None and seat.code == "buttocks"
+    assert seat is not None
+    assert seat.code == "buttocks"
 
 
 def test_unknown_regions_positions_and_figures_give_none_not_errors() -> None:
