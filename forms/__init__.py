@@ -68,7 +68,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 from __future__ import annotations
 
 from forms._body_figure import asset_name, figure_svg
-from forms._body_map import Injury, PlacedMark, injuries, injury_lines
+from forms._body_map import Injury, PlacedMark, injuries, injury_lines, referral_injuries
 from forms._body_regions import (
     FIGURES,
     POSITIONS,
@@ -215,6 +215,7 @@ __all__ = [
     "place_in_region",
     "postcode_district",
     "postcode_sector",
+    "referral_injuries",
     "referral_issues",
     "region_at",
     "region_label",

@@ -9,11 +9,13 @@ mark is skipped, never raised on.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from forms import _body_regions as body
+from forms._errors import FormsError
 from forms._kinds import MARK_SHAPES
+from forms._registry import load_spec
 from forms._spec import FormField, FormSpec, Group, Item, Repeat
 
 
@@ -135,3 +137,22 @@ def _entries(
 def injury_lines(spec: FormSpec, answers: Mapping[str, Any]) -> list[str]:
     """The injuries by region in words, one line each: ``Child 1, Injury 1: Bruise. Marks: 1. Left upper arm ...``."""
     return [f"{i.owner}, {i.words()}" for i in injuries(spec, answers)]
+
+
+def referral_injuries(document: object) -> list[Injury]:
+    """The injuries of every form in a referral's ``document`` (as stored), marks numbered across the forms; a form
+    whose spec is unknown here is left out."""
+    out: list[Injury] = []
+    forms = document.get("forms") if isinstance(document, Mapping) else None
+    for form in forms if isinstance(forms, list) else []:
+        if not isinstance(form, Mapping) or not isinstance(form.get("answers"), Mapping):
+            continue
+        try:
+            spec = load_spec(str(form.get("form_id")), int(form.get("form_version") or 1))
+        except (FormsError, ValueError, TypeError):
+            continue
+        offset = sum(len(i.marks) for i in out)
+        for injury in injuries(spec, form["answers"]):
+            marks = tuple(replace(m, number=m.number + offset) for m in injury.marks)
+            out.append(replace(injury, marks=marks))
+    return out
