@@ -68,7 +68,7 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 from __future__ import annotations
 
 from forms._body_figure import asset_name, figure_svg
-from forms._body_map import Injury, PlacedMark, injuries, injury_lines, referral_injuries
+from forms._body_map import Injury, PlacedMark, injuries, injury_lines, placed_mark, raw_marks, referral_injuries
 from forms._body_regions import (
     FIGURES,
     POSITIONS,
@@ -213,8 +213,10 @@ __all__ = [
     "normalise_phone",
     "normalise_postcode",
     "place_in_region",
+    "placed_mark",
     "postcode_district",
     "postcode_sector",
+    "raw_marks",
     "referral_injuries",
     "referral_issues",
     "region_at",

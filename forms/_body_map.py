@@ -67,7 +67,8 @@ def raw_marks(value: object) -> list[dict[str, Any]]:
     return [{**value, "figure": None}]
 
 
-def _placed(raw: Mapping[str, Any], number: int) -> PlacedMark | None:
+def placed_mark(raw: Mapping[str, Any], number: int) -> PlacedMark | None:
+    """One mark dict (either shape) as a ``PlacedMark``, or None when it names no side of the body."""
     view = raw.get("view")
     if view not in body.VIEWS:
         return None
@@ -107,7 +108,7 @@ def injuries(spec: FormSpec, answers: Mapping[str, Any]) -> list[Injury]:
         for f in repeat.items:
             if isinstance(f, FormField) and f.kind == "body_map":
                 for raw in raw_marks(entry.get(f.id)):
-                    placed = _placed(raw, counter[0] + 1)
+                    placed = placed_mark(raw, counter[0] + 1)
                     if placed is not None:
                         counter[0] += 1
                         marks.append(placed)
