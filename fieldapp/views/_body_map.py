@@ -208,7 +208,7 @@ def injury_pictures(injuries: Sequence[Injury], width: float = 160) -> list[ft.C
                     content=ft.Column([figure_with_marks(src, drawn, width, height), ft.Text(caption, size=12)]),
                 )
             )
-    lines: list[ft.Control] = [ft.Text(f"{i.owner}, {i.words()}", selectable=True) for i in injuries]
+    lines: list[ft.Control] = [ft.Text(f"{i.owner}, {i.words()}") for i in injuries]
     return [
         ft.Text("Body map", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         ft.Row(pictures, wrap=True, spacing=12),
