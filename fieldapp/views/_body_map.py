@@ -68,8 +68,12 @@ def body_map_control(session: Any, act: Act, changed: Callable[[str, Any], None]
     position = _radios(state.position, list(POSITIONS.items()), wrap=True)
 
     def redraw() -> None:
-        fresh = figure_with_marks(asset_name(state.figure, state.view), state.shown_marks())
-        stack.controls = fresh.controls
+        # the same image control, its source changed only with the figure or side: a new one would flash blank
+        image = stack.controls[0]
+        src = asset_name(state.figure, state.view)
+        if isinstance(image, ft.Image) and image.src != src:
+            image.src = src
+        stack.controls = [image, *(_marker(n, x, y, MAP_W, MAP_H) for n, x, y in state.shown_marks())]
         message.value = state.message
         summary.value = state.summary()
         legacy.value = state.legacy
@@ -172,11 +176,8 @@ def body_map_control(session: Any, act: Act, changed: Callable[[str, Any], None]
             ft.Text(label),
             ft.Semantics(label="Figure", container=True, content=figures),
             ft.Semantics(label="Side of the body", container=True, content=views),
-            ft.Row(
-                [tappable, ft.Container(keyboard, expand=True)],
-                vertical_alignment=ft.CrossAxisAlignment.START,
-                wrap=True,
-            ),
+            # the figure beside the body part list; not a wrapping row: an expanded child cannot wrap
+            ft.Row([tappable, ft.Container(keyboard, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START),
             summary,
             ft.Semantics(identifier=f"bodymap-msg-{path}", live_region=True, content=message),
             legacy,

@@ -23,7 +23,7 @@ from tests.support.webapp import WebApp
 FIRST = "children[0].injuries[0].position"
 SECOND = "children[0].injuries[1]"
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]  # two injuries: a long flow
 
 
 def test_two_marked_injuries_reach_the_hub_with_every_mark(browser: Browser, tmp_path: Path) -> None:

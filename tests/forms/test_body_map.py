@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from forms import (
     EXAMPLE_TODAY,
@@ -15,6 +16,7 @@ from forms import (
     injury_lines,
     load_spec,
     summary_lines,
+    to_fhir_questionnaire,
     to_fhir_questionnaire_response,
     validate,
     validate_submission,
@@ -139,6 +141,13 @@ def test_the_fhir_response_carries_every_mark() -> None:
             out += find(item.get("item", []), link)
         return out
 
+    QuestionnaireResponse.model_validate(response)
+    questions = find(to_fhir_questionnaire(load_spec("hv_concern"))["item"], "children.injuries.position.mark")
+    assert [q["linkId"] for q in questions[0]["item"]][-3:] == [
+        "children.injuries.position.mark.region",
+        "children.injuries.position.mark.size_cm",
+        "children.injuries.position.mark.shape",
+    ]
     marks = find(response["item"], "children.injuries.position.mark")
     assert len(marks) >= 2
     regions = [a["answer"][0]["valueString"] for m in marks for a in m["item"] if a["linkId"].endswith(".region")]
