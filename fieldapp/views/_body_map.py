@@ -38,8 +38,10 @@ def _marker(number: int, x: float, y: float, width: float, height: float) -> ft.
 def figure_with_marks(
     src: str, marks: Sequence[tuple[int, float, float]], width: float = MAP_W, height: float = MAP_H
 ) -> ft.Stack:
+    """The figure, and over it a layer of numbered marks (``controls[1]``: redrawn alone, the image untouched)."""
     image = ft.Image(src=src, width=width, height=height)
-    return ft.Stack([image, *(_marker(n, x, y, width, height) for n, x, y in marks)], width=width, height=height)
+    layer = ft.Stack([_marker(n, x, y, width, height) for n, x, y in marks], width=width, height=height)
+    return ft.Stack([image, layer], width=width, height=height)
 
 
 def _radios(value: str | None, options: Sequence[tuple[str, str]], wrap: bool = False) -> ft.RadioGroup:
@@ -68,12 +70,13 @@ def body_map_control(session: Any, act: Act, changed: Callable[[str, Any], None]
     position = _radios(state.position, list(POSITIONS.items()), wrap=True)
 
     def redraw() -> None:
-        # the same image control, its source changed only with the figure or side: a new one would flash blank
-        image = stack.controls[0]
+        # only the marks' layer is redrawn; the image's source changes with the figure or side, nothing else
+        image, layer = stack.controls
         src = asset_name(state.figure, state.view)
         if isinstance(image, ft.Image) and image.src != src:
             image.src = src
-        stack.controls = [image, *(_marker(n, x, y, MAP_W, MAP_H) for n, x, y in state.shown_marks())]
+        if isinstance(layer, ft.Stack):
+            layer.controls = [_marker(n, x, y, MAP_W, MAP_H) for n, x, y in state.shown_marks()]
         message.value = state.message
         summary.value = state.summary()
         legacy.value = state.legacy
