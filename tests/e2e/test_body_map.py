@@ -63,7 +63,7 @@ def test_two_marked_injuries_reach_the_hub_with_every_mark(browser: Browser, tmp
         ui.tick(ui.ident("confirm-basis").get_by_role("checkbox").first, "lawful basis confirmed")
         ui.click("Send referral")
         ui.wait_text(re.compile("Received by hub"), timeout_s=60)
-        ui.wait_text("Body map, Child 1: baby or toddler, back, 1 mark")
+        ui.wait_text("Child 1, Injury 1: Bruise. Marks: 1. Abdomen (tummy) (front); 2. Buttocks (back), 3 cm")
         ui.shot("receipt-body-map")
         check_the_hub_stored_both(hub, case_id)
         ui.close()
