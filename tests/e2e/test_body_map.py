@@ -36,7 +36,7 @@ def test_two_marked_injuries_reach_the_hub_with_every_mark(browser: Browser, tmp
         ui.click("Raise a concern")
         form = _steps.fill_concern(ui)  # injury 1, mark 1: tapped on the tummy
         _steps.mark_by_region(form, FIRST, "Back", "Buttocks", "Towards the child's left")
-        ui.wait_text("Mark 2 added: Buttocks, towards the child's left.")
+        ui.wait_text("Mark 2 added: Buttocks, towards the child's left.", timeout_s=60)
         ui.type_into(form.field(FIRST).get_by_role("textbox", name="Size of mark 2 (cm)").first, "3")
         ui.wait_text("Mark 2: Buttocks (back), 3 cm")
         ui.shot("injury-1-two-marks")
@@ -44,7 +44,7 @@ def test_two_marked_injuries_reach_the_hub_with_every_mark(browser: Browser, tmp
         form.press("children[0].injuries", "Add injury")
         form.wait(f"{SECOND}.position")
         _steps.mark_by_region(form, f"{SECOND}.position", "Front", "Left forearm", "Lower part")
-        ui.wait_text("Mark 1 added: Left forearm, lower part.")
+        ui.wait_text("Mark 1 added: Left forearm, lower part.", timeout_s=60)
         form.radio(f"{SECOND}.injury_type", "Burn or scald")
         form.radio(f"{SECOND}.explanation_given", "No")
         form.text(f"{SECOND}.observed_at", form.typed["children[0].injuries[0].observed_at"])
