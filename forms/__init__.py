@@ -23,8 +23,11 @@ Walking a spec
       ``{"value": "...", "estimated": true}`` | yes_no (bool) | single_choice (one option ``code``) and
       multi_choice (list of codes); show ``option.label`` | nhs_number, postcode, ods_code, phone, email (str,
       checked and normalised) | person_ref ("children[0]" for an entry of a repeat named in ``sources``, or a
-      record id) | body_map ``{"view": "front"|"back", "x": 0..1, "y": 0..1, "region": code}`` (a point from the
-      top left, or a region from BODY_REGIONS, or both) | attachment ``{"sha256", "name", "media_type", "size"}``
+      record id) | body_map ``{"marks": [{"figure": "infant"|"child", "view": "front"|"back", "x": 0..1,
+      "y": 0..1, "region": code, "size_cm"?: number, "shape"?: code}, ...]}`` (each point from the top left of the
+      figure, inside the region it names; regions in ``data/body_regions.json``, see ``region_at``), or the first
+      body map's ``{"view", "x"?, "y"?, "region"?}`` (a region from BODY_REGIONS), still valid | attachment
+      ``{"sha256", "name", "media_type", "size"}``
       | signature ``{"signed_by", "signed_at", "attested": true}`` with ``text`` as the statement | display
       (read-only ``text``, no answer).
 
@@ -65,6 +68,19 @@ Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatc
 from __future__ import annotations
 
 from forms._assets import ASSETS
+from forms._body_figure import asset_name, figure_svg
+from forms._body_map import Injury, PlacedMark, injuries, injury_lines, placed_mark, raw_marks, referral_injuries
+from forms._body_regions import (
+    FIGURES,
+    POSITIONS,
+    Region,
+    figure_for_age,
+    figure_label,
+    place_in_region,
+    region_at,
+    region_label,
+    regions,
+)
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
@@ -94,7 +110,16 @@ from forms._identifiers import (
     postcode_sector,
 )
 from forms._issues import ValidationIssue
-from forms._kinds import BODY_REGIONS, AttachmentRef, BodyMapPosition, Signature, parse_date
+from forms._kinds import (
+    BODY_REGIONS,
+    MARK_SHAPES,
+    AttachmentRef,
+    BodyMap,
+    BodyMapPosition,
+    BodyMark,
+    Signature,
+    parse_date,
+)
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -121,11 +146,16 @@ __all__ = [
     "BODY_REGIONS",
     "EXAMPLE_TODAY",
     "FIELD_KINDS",
+    "FIGURES",
+    "MARK_SHAPES",
     "OPERATORS",
+    "POSITIONS",
     "RAG_HOURS",
     "WRITER_ANSWERS",
     "AttachmentRef",
+    "BodyMap",
     "BodyMapPosition",
+    "BodyMark",
     "CaseFields",
     "Consent",
     "Constraint",
@@ -141,14 +171,17 @@ __all__ = [
     "FormsError",
     "Group",
     "InfoRequestFields",
+    "Injury",
     "LawfulBasis",
     "LocalAuthority",
     "NoteFields",
     "Option",
     "PersonFields",
+    "PlacedMark",
     "Problem",
     "Referral",
     "ReferralError",
+    "Region",
     "Repeat",
     "ResponseFields",
     "Routing",
@@ -160,6 +193,7 @@ __all__ = [
     "UnknownForm",
     "ValidationIssue",
     "WriterSource",
+    "asset_name",
     "birth_date_problem",
     "build_referral",
     "canonical_json",
@@ -172,8 +206,13 @@ __all__ = [
     "evaluate",
     "example_answers",
     "expected_date_problem",
+    "figure_for_age",
+    "figure_label",
+    "figure_svg",
     "format_nhs_number",
     "initial_answers",
+    "injuries",
+    "injury_lines",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",
@@ -189,9 +228,16 @@ __all__ = [
     "normalise_phone",
     "normalise_postcode",
     "parse_date",
+    "place_in_region",
+    "placed_mark",
     "postcode_district",
     "postcode_sector",
+    "raw_marks",
+    "referral_injuries",
     "referral_issues",
+    "region_at",
+    "region_label",
+    "regions",
     "route",
     "route_postcode",
     "spec_hash",

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from forms._engine import Scope, clean_answers, england_today
 from forms._expr import answered
-from forms._kinds import AttachmentRef, BodyMapPosition, Signature
+from forms._kinds import AttachmentRef, BodyMap, BodyMapPosition, BodyMark, Signature
 from forms._registry import compiled, spec_hash
 from forms._spec import FormField, FormSpec, Group, Item, Repeat
 
@@ -89,6 +89,27 @@ def _q_item(item: Item, prefix: str) -> dict[str, Any]:
     return out
 
 
+_MARK_ITEMS: Final = (
+    ("figure", "Figure (infant or child)", "string"),
+    ("view", "Side (front or back)", "string"),
+    ("x", "Across (0-1)", "decimal"),
+    ("y", "Down (0-1)", "decimal"),
+    ("region", "Body region", "string"),
+    ("size_cm", "Size (cm)", "decimal"),
+    ("shape", "Shape", "string"),
+)
+
+
+def _mark_items(link: str, mark: BodyMark) -> list[dict[str, Any]]:
+    out = []
+    for name, _, kind in _MARK_ITEMS:
+        value = getattr(mark, name)
+        if value is not None:
+            answer = {"valueDecimal": value} if kind == "decimal" else {"valueString": value}
+            out.append({"linkId": f"{link}.mark.{name}", "answer": [answer]})
+    return out
+
+
 def _q_field(item: FormField, out: dict[str, Any], link: str) -> None:
     if item.kind == "body_map":
         out["type"] = "group"
@@ -99,6 +120,8 @@ def _q_field(item: FormField, out: dict[str, Any], link: str) -> None:
             {"linkId": f"{link}.x", "text": "Across (0-1)", "type": "decimal"},
             {"linkId": f"{link}.y", "text": "Down (0-1)", "type": "decimal"},
             {"linkId": f"{link}.region", "text": "Body region", "type": "string"},
+            {"linkId": f"{link}.mark", "text": "Mark", "type": "group", "repeats": True, "item": [
+                {"linkId": f"{link}.mark.{name}", "text": text, "type": kind} for name, text, kind in _MARK_ITEMS]},
         ]  # fmt: skip
     elif item.kind == "signature":
         out["type"] = "group"
@@ -247,6 +270,8 @@ def _r_field(item: FormField, scope: Scope, link: str) -> dict[str, Any] | None:
         if value.region:
             parts.append({"linkId": f"{link}.region", "answer": [{"valueString": value.region}]})
         return {**base, "item": parts}
+    if isinstance(value, BodyMap):
+        return {**base, "item": [{"linkId": f"{link}.mark", "item": _mark_items(link, m)} for m in value.marks]}
     if isinstance(value, Signature):
         return {**base, "item": [
             {"linkId": f"{link}.signed_by", "answer": [{"valueString": value.signed_by}]},

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from forms import _body_regions as body
 from forms import _identifiers as ids
 from forms._spec import FormField
 
@@ -62,6 +63,38 @@ class BodyMapPosition(_Value):
     x: Annotated[float, Field(ge=0, le=1)] | None = None
     y: Annotated[float, Field(ge=0, le=1)] | None = None
     region: Literal[BODY_REGIONS] | None = None  # type: ignore[valid-type]
+
+
+MARK_SHAPES: Final[dict[str, str]] = {
+    "round": "Round",
+    "oval": "Oval",
+    "linear": "A line",
+    "curved": "Curved or a loop",
+    "irregular": "Irregular",
+    "patterned": "With a pattern (fingertips, hand, object)",
+}
+MARK_SIZE_MAX_CM: Final = 100
+MARKS_MAX: Final = 20
+
+
+class BodyMark(_Value):
+    """One mark of an injury: which figure and side, the point (0..1 from the top left), the region it lies in
+    (named from the point by ``forms._body_regions``), and optionally its size in cm and its shape."""
+
+    figure: Literal[body.FIGURES]  # type: ignore[valid-type]
+    view: Literal["front", "back"]
+    x: Annotated[float, Field(ge=0, le=1)]
+    y: Annotated[float, Field(ge=0, le=1)]
+    region: str
+    size_cm: Annotated[float, Field(gt=0, le=MARK_SIZE_MAX_CM)] | None = None
+    shape: Literal[tuple(MARK_SHAPES)] | None = None  # type: ignore[valid-type]
+
+
+class BodyMap(_Value):
+    """A body map answer with one or more marks (the shape since the second body map; ``BodyMapPosition`` is the
+    first one's single point, still valid)."""
+
+    marks: tuple[BodyMark, ...]
 
 
 class AttachmentRef(_Value):
@@ -231,10 +264,74 @@ def _signature(f: FormField, raw: object) -> Checked:
 
 
 def _body_map(f: FormField, raw: object) -> Checked:
+    if isinstance(raw, Mapping) and "marks" in raw:
+        return _body_marks(raw)
     value, problem = _model(_BODY, "bad_position")(f, raw)
     if problem is None and value.region is None and (value.x is None or value.y is None):
         return None, ("bad_position", "Mark the place on the body map or choose a body region.")
     return value, problem
+
+
+_MARK_KEYS: Final = frozenset(BodyMark.model_fields)
+
+
+def _body_marks(raw: Mapping[str, object]) -> Checked:
+    """The marks, each checked in plain words: the first problem names its mark ("Mark 2: ...")."""
+    marks = raw.get("marks")
+    if set(raw) != {"marks"} or not isinstance(marks, list | tuple):
+        return None, ("bad_position", "Mark the place on the body map.")
+    if not marks:
+        return None, ("no_marks", "Mark at least one place on the body map.")
+    if len(marks) > MARKS_MAX:
+        return None, ("too_many_marks", f"Keep to {MARKS_MAX} marks for one injury: add another injury instead.")
+    checked = []
+    for n, mark in enumerate(marks, start=1):
+        value, problem = _body_mark(mark)
+        if problem is not None:
+            return None, (problem[0], f"Mark {n}: {problem[1]}")
+        checked.append(value)
+    return BodyMap(marks=tuple(checked)), None
+
+
+def _number(raw: object) -> float | None:
+    ok = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+    return float(raw) if ok else None  # type: ignore[arg-type]
+
+
+def _body_mark(raw: object) -> Checked:
+    if not isinstance(raw, Mapping) or not set(raw) <= _MARK_KEYS:
+        return None, ("bad_position", "this is not a mark on the body map.")
+    figure, view = raw.get("figure"), raw.get("view")
+    if figure not in body.FIGURES:
+        return None, ("bad_figure", "choose the baby or the child figure.")
+    if view not in body.VIEWS:
+        return None, ("bad_view", "choose the front or the back of the figure.")
+    x, y = _number(raw.get("x")), _number(raw.get("y"))
+    if x is None or y is None:
+        return None, ("no_point", "mark the place on the figure, or choose a body part and a position in it.")
+    code = raw.get("region")
+    if code is None or code == "":
+        return None, ("no_region", "name the body part the mark is on.")
+    if not isinstance(code, str) or body.region(str(figure), str(view), code) is None:
+        return None, ("unknown_region", "choose a body part from the list.")
+    landed = body.region_at(str(figure), str(view), x, y) if 0 <= x <= 1 and 0 <= y <= 1 else None
+    if landed is None:
+        return None, ("outside_figure", "the mark is outside the figure: put it on the body.")
+    if landed.code != code:
+        named = body.region_label(str(figure), str(view), code)
+        return None, ("region_mismatch", f"the mark is on the {landed.label.lower()}, not the {named.lower()}.")
+    size = raw.get("size_cm")
+    if size is not None and ((s := _number(size)) is None or not 0 < s <= MARK_SIZE_MAX_CM):
+        return None, ("bad_size", f"enter the size in cm, more than 0 and up to {MARK_SIZE_MAX_CM}.")
+    shape = raw.get("shape")
+    if shape is not None and shape not in MARK_SHAPES:
+        return None, ("bad_shape", "choose a shape from the list.")
+    try:
+        return BodyMark.model_validate(
+            {**raw, "x": x, "y": y, **({"size_cm": float(size)} if size is not None else {})}
+        ), None
+    except ValidationError as exc:  # not expected after the checks above; kept so that nothing raises
+        return None, ("bad_position", _first_error(exc))
 
 
 def _display(f: FormField, raw: object) -> Checked:

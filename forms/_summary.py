@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
+from forms._body_map import PlacedMark
+from forms._body_regions import region_label
 from forms._compile import CNode
 from forms._engine import Scope
 from forms._identifiers import format_nhs_number
-from forms._kinds import BodyMapPosition
+from forms._kinds import BodyMap, BodyMapPosition, BodyMark
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
 
@@ -35,13 +37,20 @@ def say(field: FormField, value: Any) -> str:
     if field.kind == "nhs_number" and isinstance(value, str):
         return format_nhs_number(value)
     if isinstance(value, BodyMapPosition):
-        return f"{value.view}{', ' + value.region.replace('_', ' ') if value.region else ''}"
+        return f"{region_label(None, value.view, value.region) if value.region else 'A point'} ({value.view})"
+    if isinstance(value, BodyMap):
+        return "; ".join(f"mark {n}: {_mark(m, n).words()}" for n, m in enumerate(value.marks, start=1))
     text = " ".join(str(value).split())
     return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
 
 
+def _mark(m: BodyMark, n: int) -> PlacedMark:
+    return PlacedMark(n, m.figure, m.view, m.x, m.y, region_label(m.figure, m.view, m.region), m.size_cm, m.shape)
+
+
 def summary_lines(spec: FormSpec, answers: Mapping[str, object], today: dt.date) -> list[str]:
-    """``Label: answer`` for every visible, answered field the spec marks ``summary``; each repeat entry on one line
+    """``Label: answer`` for every visible, answered field the spec marks ``summary`` (and every body map: where an
+    injury is always travels with the referral); each repeat entry on one line
     (``Child 1 - name: ...; NHS number: ...``), entries of nested repeats indented under it."""
     root = Scope(compiled(spec).root, answers, None, today)
     lines: list[str] = []
@@ -53,7 +62,7 @@ def summary_lines(spec: FormSpec, answers: Mapping[str, object], today: dt.date)
 def _own(scope: Scope, node: CNode) -> list[str]:
     out = []
     for name, cf in node.fields.items():
-        if isinstance(cf.spec, Repeat) or not cf.spec.summary:
+        if isinstance(cf.spec, Repeat) or not (cf.spec.summary or cf.spec.kind == "body_map"):
             continue
         value = scope.get(name)
         if value is not None and value != () and value != "":

@@ -10,11 +10,16 @@ from uuid import UUID
 
 from fieldapp.state.case import sync_label
 from forms import (
+    FormsError,
+    Injury,
     LocalAuthority,
     ReferralError,
     SubmittedForm,
     build_referral,
+    injuries,
     lawful_basis_from_answers,
+    load_spec,
+    referral_injuries,
     referral_issues,
     route,
 )
@@ -73,6 +78,17 @@ class ReferralReview:
                 ).summary
             except ReferralError as exc:
                 self.issues = [str(exc)]
+
+    @property
+    def injuries(self) -> list[Injury]:
+        """The form's injuries with every mark, for the review's body map pictures."""
+        if self.form is None:
+            return []
+        try:
+            spec = load_spec(self.form.form_id, self.form.form_version)
+        except FormsError:
+            return []
+        return injuries(spec, self.form.answers)
 
     def choose_authority(self, key: str) -> None:
         self.authority = next((a for a in self.authority_choices if a.key == key), None)
@@ -142,6 +158,7 @@ class ReferralStatus:
     hub_status: str = ""
     case_id: UUID | None = None
     content_hash: str = ""
+    injuries: list[Injury] = field(default_factory=list)
 
     def load(self) -> bool:
         repo = self.services.repo
@@ -152,6 +169,7 @@ class ReferralStatus:
         self.case_id = rec.case_id
         self.summary = str(rec.body.get("summary") or "")
         self.content_hash = str(rec.body.get("content_hash") or "")
+        self.injuries = referral_injuries(rec.body.get("document"))
         meta = rec.hub_meta or {}
         self.hub_status = str(meta.get("status") or "")
         receipt = repo.get_receipt(rec.id)

@@ -18,12 +18,12 @@ import flet as ft
 
 from fieldapp.state.form import FormSession
 from fieldapp.state.photo import PhotoField, describe
+from fieldapp.views._body_map import body_map_control
 from fieldapp.views._photo_picker import FletPhotoPicker, PhotoSource
-from forms import BODY_REGIONS, FormField, Group, Repeat
+from forms import FormField, Group, Repeat
 
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]
-MAP_W, MAP_H = 150, 300
 PREVIEW = 96
 MANY_OPTIONS = 10
 TEXT_KINDS = {
@@ -232,7 +232,7 @@ class FormRenderer:
             "yes_no": self._yes_no,
             "single_choice": self._single,
             "multi_choice": self._multi,
-            "body_map": self._body_map,
+            "body_map": lambda f, p: body_map_control(self.s, self.act, self._changed, self._label(f), p),
             "signature": self._signature,
             "person_ref": self._person_ref,
             "attachment": self._attachment,
@@ -426,83 +426,6 @@ class FormRenderer:
 
         box.on_change = self.act(changed)
         return ft.Column([ft.Text(self._label(f)), box], spacing=2)
-
-    def _body_map(self, f: FormField, path: str) -> ft.Control:
-        value = self.s.get(path) if isinstance(self.s.get(path), dict) else {}
-        side = {"view": value.get("view", "front")}
-        marker = ft.Container(
-            width=16,
-            height=16,
-            border_radius=8,
-            bgcolor=ft.Colors.RED_700,
-            border=ft.Border.all(2, ft.Colors.WHITE),
-            visible=False,
-        )
-        image = ft.Image(src=f"body_{side['view']}.svg", width=MAP_W, height=MAP_H)
-        described = ft.Text("", size=12)
-
-        def place() -> None:
-            v = self.s.get(path) if isinstance(self.s.get(path), dict) else {}
-            has_point = v.get("x") is not None and v.get("y") is not None
-            marker.visible = has_point
-            if has_point:
-                marker.left = float(v["x"]) * MAP_W - 8
-                marker.top = float(v["y"]) * MAP_H - 8
-            image.src = f"body_{side['view']}.svg"
-            where = v.get("region") or (f"x {float(v['x']):.2f}, y {float(v['y']):.2f}" if has_point else "not marked")
-            described.value = f"{side['view'].title()} view · {where}"
-
-        def store(**changes: Any) -> None:
-            v = dict(self.s.get(path) or {}) if isinstance(self.s.get(path), dict) else {}
-            v.update(changes)
-            v["view"] = side["view"]
-            self._changed(path, {k: x for k, x in v.items() if x is not None})
-            place()
-
-        def tapped(e: ft.TapEvent[ft.GestureDetector]) -> None:
-            if e.local_position is None:
-                return
-            x = min(max(e.local_position.x / MAP_W, 0.0), 1.0)
-            y = min(max(e.local_position.y / MAP_H, 0.0), 1.0)
-            store(x=round(x, 3), y=round(y, 3))
-
-        def flip(e: ft.ControlEvent) -> None:
-            side["view"] = views.value or "front"
-            store(x=None, y=None)
-
-        views = ft.RadioGroup(
-            value=side["view"],
-            content=ft.Row([ft.Radio(value="front", label="Front"), ft.Radio(value="back", label="Back")]),
-        )
-        views.on_change = self.act(flip)
-        region = ft.Dropdown(
-            label="Body region (keyboard alternative)",
-            value=value.get("region"),
-            width=320,
-            options=[ft.DropdownOption(key=r, text=r.replace("_", " ")) for r in BODY_REGIONS],
-        )
-        region.on_select = self.act(lambda e: store(region=region.value))
-        figure = ft.GestureDetector(
-            content=ft.Stack([image, marker], width=MAP_W, height=MAP_H),
-            on_tap_down=self.act(tapped),
-            mouse_cursor=ft.MouseCursor.PRECISE,
-        )
-        tappable = ft.Semantics(
-            identifier=f"bodymap-{path}",
-            label=f"{f.label}: tap the figure where the injury is",
-            content=ft.Container(figure, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT)),
-        )
-        place()
-        return ft.Column(
-            [
-                ft.Text(self._label(f)),
-                views,
-                tappable,
-                described,
-                ft.Semantics(label="Body region", container=True, content=region),
-            ],
-            spacing=4,
-        )
 
     # -- updating ---------------------------------------------------------------------------------------------
     def refresh(self) -> None:

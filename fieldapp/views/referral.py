@@ -9,6 +9,7 @@ import flet as ft
 
 from fieldapp._services import Event
 from fieldapp.state.referral import ReferralReview, ReferralStatus
+from fieldapp.views._body_map import injury_pictures
 from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, tag, view
 
 
@@ -43,6 +44,7 @@ def _status_view(ctx: Ctx, route: str, st: ReferralStatus) -> ft.View:
         tag("referral-receipt", receipt),
         ft.Text("Summary", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         ft.Text(st.summary, selectable=True),
+        *injury_pictures(st.injuries),
         ft.Text(f"Content hash: {st.content_hash}", size=12, selectable=True),
     )
     return view(route, app_bar(ctx, "Referral"), body)
@@ -104,6 +106,7 @@ def _review_view(ctx: Ctx, route: str, rv: ReferralReview) -> ft.View:
             ),
         ]
     controls += [
+        *injury_pictures(rv.injuries),
         tag("referral-issues", issues),
         tag("referral-error", err),
         ft.Button("Send referral", icon=ft.Icons.SEND, on_click=ctx.act(on_send)),

@@ -51,6 +51,7 @@ class Mark:
     x: float | None
     y: float | None
     words: str
+    figure: str | None = None  # "infant" or "child"; None for a mark of the first body map (its own figure)
 
 
 @dataclass
@@ -75,14 +76,19 @@ class Document:
     document_hash_matches: bool = False
 
     def figures(self) -> list[tuple[str, Markup, list[Mark]]]:
-        """(caption, picture, marks) for each child and view that has a mark."""
+        """(caption, picture, marks) for each child, figure and view that has a mark."""
         out = []
         owners = list(dict.fromkeys(m.owner for m in self.marks))
         for owner in owners:
-            for view in ("front", "back"):
-                marks = [m for m in self.marks if m.owner == owner and m.view == view]
-                if marks:
-                    out.append((f"{owner}, {view}", body_map_svg(view, marks, f"{owner}, {view}"), marks))
+            figures = list(dict.fromkeys(m.figure for m in self.marks if m.owner == owner))
+            for figure in figures:
+                for view in ("front", "back"):
+                    marks = [m for m in self.marks if (m.owner, m.figure, m.view) == (owner, figure, view)]
+                    if not marks:
+                        continue
+                    body = f"{forms.figure_label(figure).lower()}, " if figure else ""
+                    caption = f"{owner}, {body}{view}"
+                    out.append((caption, body_map_svg(view, marks, caption, figure), marks))
         return out
 
 
@@ -92,8 +98,13 @@ def _figure(view: str) -> str:
     return _TITLE.sub("", match.group(1)) if match else ""
 
 
-def body_map_svg(view: str, marks: list[Mark], caption: str = "") -> Markup:
-    """The figure with a numbered circle at each mark that has a point (marks with a region only are listed)."""
+def body_map_svg(view: str, marks: list[Mark], caption: str = "", figure: str | None = None) -> Markup:
+    """The figure with a numbered circle at each mark that has a point (marks with a region only are listed): the
+    infant or child figure drawn from the region table, or the first body map's figure for its marks."""
+    if figure is not None:
+        points = [(m.number, m.x, m.y) for m in marks if m.x is not None and m.y is not None]
+        svg = forms.figure_svg(figure, view, points, label=f"Body map, {caption or view}")
+        return Markup(svg)  # noqa: S704 - drawn from our region table; labels escaped, marks are numbers only
     label = escape(f"Body map, {caption or view}, {len(marks)} mark{'s' if len(marks) != 1 else ''}")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 400" role="img" aria-label="{label}">',
@@ -120,8 +131,8 @@ def _words(item: Any, value: Any, tz: ZoneInfo) -> str:
         if kind == "attachment":
             return f"Photograph: {value.get('name', 'unnamed')}"
         if kind == "body_map":
-            region = str(value.get("region") or "").replace("_", " ")
-            return f"{value.get('view', '')}{', ' + region if region else ''}"
+            marks = [forms.placed_mark(m, n) for n, m in enumerate(forms.raw_marks(value), start=1)]
+            return "; ".join(m.words() for m in marks if m is not None)
         if kind == "signature":
             return f"Signed by {value.get('signed_by', '')} at {value.get('signed_at', '')}"
         if "value" in value:
@@ -190,25 +201,28 @@ class _Walker:
                     self._photo(value, section.title)
 
     def _mark(self, repeat: Any, entry: Mapping[str, Any], title: str, owner: str) -> None:
+        """Every mark of the entry's body map, numbered across the referral, with the injury's own words."""
         position = next((entry.get(f.id) for f in repeat.items if kind_is(f, "body_map")), None)
-        if not isinstance(position, Mapping) or position.get("view") not in ("front", "back"):
-            return
         described = []
         for f in repeat.items:
             words = "" if kind_is(f, "body_map") or kind_is(f, "attachment") else _words(f, entry.get(f.id), self.tz)
             if words:
                 described.append(f"{f.label}: {words}")
-        x, y = position.get("x"), position.get("y")
-        self.doc.marks.append(
-            Mark(
-                number=len(self.doc.marks) + 1,
-                owner=owner,
-                view=str(position["view"]),
-                x=float(x) if isinstance(x, int | float) and 0 <= x <= 1 else None,
-                y=float(y) if isinstance(y, int | float) and 0 <= y <= 1 else None,
-                words=f"{title}. " + "; ".join(described),
+        for raw in forms.raw_marks(position):
+            placed = forms.placed_mark(raw, len(self.doc.marks) + 1)
+            if placed is None:
+                continue
+            self.doc.marks.append(
+                Mark(
+                    number=placed.number,
+                    owner=owner,
+                    view=placed.view,
+                    x=placed.x,
+                    y=placed.y,
+                    words=f"{title}. " + "; ".join([*described, f"Mark: {placed.words()}"]),
+                    figure=placed.figure,
+                )
             )
-        )
 
     def _photo(self, value: Mapping[str, Any], caption: str) -> None:
         sha = value.get("sha256")

@@ -80,8 +80,8 @@ def fill_concern(ui: AppPage) -> FormDriver:
     if f.field("children[0].injuries[0].position").count() == 0:
         f.press("children[0].injuries", "Add injury")
     f.wait("children[0].injuries[0].position")
-    ui.ident("bodymap-children[0].injuries[0].position").click()
-    ui.wait_text("Front view · x")
+    ui.ident("bodymap-children[0].injuries[0].position").click()  # a tap on the figure's middle: the tummy
+    ui.wait_text("Mark 1 added: Abdomen (tummy).")
     ui.scroll_to(ui.ident("bodymap-children[0].injuries[0].position"), top=200)
     ui.shot("concern-body-map")
     f.radio("children[0].injuries[0].injury_type", "Bruise")
@@ -115,6 +115,14 @@ def fill_concern(ui: AppPage) -> FormDriver:
     f.tick("attestation", "Signed as")
     ui.shot("concern-signed")
     return f
+
+
+def mark_by_region(f: FormDriver, path: str, side: str, region: str, position: str) -> None:
+    """The keyboard and screen-reader path: the side, a body part from the list, a position in it, "Add mark"."""
+    f.radio(path, side)
+    f.radio(path, region)
+    f.radio(path, position)
+    f.press(path, "Add mark on this body part")
 
 
 def add_photo(ui: AppPage, path: str, name: str, data: bytes) -> None:

@@ -152,3 +152,40 @@ def _paths_of(value: object, prefix: str = "") -> list[str]:
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _paths_of(v, f"{prefix}[{i}]")]
     return [prefix]
+
+
+def test_the_review_and_the_receipt_keep_every_mark_of_every_injury(unlocked: Services) -> None:
+    case_id, _ = create_case(unlocked, CHILD)
+    assert case_id is not None
+    form = FormSession(unlocked, case_id, "hv_concern")
+    answers = copy.deepcopy(example_answers("hv_concern"))
+    first = answers["children"][0]["injuries"][0]
+    first["position"] = {"marks": [
+        {"figure": "child", "view": "front", "x": 0.5, "y": 0.45, "region": "abdomen", "size_cm": 3},
+        {"figure": "child", "view": "back", "x": 0.5, "y": 0.3, "region": "upper_back", "shape": "linear"},
+    ]}  # fmt: skip
+    answers["children"][0]["injuries"] = [first, {**first, "position": {"view": "front", "region": "face"}}]
+    form.answers = answers
+    form.set("immediate_danger", False)
+    for path in [w.path for w in form.state.warnings]:
+        form.override(path, "Agreed with my safeguarding lead")
+    record_id = form.submit()
+    assert record_id is not None
+    review = ReferralReview(unlocked, record_id)
+    assert review.load()
+    said = [f"{i.title}: {[m.words() for m in i.marks]}" for i in review.injuries]
+    assert said[:2] == [
+        "Injury 1: ['Abdomen (tummy) (front), 3 cm', 'Upper back (back), a line']",
+        "Injury 2: ['Face (front)']",
+    ]
+    assert "Where on the body: mark 1: Abdomen (tummy) (front), 3 cm; mark 2: Upper back (back), a line" in (
+        review.preview
+    )
+    review.consent_confirmed = review.basis_confirmed = True
+    referral_id = review.submit("Hana Visitor")
+    assert referral_id is not None
+    status = ReferralStatus(unlocked, referral_id)
+    assert status.load()
+    assert [[m.number for m in i.marks] for i in status.injuries][:2] == [[1, 2], [3]]
+    assert status.injuries[0].marks[1].x == 0.5
+    assert "mark 2: Upper back (back), a line" in status.summary

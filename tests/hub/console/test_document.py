@@ -117,3 +117,51 @@ def test_a_stored_body_that_differs_from_its_receipt_is_flagged(browser: Browser
     text = receipt.get_text(" ", strip=True)
     assert "Stored body matches the receipt No: the stored referral differs from what was receipted" in text
     assert "Document matches its own hash Yes" in text  # the document itself was not touched
+
+
+def _marked_form() -> dict[str, Any]:
+    """Child 1 with two injuries: a bruise with marks on the front and the back, a burn with one mark."""
+    form = form_fields("hv_concern")
+    child = form["answers"]["children"][0]
+    first = {k: v for k, v in child["injuries"][0].items() if k != "photo"}
+    child["injuries"] = [
+        {**first, "injury_type": "bruise", "position": {"marks": [
+            {"figure": "child", "view": "front", "x": 0.755, "y": 0.3063, "region": "upper_arm_left", "size_cm": 2.0,
+             "shape": "oval"},
+            {"figure": "child", "view": "back", "x": 0.5, "y": 0.45, "region": "lower_back"},
+        ]}},
+        {**first, "injury_type": "burn_scald", "position": {"marks": [
+            {"figure": "child", "view": "front", "x": 0.41, "y": 0.63, "region": "thigh_right", "shape": "round"},
+        ]}},
+    ]  # fmt: skip
+    return form
+
+
+def test_a_stored_referral_keeps_every_mark_and_the_page_draws_each(browser: Browser, staff: str, hub: Hub) -> None:
+    form = _marked_form()
+    record_id = push_referral(hub, form=form)
+    with hub.db.read() as conn:
+        stored = json.loads(
+            conn.execute(sa.select(records.c.fields).where(records.c.record_id == record_id)).scalar_one()
+        )
+    [sent] = stored["document"]["forms"]
+    kept = [i["position"] for i in sent["answers"]["children"][0]["injuries"]]
+    assert kept == [i["position"] for i in form["answers"]["children"][0]["injuries"]]
+    assert "mark 2: Lower back (back)" in stored["summary"]
+
+    browser.sign_in(staff)
+    html = soup(browser.get(f"/referrals/{record_id}"))
+    figures = html.find(id="body-map").find_next(class_="console-bodymap").find_all("svg")
+    labels = [svg["aria-label"] for svg in figures]
+    assert labels[:2] == ["Body map, Child 1, child, front, 2 marks", "Body map, Child 1, child, back, 1 mark"]
+    front = figures[0]
+    circles = [(c["cx"], c["cy"]) for c in front.find_all("circle", attrs={"fill": "#d4351c"})]
+    assert circles == [("151", "122.5"), ("82", "252")]  # 0.755 x 200, 0.3063 x 400; 0.41 x 200, 0.63 x 400
+    assert "Child's left" in front.get_text(" ")
+    marks = [li.get_text(" ", strip=True) for li in html.find(id="marks").find_all("li")]
+    assert marks[0].startswith("Child 1, front: Child 1 – Injury 1.")
+    assert "Type of injury: Bruise" in marks[0]
+    assert marks[0].endswith("Mark: Left upper arm (front), 2 cm, oval")
+    assert marks[1].endswith("Mark: Lower back (back)")
+    assert marks[2].endswith("Mark: Right thigh (front), round")
+    assert "Type of injury: Burn or scald" in marks[2]
