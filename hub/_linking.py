@@ -226,7 +226,14 @@ def link_referral(
         found = candidates(conn, who, exclude=used)
         top = found[0] if found else None
         verdict = _matching.verdict(top.score) if top else "none"
-        common = {"kind": "referral", "item_id": record_id, "subject": index, "who": who, "by": by, "now": now}
+        common: dict[str, Any] = {
+            "kind": "referral",
+            "item_id": record_id,
+            "subject": index,
+            "who": who,
+            "by": by,
+            "now": now,
+        }
         if top is not None and verdict == "sure":
             how = "nhs_number" if top.score >= 100 else "sure_match"
             _insert_link(conn, child_id=top.child_id, how=how, score=top.score, happened_at=happened, **common)
@@ -303,8 +310,10 @@ def link_safely(conn: Connection, rows: Iterable[Mapping[str, Any]], now: float)
         try:
             with conn.begin_nested():
                 link_record(conn, row, now)
-        except Exception:  # noqa: BLE001 - see the docstring
-            log.exception("linking failed for a new %s; the record is stored unlinked", row.get("record_type"))
+        except Exception as exc:  # see the docstring; the message names the fault's type only (SQL errors quote
+            # their parameters, which hold names)
+            kind = row.get("record_type")
+            log.error("linking failed for a new %s (%s); stored unlinked", kind, type(exc).__name__)
 
 
 # -- staff actions ------------------------------------------------------------------------------------------------
@@ -374,7 +383,8 @@ def confirm(db: Database, actor: Staff, match_id: str, reason: str | None, *, no
             .where(possible_matches.c.link_id == row.link_id, possible_matches.c.status == "open")
             .values(status="rejected", decided_by=actor.username, decided_at=now, reason="Another match confirmed")
         )
-        _history(conn, actor, row.item_kind, row.item_id, "link_confirmed", row.child_id, row.candidate_child_id, why, now)
+        after = row.candidate_child_id
+        _history(conn, actor, row.item_kind, row.item_id, "link_confirmed", row.child_id, after, why, now)
         return str(row.candidate_child_id)
 
 

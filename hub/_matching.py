@@ -249,7 +249,7 @@ def score(a: Person, b: Person) -> float:
 
 
 def verdict(value: float) -> str:
-    """"sure", "possible" or "none" for a score."""
+    """ "sure", "possible" or "none" for a score."""
     if value >= SURE:
         return "sure"
     if value >= POSSIBLE:

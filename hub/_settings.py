@@ -52,3 +52,6 @@ class Settings:
     timescales: Timescales = field(default_factory=Timescales)
     #: A console decision reaches the referrer only once a MASH manager has signed it off.
     decisions_need_sign_off: bool = True
+    #: Repeat referrals (hub._known): a child with this many referrals in this many days is flagged.
+    repeat_contacts: int = 3
+    repeat_days: int = 90
