@@ -216,9 +216,9 @@ def dob_weight(a: Person, b: Person) -> float:
         return 6.0
     same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
     if same == 2:
-        return 3.0
+        return 4.0
     if (a.dob_estimated or b.dob_estimated) and abs((x - y).days) <= 366:
-        return 3.0
+        return 4.0
     return -9.0
 
 
