@@ -170,7 +170,8 @@ def test_the_chronology_is_in_the_order_things_happened(hub: Hub) -> None:
     with hub.db.read() as conn:
         found = _chronology.load(conn, child_id, viewer_authority=None)
         hidden = _chronology.load(conn, child_id, viewer_authority="Another Council")
-    assert found is not None and hidden is not None
+    assert found is not None
+    assert hidden is not None
     referrals = [e for e in found.events if e.what == "Referral"]
     assert [e.href for e in referrals] == [f"/console/referrals/{second}", f"/console/referrals/{first}"]
     assert referrals[0].agency == "School nursing"

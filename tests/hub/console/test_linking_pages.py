@@ -30,9 +30,11 @@ def test_a_second_referral_shows_the_first_and_the_chronology(browser: Browser, 
     chronology = browser.get(chronology_link["href"].removeprefix("/console"))
     assert chronology.status_code == 200
     rows = soup(chronology).find(id="chronology").find_all("tr")[1:]
-    assert len(rows) == 2 and "School nursing" in rows[0].get_text()
+    assert len(rows) == 2
+    assert "School nursing" in rows[0].get_text()
     pdf = browser.get(chronology_link["href"].removeprefix("/console") + ".pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-disposition"].startswith("attachment")
     assert {"console.chronology", "console.chronology_pdf"} <= set(_actions(hub))
     assert browser.get("/children/nobody/chronology").status_code == 404
@@ -45,7 +47,8 @@ def test_a_possible_match_is_decided_with_a_reason(browser: Browser, staff: str,
     assert soup(browser.get(f"/referrals/{second}")).find(id="possible-match") is not None
     page = soup(browser.get("/matches"))
     section = page.find(class_="console-match")
-    assert section is not None and "Willaim Hartley" in section.get_text()
+    assert section is not None
+    assert "Willaim Hartley" in section.get_text()
     action = section.find("form")["action"].removeprefix("/console")
     missing = browser.post(action, {"reason": ""})
     assert missing.status_code == 400
