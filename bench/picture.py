@@ -37,276 +37,33 @@ from hub._migrations import migrate
 from hub._nicknames import GROUPS
 from tests.support.postgres import PostgresCluster
 
-GIVEN = [g[0] for g in GROUPS] + [
-    "oscar",
-    "noah",
-    "leo",
-    "arthur",
-    "archie",
-    "freddie",
-    "theo",
-    "isla",
-    "ava",
-    "ivy",
-    "rosie",
-    "poppy",
-    "evie",
-    "grace",
-    "florence",
-    "willow",
-    "luna",
-    "elsie",
-    "harper",
-    "daisy",
-    "esme",
-    "maya",
-    "aria",
-    "mila",
-    "ruby",
-    "phoebe",
-    "lily",
-    "jacob",
-    "ethan",
-    "logan",
-    "lucas",
-    "mason",
-    "alfie",
-    "reggie",
-    "ronnie",
-    "tommy",
-    "finley",
-    "harrison",
-    "hugo",
-    "jasper",
-    "kai",
-    "rory",
-    "seth",
-    "toby",
-    "zac",
-    "ada",
-    "bonnie",
-    "cora",
-    "delilah",
-    "edie",
-    "frankie",
-    "hallie",
-    "imogen",
-    "jade",
-    "kayla",
-    "lacey",
-    "maddison",
-    "nina",
-    "orla",
-    "piper",
-    "quinn",
-    "reuben",
-    "sienna",
-    "tilly",
-    "una",
-    "vera",
-    "wren",
-    "yara",
-    "zara",
-    "amir",
-    "omar",
-    "ali",
-    "bilal",
-    "hamza",
-    "ibrahim",
-    "idris",
-    "musa",
-    "zain",
-    "layla",
-    "noor",
-    "hana",
-    "amira",
-    "inaya",
-    "safa",
-    "sara",
-    "yasmin",
-    "wiktor",
-    "jakub",
-    "zofia",
-    "oliwia",
-    "lena",
-    "anya",
-    "milan",
-    "nikola",
-    "petra",
-    "stefan",
-    "tomasz",
-]
-FAMILY = [
-    "smith",
-    "jones",
-    "williams",
-    "taylor",
-    "brown",
-    "davies",
-    "evans",
-    "wilson",
-    "thomas",
-    "johnson",
-    "roberts",
-    "robinson",
-    "thompson",
-    "wright",
-    "walker",
-    "white",
-    "edwards",
-    "hughes",
-    "green",
-    "hall",
-    "lewis",
-    "harris",
-    "clarke",
-    "patel",
-    "jackson",
-    "wood",
-    "turner",
-    "martin",
-    "cooper",
-    "hill",
-    "ward",
-    "morris",
-    "moore",
-    "clark",
-    "lee",
-    "king",
-    "baker",
-    "harrison",
-    "morgan",
-    "allen",
-    "james",
-    "scott",
-    "phillips",
-    "watson",
-    "davis",
-    "parker",
-    "price",
-    "bennett",
-    "young",
-    "griffiths",
-    "mitchell",
-    "kelly",
-    "cook",
-    "carter",
-    "richardson",
-    "bailey",
-    "collins",
-    "bell",
-    "shaw",
-    "murphy",
-    "miller",
-    "cox",
-    "richards",
-    "khan",
-    "marshall",
-    "anderson",
-    "simpson",
-    "ellis",
-    "adams",
-    "singh",
-    "begum",
-    "wilkinson",
-    "foster",
-    "chapman",
-    "powell",
-    "webb",
-    "rogers",
-    "gray",
-    "mason",
-    "ali",
-    "hunt",
-    "hussain",
-    "campbell",
-    "matthews",
-    "owen",
-    "palmer",
-    "holmes",
-    "mills",
-    "barnes",
-    "knight",
-    "lloyd",
-    "butler",
-    "russell",
-    "barker",
-    "fisher",
-    "stevens",
-    "jenkins",
-    "murray",
-    "dixon",
-    "harvey",
-    "graham",
-    "pearson",
-    "ahmed",
-    "fletcher",
-    "walsh",
-    "kaur",
-    "gibson",
-    "howard",
-    "andrews",
-    "stewart",
-    "elliott",
-    "reynolds",
-    "saunders",
-    "payne",
-    "fox",
-    "ford",
-    "pearce",
-    "day",
-    "brooks",
-    "west",
-    "lawrence",
-    "cole",
-    "atkinson",
-    "bradley",
-    "spencer",
-    "gill",
-    "dawson",
-    "ball",
-    "burton",
-    "obrien",
-    "watts",
-    "rose",
-    "booth",
-    "perry",
-    "ryan",
-    "grant",
-    "wells",
-    "armstrong",
-    "francis",
-    "rees",
-    "hayes",
-    "hart",
-    "hudson",
-    "newman",
-    "barrett",
-    "webster",
-    "hunter",
-    "gregory",
-    "carr",
-    "lowe",
-    "page",
-    "marsh",
-    "riley",
-    "dean",
-    "berry",
-    "pengelly",
-    "trelawny",
-    "tremayne",
-    "polglase",
-    "penrose",
-    "nancarrow",
-    "kowalski",
-    "nowak",
-    "wisniewski",
-    "popescu",
-    "ionescu",
-    "silva",
-    "santos",
-    "nguyen",
-]
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+GIVEN = [g[0] for g in GROUPS] + _words(
+    "oscar noah leo arthur archie freddie theo isla ava ivy rosie poppy evie grace florence willow luna "
+    "elsie harper daisy esme maya aria mila ruby phoebe lily jacob ethan logan lucas mason alfie reggie "
+    "ronnie tommy finley harrison hugo jasper kai rory seth toby zac ada bonnie cora delilah edie frankie "
+    "hallie imogen jade kayla lacey maddison nina orla piper quinn reuben sienna tilly una vera wren yara "
+    "zara amir omar ali bilal hamza ibrahim idris musa zain layla noor hana amira inaya safa sara yasmin "
+    "wiktor jakub zofia oliwia lena anya milan nikola petra stefan tomasz "
+)
+FAMILY = _words(
+    "smith jones williams taylor brown davies evans wilson thomas johnson roberts robinson thompson "
+    "wright walker white edwards hughes green hall lewis harris clarke patel jackson wood turner martin "
+    "cooper hill ward morris moore clark lee king baker harrison morgan allen james scott phillips watson "
+    "davis parker price bennett young griffiths mitchell kelly cook carter richardson bailey collins bell "
+    "shaw murphy miller cox richards khan marshall anderson simpson ellis adams singh begum wilkinson "
+    "foster chapman powell webb rogers gray mason ali hunt hussain campbell matthews owen palmer holmes "
+    "mills barnes knight lloyd butler russell barker fisher stevens jenkins murray dixon harvey graham "
+    "pearson ahmed fletcher walsh kaur gibson howard andrews stewart elliott reynolds saunders payne fox "
+    "ford pearce day brooks west lawrence cole atkinson bradley spencer gill dawson ball burton obrien "
+    "watts rose booth perry ryan grant wells armstrong francis rees hayes hart hudson newman barrett "
+    "webster hunter gregory carr lowe page marsh riley dean berry pengelly trelawny tremayne polglase "
+    "penrose nancarrow kowalski nowak wisniewski popescu ionescu silva santos nguyen "
+)
 DISTRICTS = [f"{a}{n}" for a in ("EX", "TQ", "PL", "TR") for n in range(1, 40)]
 NICKS = {g[0]: g[1:] for g in GROUPS}
 
@@ -430,14 +187,16 @@ def load(db: Database, kids: list[Child], referrals: int, rng: random.Random) ->
         conn.exec_driver_sql("ANALYZE children; ANALYZE child_links; ANALYZE child_keys")
 
 
+def _dob(who: Person) -> object:
+    if who.dob is None:
+        return None
+    return {"value": who.dob.isoformat(), "estimated": True} if who.dob_estimated else who.dob.isoformat()
+
+
 def _fields(who: Person) -> dict[str, Any]:
     child = {
         "child_name": f"{who.given} {who.family}",
-        "date_of_birth": {"value": who.dob.isoformat(), "estimated": True}
-        if who.dob_estimated
-        else who.dob.isoformat()
-        if who.dob
-        else None,
+        "date_of_birth": _dob(who),
         "postcode": who.postcode,
         "nhs_number": who.nhs_number,
         "gender": who.gender,
@@ -449,12 +208,12 @@ def measure(db: Database, kids: list[Child], sample: int, rng: random.Random) ->
     times: list[float] = []
     right = wrong = known_total = possible = 0
     for _ in range(sample):
+        child: Child | None = None
         if rng.random() < 0.85:
-            child: Child | None = rng.choice(kids)
+            child = rng.choice(kids)
             who = written(child, 1, rng)
             known_total += 1
         else:
-            child = None
             extra = population(1, rng)[0]
             who = written(extra, 0, rng)
         fields = _fields(who)
