@@ -154,15 +154,20 @@ class Candidate:
 
 
 def candidates(conn: Connection, who: Person, exclude: Iterable[str] = ()) -> list[Candidate]:
-    """Children worth comparing with ``who`` (from its blocks only), best first, with their best score."""
+    """Children worth comparing with ``who`` (from its blocks only), best first, with their best score.
+
+    The narrow blocks come first (``hub._matching.keys`` orders them); the broad family-name-and-year block is read
+    only when they found no sure match, so the usual case never reads it."""
     best: dict[str, float] = {}
-    seen: dict[str, set[str]] = {}
+    seen: set[str] = set()
     skip = set(exclude)
     for key in _matching.keys(who):
+        if key.startswith(_matching.BROAD) and any(v >= _matching.SURE for v in best.values()):
+            break
         for row in conn.execute(_BLOCK, {"key": key}):
-            if row.child_id in skip or row.identity in seen.setdefault(row.child_id, set()):
+            if row.child_id in skip or row.identity in seen:
                 continue
-            seen[row.child_id].add(row.identity)
+            seen.add(row.identity)
             value = _matching.score(who, Person.from_json(json.loads(row.identity)))
             if value > best.get(row.child_id, _matching.NO_MATCH - 1):
                 best[row.child_id] = value

@@ -149,20 +149,23 @@ def _district(postcode: str) -> str:
     return postcode.split(" ")[0] if postcode else ""
 
 
+BROAD: Final = "f:"  # the family-name-and-year block: wide, so read last (hub._linking.candidates)
+
+
 def keys(p: Person) -> list[str]:
-    """The blocks this person falls in (at most five short strings)."""
+    """The blocks this person falls in (at most five short strings), narrowest first, the broad one last."""
     out: list[str] = []
     if p.nhs_number:
         out.append(f"n:{p.nhs_number}")
     family = _sound(p.family.split("-")[-1]) if p.family else ""
-    if family and p.dob:
-        out.append(f"f:{family}:{p.dob.year}")
     if p.given and p.dob:
         out.append(f"g:{_sound(canonical(p.given))}:{_dob_key(p.dob)}")
     if p.postcode and p.dob:
         out.append(f"d:{_district(p.postcode)}:{_dob_key(p.dob)}")
     if family and p.postcode:
         out.append(f"p:{family}:{p.postcode}")
+    if family and p.dob:
+        out.append(f"{BROAD}{family}:{p.dob.year}")
     return out
 
 
