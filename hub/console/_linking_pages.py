@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _chronology, _chronology_pdf, _linking, _screening
+from hub import _chronology, _linking, _screening
 from hub._db import Database
 from hub._known import display_name
 from hub._linking_tables import child_links, possible_matches
@@ -190,6 +190,10 @@ async def chronology_pdf(request: Request, child_id: str) -> Response:
     found = await lanes.read(lambda: _load(db, child_id, _viewer_authority(staff)))
     if found is None:
         return _missing(request, "There is no such child record.", back="/")
+    # fpdf2 (with Pillow and fontTools) is imported here, on the first export, not by every hub process and CLI
+    # command at start-up.
+    from hub import _chronology_pdf
+
     tz = settings.timescales.working.tz
     now = settings.clock()
     body = _chronology_pdf.render(found, tz, printed_by=staff.display_name, printed_at=now)
