@@ -92,6 +92,8 @@ HELP: Final[dict[str, str]] = {
     "timescales": 'JSON: per rating (red, amber, green, blue) {"hours": 4, "around_the_clock": true}',
     "working_hours": 'JSON: {"weekdays": [0,1,2,3,4], "start": "09:00", "end": "17:00", "zone": "Europe/London"}',
     "decisions_need_sign_off": "a console decision reaches the referrer only once a manager signed it off",
+    "repeat_contacts": "repeat referrals: a child with this many referrals within --repeat-days is flagged",
+    "repeat_days": "repeat referrals: the window, in days, for --repeat-contacts",
     "instance": "the id GET /v1/instance answers (default: random per start)",
     "forwarded_allow_ips": "comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
     "(default: none; '*' trusts every peer: never on a reachable port)",
@@ -122,6 +124,8 @@ class HubConfig(BaseSettings):
     timescales: dict[Rating, TimescaleConfig] = Field(default_factory=lambda: _default_timescales())
     working_hours: WorkingHoursConfig = Field(default_factory=WorkingHoursConfig)
     decisions_need_sign_off: bool = True
+    repeat_contacts: Annotated[int, Field(ge=2, le=100)] = Settings.repeat_contacts
+    repeat_days: Annotated[int, Field(ge=1, le=3650)] = Settings.repeat_days
     instance: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")] | None = None
     forwarded_allow_ips: str = ""
 
@@ -168,6 +172,8 @@ class HubConfig(BaseSettings):
                 ),
             ),
             decisions_need_sign_off=self.decisions_need_sign_off,
+            repeat_contacts=self.repeat_contacts,
+            repeat_days=self.repeat_days,
             forwarded_allow_ips=self.forwarded_allow_ips,
             **extra,
         )

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import JsonValue
 from sqlalchemy.engine import Connection
 
-from hub import _access, _audit, _store
+from hub import _access, _audit, _linking, _store
 from hub._auth import Principal, when
 from hub._authorship import attest, claim_issues
 from hub._db import Database
@@ -111,6 +111,7 @@ class _Batch:
         self.cases: dict[str, str] = {}  # case id -> "held" | "claimable" (nobody's yet) | "no"
         self.pending = _store.PendingWrites()
         self.answers: list[dict[str, Any]] = []  # rows for ``mutations``, inserted together at the end
+        self.created: list[dict[str, Any]] = []  # new records, linked to their child before the flush
 
     def run(self, batch: list[Mutation]) -> list[MutationResult]:
         ids = sorted({str(m.mutation_id) for m in batch})
@@ -124,6 +125,9 @@ class _Batch:
         # window holds only the record writes.
         if self.answers:
             self.conn.execute(mutations.insert(), self.answers)
+        # Linking reads and writes only its own tables, so it runs before the flush, outside the counter lock;
+        # a fault in it never refuses the push (hub._linking.link_safely).
+        _linking.link_safely(self.conn, self.created, self.now)
         _audit.record(
             self.conn,
             at=self.now,
@@ -234,6 +238,7 @@ class _Batch:
             version = _store.version_row(row["record_id"], 1, row["fields"], str(m.mutation_id), who.user_id, self.now)
         self.pending.insert(row, version)
         self.rows[str(m.record_id)] = row
+        self.created.append(row)
         return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt, author=author)
 
     def _check_response(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:

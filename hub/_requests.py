@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import forms
-from hub import _audit, _staff, _store
+from hub import _audit, _linking, _staff, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -126,6 +126,8 @@ def request_information(
             outcome="ok",
             detail={"to": ods, "request": made["record_id"]},
         )
+        request_row = {"record_type": "info_request", "record_id": made["record_id"], "case_id": row.case_id}
+        _linking.link_safely(conn, [{**request_row, "fields": "{}"}], now)
     return str(made["reference"])
 
 

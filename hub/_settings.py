@@ -57,3 +57,6 @@ class Settings:
     #: Reverse proxies (comma-separated addresses or networks; "*" any) whose X-Forwarded-For and -Proto headers the
     #: hub believes: the client address in rate limits and audit is then the one the proxy names. "" trusts none.
     forwarded_allow_ips: str = ""
+    #: Repeat referrals (hub._known): a child with this many referrals in this many days is flagged.
+    repeat_contacts: int = 3
+    repeat_days: int = 90

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _decisions, _queue, _requests, _screening, _staff_accounts, _trail
+from hub import _decisions, _known, _queue, _requests, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -85,9 +85,12 @@ async def queue(request: Request) -> Response:
     shown = result.items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
     workers = await lanes.read(lambda: _screening.workers(db))
+    rule = repeat_rule(settings)
+    repeat = await lanes.read(lambda: _repeat(db, [i.record_id for i in shown], rule))
     return render(
         request,
         "queue.html",
+        repeat=repeat,
         title="Referrals to screen",
         queue=result,
         filters=filters,
@@ -104,6 +107,20 @@ async def queue(request: Request) -> Response:
 
 
 PAGE_SIZE = 50
+
+
+def repeat_rule(settings: Settings) -> _known.RepeatRule:
+    return _known.RepeatRule(contacts=settings.repeat_contacts, days=settings.repeat_days)
+
+
+def _repeat(db: Database, record_ids: list[str], rule: _known.RepeatRule) -> set[str]:
+    with db.read() as conn:
+        return _known.flagged(conn, record_ids, rule)
+
+
+def _viewer_authority(staff: Staff) -> str | None:
+    """The signed-in user's local authority (None: sees all); wired to staff authorities at merge."""
+    return None
 
 
 def _pagination(filters: _queue.Filters, page: int, pages: int) -> dict[str, Any] | None:
@@ -141,7 +158,9 @@ def _options(queue: _queue.Queue, f: _queue.Filters, workers: list[tuple[str, st
     }
 
 
-def _load_referral(db: Database, record_id: str, now: dt.datetime) -> dict[str, Any] | None:
+def _load_referral(
+    db: Database, record_id: str, now: dt.datetime, viewer: str | None, rule: _known.RepeatRule
+) -> dict[str, Any] | None:
     with db.read() as conn:
         row = conn.execute(
             sa.select(records).where(
@@ -154,6 +173,7 @@ def _load_referral(db: Database, record_id: str, now: dt.datetime) -> dict[str, 
         out["history"] = _screening.history(conn, record_id)
         out["requests"] = _requests.requests_for(conn, out["case_id"], now)
         out["screening"] = conn.execute(sa.select(screenings).where(screenings.c.record_id == record_id)).first()
+        out["known"] = _known.known(conn, record_id, viewer_authority=viewer, rule=rule)
     try:
         out["parsed"] = json.loads(out["fields"])
     except ValueError:
@@ -187,7 +207,8 @@ async def _referral_page(
     if len(record_id) > 36:
         return _not_found(request)
     now = _now(settings)
-    row = await lanes.read(lambda: _load_referral(db, record_id, now))
+    rule, viewer = repeat_rule(settings), _viewer_authority(staff)
+    row = await lanes.read(lambda: _load_referral(db, record_id, now, viewer, rule))
     if row is None:
         return _not_found(request)
     now = _now(settings)
@@ -211,6 +232,9 @@ async def _referral_page(
         title=f"Referral {item.reference if item else ''}",
         row=row,
         item=item,
+        known=row["known"],
+        repeat_rule=rule,
+        day=lambda t: _known.when_words(t, settings.timescales.working.tz),
         doc=document,
         history=row["history"],
         workers=workers,
@@ -267,6 +291,7 @@ _DONE = {
     "open": "Saved: already open to children's social care",
     "decide": "Decision recorded",
     "sign-off": "Signed off: the outcome has gone to the referrer",
+    "undo": "The link was undone: this referral now has a child record of its own",
 }
 
 
