@@ -107,7 +107,7 @@ def _signed_in(url: str) -> Iterator[tuple[httpx.Client, str]]:
         client.post("/console/sign-in/code", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
         with app.state.db.read() as conn:
             first = conn.execute(sa.select(records.c.record_id).limit(1)).scalar_one()
-            assert conn.execute(sa.select(staff_credentials.c.totp_secret)).scalar_one()
+            assert conn.execute(sa.select(staff_credentials.c.totp_sealed)).scalar_one()
         yield client, str(first)
     finally:
         client.close()

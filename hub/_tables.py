@@ -52,6 +52,16 @@ devices: Final = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# The cursor each device sent with its last push: everything visible to it up to that seq is stored on it (an
+# information request is "on a device"). Learned in the push transaction, never on the pull path (hub._delivery).
+device_cursors: Final = sa.Table(
+    "device_cursors",
+    metadata,
+    sa.Column("device_id", _ID, sa.ForeignKey("devices.device_id"), primary_key=True),
+    sa.Column("pulled_seq", sa.BigInteger, nullable=False),
+    sa.Column("reported_at", sa.Float, nullable=False),
+)
+
 # A refresh-token family is one device's chain of rotations; reuse of a rotated token revokes the whole family.
 refresh_tokens: Final = sa.Table(
     "refresh_tokens",
