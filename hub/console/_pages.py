@@ -228,7 +228,8 @@ async def _referral_page(
             for k, v in _decisions.DECISIONS.items()
         ],
         decisions=_decisions.DECISIONS,
-        request_tags={"Sent": "govuk-tag--blue", "Answered": "govuk-tag--green", "Overdue": "govuk-tag--red"},
+        request_tags=_requests.STATE_TAGS,
+        answers=_requests.side_by_side(row["requests"]),
         worker_items=worker_items,
         row_open=row_open,
         event_words=_EVENTS,
@@ -258,6 +259,9 @@ _EVENTS = {
     "already_open": "Already open to children's social care",
     "decide": "Decision",
     "outcome_sent": "Outcome sent to the referrer",
+    "deadline": "Deadline moved by the new rating",
+    "request_deadline": "Information request's deadline moved",
+    "chase": "Information request chased",
 }
 _DONE = {
     "request": "Information request sent",
@@ -267,14 +271,12 @@ _DONE = {
     "open": "Saved: already open to children's social care",
     "decide": "Decision recorded",
     "sign-off": "Signed off: the outcome has gone to the referrer",
+    "chase": "Chased: the practice's devices will show it",
 }
 
 
 _Action = Callable[[Database, Staff, str, dict[str, str], float], object]
 _ACTIONS: dict[str, _Action] = {
-    "rate": lambda db, staff, rid, f, now: _screening.rate(
-        db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now
-    ),
     "assign": lambda db, staff, rid, f, now: _screening.assign(db, staff, rid, f.get("worker", ""), now=now),
     "note": lambda db, staff, rid, f, now: _screening.add_note(db, staff, rid, f.get("note", ""), now=now),
     "open": lambda db, staff, rid, f, now: _screening.mark_already_open(
@@ -294,7 +296,13 @@ async def act(request: Request, record_id: str, action: str) -> Response:
     db, settings, lanes = _deps(request)
     run: _Action | None = _ACTIONS.get(action)
     scales, tz, need = settings.timescales, settings.timescales.working.tz, settings.decisions_need_sign_off
-    if action == "request":
+    if action == "rate":
+        run = lambda db, staff, rid, f, now: _screening.rate(  # noqa: E731
+            db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now, timescales=scales
+        )
+    elif action == "chase":
+        run = lambda db, staff, rid, f, now: _requests.chase(db, staff, rid, f.get("request", ""), now)  # noqa: E731
+    elif action == "request":
         run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
             db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
         )
