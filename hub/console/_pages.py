@@ -78,11 +78,9 @@ async def queue(request: Request) -> Response:
     db, settings, lanes = _deps(request)
     filters = _filters(request)
     now = _now(settings)
-    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters))
-    pages = max(1, -(-len(result.items) // PAGE_SIZE))
     raw_page = request.query_params.get("page", "1")
-    page = min(max(int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1, 1), pages)
-    shown = result.items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    wanted = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters, wanted, PAGE_SIZE))
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
     workers = await lanes.read(lambda: _screening.workers(db))
     return render(
@@ -91,9 +89,9 @@ async def queue(request: Request) -> Response:
         title="Referrals to screen",
         queue=result,
         filters=filters,
-        shown=shown,
-        pagination=_pagination(filters, page, pages),
-        total=len(result.items),
+        shown=result.items,
+        pagination=_pagination(filters, result.page, result.pages),
+        total=result.total,
         options=_options(result, filters, workers),
         ratings=RATINGS,
         rating_words=RATING_WORDS,
