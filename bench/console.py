@@ -279,7 +279,8 @@ def _run(name: str, url: str, args: argparse.Namespace) -> Stats:
         stats = asyncio.run(_load(hub.port, codes, sessions, busy, args.seconds))
     print(
         f"{name}: filled in {filled:.0f} s; {len(stats.queue_ms)} queue pages p50 "
-        f"{statistics.median(stats.queue_ms):.0f} ms, {len(stats.referral_ms)} referral pages p50 {statistics.median(stats.referral_ms):.0f} ms, "
+        f"{statistics.median(stats.queue_ms):.0f} ms, {len(stats.referral_ms)} referral pages p50 "
+        f"{statistics.median(stats.referral_ms):.0f} ms, "
         f"{len(stats.sync_ms)} syncs p95 {_p95(stats.sync_ms):.0f} ms, errors {len(stats.errors)} {stats.errors[:3]}",
         flush=True,
     )
