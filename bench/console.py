@@ -5,7 +5,7 @@ For SQLite and then a throwaway PostgreSQL cluster: fills the hub's database wit
 (rated red, amber, green, blue and unrated in turn, each with the deadline its rating sets) and ``--closed`` ones with
 an outcome, plus one referral with 10 answered information requests and 5 photographs; builds the queue's facts
 as a running hub would have while they arrived (``hub._queue_facts.catch_up``); then starts the real hub
-(``python -m hub serve``, 2 uvicorn workers) and, for ``--seconds``: ``--devices`` enrolled devices each call
+(``python -m hub serve``, ``--workers`` uvicorn workers, 1 by default) and, for ``--seconds``: ``--devices`` enrolled devices each call
 ``POST /v1/sync`` every 5 seconds (every sixth carries a note), while ``--staff`` signed-in staff browse at once,
 each asking in turn for a queue page (default, overdue only, by child's name, red on page 3) and the referral with
 10 answers, half a second apart. Times are measured at the client over loopback keep-alive connections (so they
@@ -275,7 +275,7 @@ def _run(name: str, url: str, args: argparse.Namespace) -> Stats:
     busy, sessions = _fill(url, args.open, args.closed, args.staff)
     codes = _codes(url, args.devices)
     filled = time.monotonic() - started
-    with HubProcess(url, extra_args=("--workers", "2"), start_timeout=600) as hub:
+    with HubProcess(url, extra_args=("--workers", str(args.workers)), start_timeout=600) as hub:
         stats = asyncio.run(_load(hub.port, codes, sessions, busy, args.seconds))
     print(
         f"{name}: filled in {filled:.0f} s; {len(stats.queue_ms)} queue pages p50 "
@@ -294,6 +294,9 @@ def main() -> None:
     p.add_argument("--staff", type=int, default=20)
     p.add_argument("--devices", type=int, default=200)
     p.add_argument("--seconds", type=float, default=30.0)
+    # One process by default: on a crowded machine uvicorn's supervisor kills workers that take longer than its
+    # health check to import the hub (seen at load 17 on 2 cores), and restarts them for ever.
+    p.add_argument("--workers", type=int, default=1)
     args = p.parse_args()
     with HubProcess() as scratch:  # only for its temporary folder
         sqlite = _run("sqlite", scratch.db_url.replace("hub.sqlite3", "bench.sqlite3"), args)
