@@ -6,7 +6,8 @@ For SQLite and then a throwaway PostgreSQL cluster: fills the hub's database wit
 an outcome, plus one referral with 10 answered information requests and 5 photographs; builds the queue's facts
 as a running hub would have while they arrived (``hub._queue_facts.catch_up``); then starts the real hub
 (``python -m hub serve``, ``--workers`` uvicorn workers, 1 by default) and, for ``--seconds``: ``--devices``
-enrolled devices each call ``POST /v1/sync`` every 5 seconds (every sixth carries a note), while ``--staff`` signed-in staff browse at once,
+enrolled devices each call ``POST /v1/sync`` every 5 seconds (every sixth carries a note), while ``--staff``
+signed-in staff browse at once,
 each asking in turn for a queue page (default, overdue only, by child's name, red on page 3) and the referral with
 10 answers, half a second apart. Times are measured at the client over loopback keep-alive connections (so they
 include any queueing in the hub). Staff sessions are made in the database (the sign-in itself is tested elsewhere).
