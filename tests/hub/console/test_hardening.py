@@ -115,7 +115,9 @@ def test_a_form_from_an_ended_session_gets_a_plain_page_and_saves_nothing(
     answer = browser.post(f"/referrals/{record_id}/note", {"note": "Too late"})
     assert answer.status_code == 403
     page = soup(answer)
-    assert page.find("h1").get_text(strip=True) == "You have been signed out"
+    heading = page.find("h1")
+    assert heading is not None
+    assert heading.get_text(strip=True) == "You have been signed out"
     assert page.find("a", href="/console/sign-in") is not None
     with hub.db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(screening_events)).scalar_one() == 0

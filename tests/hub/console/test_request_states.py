@@ -17,7 +17,7 @@ from tests.hub.console.conftest import Browser, push_referral, soup
 
 
 def _panel(page: object, n: int = 1) -> str:
-    return soup(page).find(id=f"request-{n}").get_text(" ", strip=True)  # type: ignore[arg-type]
+    return soup(page).find(id=f"request-{n}").get_text(" ", strip=True)  # type: ignore[arg-type,union-attr]
 
 
 def _history(page: object) -> str:
