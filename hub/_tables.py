@@ -118,6 +118,8 @@ records: Final = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),
     sa.Index("records_by_practice_seq", "practice_ods", "seq"),
+    # The answers to a request (the referral page reads each request's): revision 0009.
+    sa.Index("records_by_request", "request_id"),
 )
 
 # Every version of every record: the base snapshots three-way merge needs.
