@@ -205,6 +205,8 @@ class InfoRequestFields(_Record):
     adults: list[RequestAdult] = Field(default_factory=list, max_length=20)
     questions: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(min_length=1, max_length=30)
     requested_by: Short
+    # When the MASH chased the answer (the hub adds one each time; the addressee's devices pull the new version).
+    chased_at: list[IsoDateTime] = Field(default_factory=list, max_length=50)
 
 
 #: The deadline a request's RAG rating implies (domain.md: typically red 4 h, amber 24 h, green 72 h).

@@ -181,7 +181,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @route("POST", "/sync", SyncResponse)
     async def sync(body: SyncRequest, who: Who) -> Response:
         results = (
-            await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations))) if body.mutations else []
+            await lanes.write(lambda: _push.push(db, settings, who, list(body.mutations), body.cursor))
+            if body.mutations
+            else []
         )
         page = await lanes.read(lambda: _pull.pull(db, settings, who, body.cursor, body.pull_limit))
         metrics.count_outcomes(r.outcome for r in results)

@@ -1,10 +1,9 @@
 """The console's tables: staff sign-in (credentials, sessions) and screening (the MASH's rating, worker, notes).
 
-They are on the hub's one ``metadata`` (``hub._tables``); Alembic revision 0003 makes them with its own DDL and
-tests/hub/test_migrations.py checks the two agree (``hub/__init__`` imports this module, so the metadata always
-holds these tables). Times are
-UTC epoch seconds, as everywhere in the hub; secrets are stored as hashes (session ids) or never shown again after
-set-up (the TOTP secret).
+They are on the hub's one ``metadata`` (``hub._tables``); Alembic revisions 0006 and 0009 make them with their own
+DDL and tests/hub/test_migrations.py checks the two agree (``hub/__init__`` imports this module, so the metadata
+always holds these tables). Times are UTC epoch seconds, as everywhere in the hub; secrets are stored as hashes
+(session ids) or sealed and never shown again after set-up (the TOTP secret).
 """
 
 from __future__ import annotations
@@ -22,8 +21,10 @@ staff_credentials: Final = sa.Table(
     metadata,
     sa.Column("user_id", _ID, sa.ForeignKey("users.user_id"), primary_key=True),
     sa.Column("password_hash", sa.Text, nullable=False),  # Argon2id, PHC string
-    sa.Column("totp_secret", sa.String(64)),  # base32; NULL until the second factor is set up
-    sa.Column("totp_pending", sa.String(64)),  # offered at set-up, kept only until confirmed with a code
+    # Base32 TOTP secrets sealed with AES-256-GCM under the hub key "totp_aead" (hub._secrets.seal); revision 0009
+    # sealed the clear ones older hubs kept. totp_sealed is NULL until the second factor is set up.
+    sa.Column("totp_sealed", sa.Text),
+    sa.Column("totp_pending_sealed", sa.Text),  # offered at set-up, kept only until confirmed with a code
     sa.Column("totp_last_step", sa.BigInteger),  # the last 30-second step accepted: a code is good once
     sa.Column("failed_count", sa.Integer, nullable=False),
     sa.Column("locked_until", sa.Float),
@@ -64,6 +65,26 @@ screenings: Final = sa.Table(
     sa.Column("signed_off_by", sa.String(64)),
     sa.Column("signed_off_at", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # When the current rating's timescale ends (from the receipt time), set by each rating: the queue sorts and
+    # filters on it in SQL. Time left is still computed at each look.
+    sa.Column("due_at", sa.Float),
+    sa.Index("screenings_by_rating", "rating", "due_at"),
+    sa.Index("screenings_by_worker", "worker_id"),
+)
+
+# What the queue filters and sorts on, read once from each referral's body (hub._queue_facts keeps it up to date
+# from the records after its watermark): open or not, hub status, receipt time, authority, the child's name.
+referral_facts: Final = sa.Table(
+    "referral_facts",
+    metadata,
+    sa.Column("record_id", _ID, sa.ForeignKey("records.record_id"), primary_key=True),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("authority", sa.String(200), nullable=False),
+    sa.Column("child_key", sa.String(200), nullable=False),
+    sa.Index("referral_facts_open", "open", "received_at"),
+    sa.Index("referral_facts_authority", "open", "authority"),
 )
 
 # Everything that happened to a referral in the console: rating changes (with the rationale), assignments, notes.

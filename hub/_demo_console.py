@@ -15,7 +15,6 @@ from pydantic import JsonValue
 
 import forms
 from hub import _screening, _signin, _store
-from hub._console_tables import staff_credentials
 from hub._db import Database
 from hub._tables import records, users
 from protocol import RecordType, Role, content_hash
@@ -55,11 +54,7 @@ def demo_console(db: Database, staff_username: str = "staff1") -> dict[str, str]
     secret = pyotp.random_base32()
     with db.write() as conn:
         user_id = conn.execute(sa.select(users.c.user_id).where(users.c.username == staff_username)).scalar_one()
-        conn.execute(
-            sa.update(staff_credentials)
-            .where(staff_credentials.c.user_id == user_id)
-            .values(totp_secret=secret, totp_pending=None, totp_last_step=None)
-        )
+        _signin.store_totp_secret(conn, user_id, secret)
         have = conn.execute(sa.select(sa.func.count()).where(records.c.record_type == RecordType.REFERRAL.value))
         existing = int(have.scalar_one())
     staff = _signin.Staff(user_id, staff_username, "Sam Staff", Role.HUB_STAFF, "demo")

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import JsonValue
 from sqlalchemy.engine import Connection
 
-from hub import _access, _audit, _linking, _store
+from hub import _access, _audit, _delivery, _linking, _store
 from hub._auth import Principal, when
 from hub._authorship import attest, claim_issues
 from hub._db import Database
@@ -72,10 +72,21 @@ def payload_hash(m: Mutation) -> str:
     return hashlib.sha256(canonical_json(m.model_dump(mode="json"))).hexdigest()
 
 
-def push(db: Database, settings: Settings, who: Principal, batch: list[Mutation]) -> list[MutationResult]:
+def push(
+    db: Database, settings: Settings, who: Principal, batch: list[Mutation], cursor: int | None = None
+) -> list[MutationResult]:
+    """``cursor``: the one the device sent with this batch (``/v1/sync``), noted in the same transaction."""
     if not batch:
         return []
-    return db.retrying(lambda conn: _Batch(conn, settings.clock(), who).run(batch))
+
+    def work(conn: Connection) -> list[MutationResult]:
+        now = settings.clock()
+        results = _Batch(conn, now, who).run(batch)
+        if cursor is not None:
+            _delivery.note_cursor(conn, who.device_id, cursor, now)
+        return results
+
+    return db.retrying(work)
 
 
 def _answer(m: Mutation, outcome: Outcome, **kw: Any) -> MutationResult:

@@ -1,7 +1,9 @@
 """The screening queue: every open referral with its rating, worker and time left, filtered and sorted.
 
-Time left is computed here from the receipt time, the rating and the hub's ``Timescales`` at the moment of asking;
-it is never stored. Open means every referral whose hub status is not ``outcome_recorded``.
+Filtering, sorting, counting and paging run in SQL over ``referral_facts`` (``hub._queue_facts``) joined with
+``screenings``; only the page shown is read in full. Time left is computed at the moment of asking from the deadline
+the rating set (``screenings.due_at``); it is never stored. Open means every referral whose hub status is not
+``outcome_recorded``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from hub import _referral_view
-from hub._console_tables import screenings
+from hub import _queue_facts, _referral_view
+from hub._console_tables import referral_facts, screenings
 from hub._db import Database
 from hub._tables import records, users
 from hub._timescales import RATINGS, Timescales, is_overdue, time_left_words
 from protocol import RecordType
 
-CLOSED: Final = ("outcome_recorded",)
+CLOSED: Final = _queue_facts.CLOSED
 SORTS: Final = {
     "priority": "Most urgent first",
     "received": "Newest first",
@@ -79,29 +81,12 @@ class Queue:
     counts: dict[str, int]  # by rating, plus "unrated" and "overdue", over all open referrals (before filters)
     authorities: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
+    total: int = 0  # open referrals that pass the filters (``items`` is one page of them)
+    page: int = 1
+    pages: int = 1
 
 
-def _priority(item: QueueItem) -> tuple[int, float, float]:
-    received = item.received.timestamp()
-    if item.due is not None:
-        return (0, item.due.timestamp(), received)
-    if item.rating is None:
-        return (1, received, received)
-    return (2, -received, received)
-
-
-def _sort(items: list[QueueItem], sort: str) -> list[QueueItem]:
-    if sort == "received":
-        return sorted(items, key=lambda i: i.received, reverse=True)
-    if sort == "child":
-        return sorted(items, key=lambda i: (i.view.child_name.lower(), i.received))
-    if sort == "rating":
-        order = {r: n for n, r in enumerate(RATINGS)}
-        return sorted(items, key=lambda i: (order.get(i.rating or "", len(RATINGS)), _priority(i)))
-    return sorted(items, key=_priority)
-
-
-def _rows(db: Database, record_id: str | None) -> list[Any]:
+def _query_rows(record_ids: list[str] | None, record_id: str | None = None) -> sa.Select[Any]:
     worker = users.alias("worker")
     query = (
         sa.select(
@@ -112,6 +97,7 @@ def _rows(db: Database, record_id: str | None) -> list[Any]:
             records.c.created_at,
             screenings.c.rating,
             screenings.c.already_open,
+            screenings.c.due_at,
             worker.c.username.label("worker_username"),
             worker.c.display_name.label("worker_name"),
         )
@@ -119,12 +105,14 @@ def _rows(db: Database, record_id: str | None) -> list[Any]:
         .outerjoin(worker, worker.c.user_id == screenings.c.worker_id)
         .where(records.c.record_type == RecordType.REFERRAL.value)
     )
-    if record_id is None:
-        query = query.where(sa.or_(records.c.status.is_(None), records.c.status.not_in(CLOSED)))
-    else:
-        query = query.where(records.c.record_id == record_id)
+    if record_id is not None:
+        return query.where(records.c.record_id == record_id)
+    return query.where(records.c.record_id.in_(record_ids or []))
+
+
+def _rows(db: Database, record_ids: list[str] | None, record_id: str | None = None) -> list[Any]:
     with db.read() as conn:
-        rows = list(conn.execute(query).all())
+        rows = list(conn.execute(_query_rows(record_ids, record_id)).all())
         _load_views(conn, [r.record_id for r in rows if r.record_id not in _VIEWS])
     return rows
 
@@ -156,7 +144,8 @@ def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[Qu
     for row in rows:
         view = _VIEWS.get(row.record_id) or _referral_view.view({})
         received = dt.datetime.fromtimestamp(row.receipt_at or row.created_at, dt.UTC)
-        due = timescales.due(received, row.rating)
+        # The deadline the rating set (stored with it, moved by a re-rating); computed for a rating not yet dated.
+        due = dt.datetime.fromtimestamp(row.due_at, dt.UTC) if row.due_at else timescales.due(received, row.rating)
         items.append(
             QueueItem(
                 record_id=row.record_id,
@@ -179,27 +168,93 @@ def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[Qu
 
 def load_one(db: Database, timescales: Timescales, now: dt.datetime, record_id: str) -> QueueItem | None:
     """One referral as the queue shows it (open or not), or None."""
-    items = _items(_rows(db, record_id), timescales, now)
+    items = _items(_rows(db, None, record_id), timescales, now)
     return items[0] if items else None
 
 
-def load(db: Database, timescales: Timescales, now: dt.datetime, filters: Filters) -> Queue:
-    items = _items(_rows(db, None), timescales, now)
-    counts: Counter[str] = Counter(i.rating or "unrated" for i in items)
-    counts["overdue"] = sum(i.overdue for i in items)
-    authorities = sorted({i.view.authority for i in items})
-    statuses = sorted({i.status for i in items}, key=lambda s: list(STATUS_WORDS).index(s) if s in STATUS_WORDS else 99)
-    chosen = [i for i in items if _matches(i, filters)]
-    return Queue(_sort(chosen, filters.sort), dict(counts), authorities, statuses)
+_WORKER: Final = users.alias("queue_worker")
+_FROM: Final = referral_facts.outerjoin(screenings, screenings.c.record_id == referral_facts.c.record_id).outerjoin(
+    _WORKER, _WORKER.c.user_id == screenings.c.worker_id
+)
+_RATING_ORDER: Final = sa.case(*((screenings.c.rating == r, n) for n, r in enumerate(RATINGS)), else_=len(RATINGS))
+# Most urgent first: anything with a deadline by its deadline, then the unrated oldest first, then the rest (blue)
+# newest first. The same order the queue has always had, now in SQL.
+_GROUP: Final = sa.case((screenings.c.due_at.is_not(None), 0), (screenings.c.rating.is_(None), 1), else_=2)
+_WITHIN: Final = sa.case(
+    (screenings.c.due_at.is_not(None), screenings.c.due_at),
+    (screenings.c.rating.is_(None), referral_facts.c.received_at),
+    else_=-referral_facts.c.received_at,
+)
+_PRIORITY: Final = (_GROUP, _WITHIN, referral_facts.c.received_at, referral_facts.c.record_id)
+_ORDER: Final = {
+    "priority": _PRIORITY,
+    "received": (referral_facts.c.received_at.desc(), referral_facts.c.record_id),
+    "child": (referral_facts.c.child_key, referral_facts.c.received_at, referral_facts.c.record_id),
+    "rating": (_RATING_ORDER, *_PRIORITY),
+}
 
 
-def _matches(item: QueueItem, f: Filters) -> bool:
-    if f.authority and item.view.authority != f.authority:
-        return False
-    if f.rating and (item.rating or "unrated") != f.rating:
-        return False
-    if f.worker and (item.worker_username or "none") != f.worker:
-        return False
-    if f.status and item.status != f.status:
-        return False
-    return not (f.overdue and not item.overdue)
+def _where(f: Filters, now: float) -> list[Any]:
+    where: list[Any] = [referral_facts.c.open.is_(True)]
+    if f.authority:
+        where.append(referral_facts.c.authority == f.authority)
+    if f.rating == "unrated":
+        where.append(screenings.c.rating.is_(None))
+    elif f.rating:
+        where.append(screenings.c.rating == f.rating)
+    if f.worker == "none":
+        where.append(screenings.c.worker_id.is_(None))
+    elif f.worker:
+        where.append(_WORKER.c.username == f.worker)
+    if f.status:
+        where.append(referral_facts.c.status == f.status)
+    if f.overdue:
+        where.append(screenings.c.due_at <= now)
+    return where
+
+
+def load(
+    db: Database, timescales: Timescales, now: dt.datetime, filters: Filters, page: int = 1, page_size: int = 50
+) -> Queue:
+    """One page of the open referrals that pass ``filters``, in its order; the counts by rating (and overdue) are
+    over all open referrals. Filtering, sorting, counting and paging all run in SQL."""
+    _queue_facts.catch_up(db, timescales)
+    at = now.timestamp()
+    is_open = referral_facts.c.open.is_(True)
+    with db.read() as conn:
+        by_rating = conn.execute(
+            sa.select(screenings.c.rating, sa.func.count())
+            .select_from(_FROM)
+            .where(is_open)
+            .group_by(screenings.c.rating)
+        ).all()
+        overdue = conn.execute(
+            sa.select(sa.func.count()).select_from(_FROM).where(is_open, screenings.c.due_at <= at)
+        ).scalar_one()
+        authorities = list(
+            conn.execute(
+                sa.select(referral_facts.c.authority).where(is_open).distinct().order_by(referral_facts.c.authority)
+            ).scalars()
+        )
+        statuses = list(conn.execute(sa.select(referral_facts.c.status).where(is_open).distinct()).scalars())
+        where = _where(filters, at)
+        total = conn.execute(sa.select(sa.func.count()).select_from(_FROM).where(*where)).scalar_one()
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 1), pages)
+        ids = list(
+            conn.execute(
+                sa.select(referral_facts.c.record_id)
+                .select_from(_FROM)
+                .where(*where)
+                .order_by(*_ORDER.get(filters.sort, _PRIORITY))
+                .limit(page_size)
+                .offset((page - 1) * page_size)
+            ).scalars()
+        )
+    counts: Counter[str] = Counter({(rating or "unrated"): n for rating, n in by_rating})
+    counts["overdue"] = int(overdue)
+    rows = {r.record_id: r for r in _rows(db, ids)}
+    items = _items([rows[i] for i in ids if i in rows], timescales, now)
+    order = list(STATUS_WORDS)
+    statuses.sort(key=lambda s: order.index(s) if s in order else 99)
+    return Queue(items, dict(counts), authorities, statuses, total=int(total), page=page, pages=pages)

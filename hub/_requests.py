@@ -2,9 +2,12 @@
 set by the referral's rating, and read what came back.
 
 A request is an ``info_request`` record on the referral's case (``hub._staff.create_request``), so the practice's
-enrolled devices pull it into their inbox; the GP's ``response`` names it. Its state is computed: answered (a
-response exists), overdue (past its deadline), else sent. Only GP practices for now: requests to health visiting
-and school nursing teams need the field app's inbox and the access rules to carry them (not built yet).
+enrolled devices pull it into their inbox; the GP's ``response`` names it. Its state is computed, never stored:
+answered (a response exists), overdue (past its deadline), on a device (a device of the practice has reported a
+cursor past it: ``hub._delivery``), else sent. A chase is a new version of the request with the time added to
+``chased_at`` (the practice's devices pull it), kept in the referral's history and the audit trail. Only GP
+practices for now: requests to health visiting and school nursing teams need the field app's inbox and the access
+rules to carry them (not built yet).
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import forms
-from hub import _audit, _linking, _staff, _store
+from hub import _audit, _deadlines, _delivery, _linking, _staff, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
-from hub._screening import Forbidden, ScreeningError
+from hub._screening import Forbidden, ScreeningError, record_event
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from hub._timescales import Timescales, time_left_words
@@ -40,6 +43,15 @@ class Answer:
     rows: list[tuple[str, str]] = field(default_factory=list)
 
 
+STATES: Final = ("Sent", "On a device", "Answered", "Overdue")
+STATE_TAGS: Final = {
+    "Sent": "govuk-tag--blue",
+    "On a device": "govuk-tag--turquoise",
+    "Answered": "govuk-tag--green",
+    "Overdue": "govuk-tag--red",
+}
+
+
 @dataclass
 class RequestView:
     record_id: str
@@ -47,9 +59,65 @@ class RequestView:
     practice_ods: str
     deadline: dt.datetime | None
     questions: list[str]
-    state: str  # "Sent", "Answered", "Overdue"
+    state: str  # one of STATES
     time_left: str
     answers: list[Answer] = field(default_factory=list)
+    on_device: bool = False
+    chased: list[dt.datetime] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """The answers to a referral's requests read together: one column per answered request, one row per question
+    of the response form (in the order the first answer gives them)."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+def side_by_side(requests: list[RequestView]) -> SideBySide:
+    answered = [r for r in requests if r.answers]
+    columns = [f"{r.reference} ({r.practice_ods})" for r in answered]
+    order: list[str] = []
+    cells: dict[str, list[str]] = {}
+    for n, r in enumerate(answered):
+        for label, value in r.answers[-1].rows:
+            if label not in cells:
+                order.append(label)
+                cells[label] = [""] * len(answered)
+            cells[label][n] = value
+    return SideBySide(columns, [(label, cells[label]) for label in order])
+
+
+def chase(db: Database, actor: Staff, referral_id: str, request_id: str, now: float) -> None:
+    """Chase an unanswered request of the referral: a new version of it that the practice's devices pull."""
+    if actor.role not in CONSOLE_ROLES:
+        raise Forbidden("", "Only MASH staff can chase information requests.")
+    with db.write() as conn:
+        referral = conn.execute(
+            sa.select(records.c.case_id).where(
+                records.c.record_id == referral_id, records.c.record_type == RecordType.REFERRAL.value
+            )
+        ).first()
+        if referral is None:
+            raise ScreeningError("", "There is no such referral.")
+        row = next((r for r in _deadlines.open_requests(conn, referral.case_id) if r.record_id == request_id), None)
+        if row is None:
+            raise ScreeningError("requests", "That request has been answered or is not one of this referral's.")
+        fields = json.loads(row.fields)
+        chased = [*fields.get("chased_at", []), dt.datetime.fromtimestamp(now, dt.UTC).isoformat()]
+        if len(chased) > 50:
+            raise ScreeningError("requests", "This request has been chased 50 times: telephone the practice.")
+        _deadlines.revise_request(conn, request_id, {"chased_at": chased}, now)
+        record_event(
+            conn,
+            now=now,
+            actor=actor,
+            record_id=referral_id,
+            action="chase",
+            after=str(fields.get("practice_ods") or ""),
+            text=str(fields.get("reference") or ""),
+        )
 
 
 def request_information(
@@ -146,12 +214,17 @@ def _answer_rows(fields: dict[str, Any]) -> list[tuple[str, str]]:
 
 def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[RequestView]:
     rows = conn.execute(
-        sa.select(records.c.record_id, records.c.fields, records.c.practice_ods)
+        sa.select(records.c.record_id, records.c.fields, records.c.practice_ods, records.c.seq)
         .where(records.c.case_id == case_id, records.c.record_type == RecordType.INFO_REQUEST.value)
-        .order_by(records.c.seq)
+        .order_by(records.c.created_at, records.c.record_id)
     ).all()
+    reach: dict[str, int] = {}
     out = []
     for row in rows:
+        ods = str(row.practice_ods or "")
+        if ods not in reach:
+            reach[ods] = _delivery.practice_reach(conn, ods)
+        on_device = reach[ods] >= row.seq
         fields = json.loads(row.fields)
         try:
             deadline = dt.datetime.fromisoformat(str(fields.get("deadline")))
@@ -165,7 +238,14 @@ def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[Reque
                 )
             )
         ]
-        state = "Answered" if answers else "Overdue" if deadline is not None and now >= deadline else "Sent"
+        overdue = deadline is not None and now >= deadline
+        state = "Answered" if answers else "Overdue" if overdue else "On a device" if on_device else "Sent"
+        chased = []
+        for text in fields.get("chased_at") or []:
+            try:
+                chased.append(dt.datetime.fromisoformat(str(text)))
+            except ValueError:
+                continue
         out.append(
             RequestView(
                 record_id=row.record_id,
@@ -176,6 +256,8 @@ def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[Reque
                 state=state,
                 time_left="" if answers else time_left_words(now, deadline),
                 answers=answers,
+                on_device=on_device,
+                chased=chased,
             )
         )
     return out

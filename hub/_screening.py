@@ -14,6 +14,7 @@ A rating moves the referral's hub status from ``received`` to ``triaged`` (a new
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,13 +22,13 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _audit, _store
+from hub import _audit, _deadlines, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records, users
-from hub._timescales import RATINGS
+from hub._timescales import RATINGS, Timescales, when_words
 from protocol import RecordType, Role
 
 MAX_TEXT: Final = 5000
@@ -63,7 +64,7 @@ def _check_actor(actor: Staff) -> None:
 
 def _referral(conn: Connection, record_id: str) -> Any:
     row = conn.execute(
-        sa.select(records.c.record_id, records.c.status)
+        sa.select(records.c.record_id, records.c.status, records.c.case_id)
         .where(records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value)
         .with_for_update()
     ).first()
@@ -127,10 +128,19 @@ def _clean(text: str | None, field: str, *, required: bool, what: str) -> str | 
 
 
 def rate(
-    db: Database, actor: Staff, record_id: str, rating: str, rationale: str | None = None, *, now: float | None = None
+    db: Database,
+    actor: Staff,
+    record_id: str,
+    rating: str,
+    rationale: str | None = None,
+    *,
+    now: float | None = None,
+    timescales: Timescales | None = None,
 ) -> None:
-    """Set or change the MASH's rating (red, amber, green, blue)."""
+    """Set or change the MASH's rating (red, amber, green, blue). The rating sets the referral's deadline; a change
+    also moves the deadlines of its open information requests. Every move is kept in the history."""
     _check_actor(actor)
+    timescales = timescales or Timescales()
     if rating not in RATINGS:
         raise ScreeningError("rating", "Select a rating.")
     now = time.time() if now is None else now
@@ -142,10 +152,11 @@ def rate(
         why = _clean(
             rationale, "rationale", required=current.rating is not None, what="why you are changing the rating"
         )
+        due = _deadlines.referral_due(conn, record_id, rating, timescales)
         conn.execute(
             sa.update(screenings)
             .where(screenings.c.record_id == record_id)
-            .values(rating=rating, rated_at=now, updated_at=now)
+            .values(rating=rating, rated_at=now, updated_at=now, due_at=due.timestamp() if due else None)
         )
         if (referral.status or "received") == "received":
             _store.touch(conn, now=now, record_id=record_id, status="triaged")
@@ -159,6 +170,30 @@ def rate(
             after=rating,
             text=why,
         )
+        tz = timescales.working.tz
+        if current.rating is not None:
+            before_due = dt.datetime.fromtimestamp(current.due_at, dt.UTC) if current.due_at else None
+            if before_due != due:
+                record_event(
+                    conn,
+                    now=now,
+                    actor=actor,
+                    record_id=record_id,
+                    action="deadline",
+                    before=when_words(before_due, tz) if before_due else "No timescale",
+                    after=when_words(due, tz) if due else "No timescale",
+                )
+            for moved in _deadlines.move_request_deadlines(conn, referral.case_id, rating, timescales, now):
+                record_event(
+                    conn,
+                    now=now,
+                    actor=actor,
+                    record_id=record_id,
+                    action="request_deadline",
+                    before=when_words(moved.before, tz),
+                    after=when_words(moved.after, tz),
+                    text=moved.reference,
+                )
 
 
 def assign(db: Database, actor: Staff, record_id: str, worker: str, *, now: float | None = None) -> None:

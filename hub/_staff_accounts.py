@@ -65,7 +65,7 @@ def list_staff(db: Database, actor: Staff) -> list[dict[str, Any]]:
             users.c.role,
             users.c.organisation,
             users.c.disabled,
-            staff_credentials.c.totp_secret.is_not(None).label("has_second_factor"),
+            staff_credentials.c.totp_sealed.is_not(None).label("has_second_factor"),
             staff_credentials.c.locked_until,
         )
         .outerjoin(staff_credentials, staff_credentials.c.user_id == users.c.user_id)

@@ -52,6 +52,16 @@ devices: Final = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# The cursor each device sent with its last push: everything visible to it up to that seq is stored on it (an
+# information request is "on a device"). Learned in the push transaction, never on the pull path (hub._delivery).
+device_cursors: Final = sa.Table(
+    "device_cursors",
+    metadata,
+    sa.Column("device_id", _ID, sa.ForeignKey("devices.device_id"), primary_key=True),
+    sa.Column("pulled_seq", sa.BigInteger, nullable=False),
+    sa.Column("reported_at", sa.Float, nullable=False),
+)
+
 # A refresh-token family is one device's chain of rotations; reuse of a rotated token revokes the whole family.
 refresh_tokens: Final = sa.Table(
     "refresh_tokens",
@@ -108,6 +118,8 @@ records: Final = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),
     sa.Index("records_by_practice_seq", "practice_ods", "seq"),
+    # The answers to a request (the referral page reads each request's): revision 0009.
+    sa.Index("records_by_request", "request_id"),
 )
 
 # Every version of every record: the base snapshots three-way merge needs.

@@ -151,5 +151,13 @@ def time_left_words(now: dt.datetime, due: dt.datetime | None) -> str:
     return f"Overdue by {_amount(max(1, int(-(-late // 60))))}"
 
 
+def when_words(when: dt.datetime | None, tz: ZoneInfo) -> str:
+    """ "16:00 on 2 December 2026" in the hub's time zone."""
+    if when is None:
+        return "Not given"
+    local = when.astimezone(tz)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
 def is_overdue(now: dt.datetime, due: dt.datetime | None) -> bool:
     return due is not None and now >= due

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 import forms
 from hub.console import _linking_pages, _pages, _photos, _signin_pages
+from hub.console._hsts import ConsoleHsts
 from hub.console._web import HERE, PREFIX, render, secure
 
 ROOT: Final = HERE.parent.parent
@@ -45,6 +46,7 @@ def _council_css() -> bytes | None:
 
 
 def mount(app: FastAPI) -> None:
+    app.add_middleware(ConsoleHsts, prefix=PREFIX)
     for router in (_signin_pages.router, _pages.router, _photos.router, _linking_pages.router):
         app.include_router(router, prefix=PREFIX, include_in_schema=False)
 

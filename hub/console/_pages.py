@@ -78,15 +78,13 @@ async def queue(request: Request) -> Response:
     db, settings, lanes = _deps(request)
     filters = _filters(request)
     now = _now(settings)
-    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters))
-    pages = max(1, -(-len(result.items) // PAGE_SIZE))
     raw_page = request.query_params.get("page", "1")
-    page = min(max(int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1, 1), pages)
-    shown = result.items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    wanted = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters, wanted, PAGE_SIZE))
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
     workers = await lanes.read(lambda: _screening.workers(db))
     rule = repeat_rule(settings)
-    repeat = await lanes.read(lambda: _repeat(db, [i.record_id for i in shown], rule))
+    repeat = await lanes.read(lambda: _repeat(db, [i.record_id for i in result.items], rule))
     return render(
         request,
         "queue.html",
@@ -94,9 +92,9 @@ async def queue(request: Request) -> Response:
         title="Referrals to screen",
         queue=result,
         filters=filters,
-        shown=shown,
-        pagination=_pagination(filters, page, pages),
-        total=len(result.items),
+        shown=result.items,
+        pagination=_pagination(filters, result.page, result.pages),
+        total=result.total,
         options=_options(result, filters, workers),
         ratings=RATINGS,
         rating_words=RATING_WORDS,
@@ -252,7 +250,8 @@ async def _referral_page(
             for k, v in _decisions.DECISIONS.items()
         ],
         decisions=_decisions.DECISIONS,
-        request_tags={"Sent": "govuk-tag--blue", "Answered": "govuk-tag--green", "Overdue": "govuk-tag--red"},
+        request_tags=_requests.STATE_TAGS,
+        answers=_requests.side_by_side(row["requests"]),
         worker_items=worker_items,
         row_open=row_open,
         event_words=_EVENTS,
@@ -282,6 +281,9 @@ _EVENTS = {
     "already_open": "Already open to children's social care",
     "decide": "Decision",
     "outcome_sent": "Outcome sent to the referrer",
+    "deadline": "Deadline moved by the new rating",
+    "request_deadline": "Information request's deadline moved",
+    "chase": "Information request chased",
 }
 _DONE = {
     "request": "Information request sent",
@@ -292,14 +294,12 @@ _DONE = {
     "decide": "Decision recorded",
     "sign-off": "Signed off: the outcome has gone to the referrer",
     "undo": "The link was undone: this referral now has a child record of its own",
+    "chase": "Chased: the practice's devices will show it",
 }
 
 
 _Action = Callable[[Database, Staff, str, dict[str, str], float], object]
 _ACTIONS: dict[str, _Action] = {
-    "rate": lambda db, staff, rid, f, now: _screening.rate(
-        db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now
-    ),
     "assign": lambda db, staff, rid, f, now: _screening.assign(db, staff, rid, f.get("worker", ""), now=now),
     "note": lambda db, staff, rid, f, now: _screening.add_note(db, staff, rid, f.get("note", ""), now=now),
     "open": lambda db, staff, rid, f, now: _screening.mark_already_open(
@@ -319,7 +319,13 @@ async def act(request: Request, record_id: str, action: str) -> Response:
     db, settings, lanes = _deps(request)
     run: _Action | None = _ACTIONS.get(action)
     scales, tz, need = settings.timescales, settings.timescales.working.tz, settings.decisions_need_sign_off
-    if action == "request":
+    if action == "rate":
+        run = lambda db, staff, rid, f, now: _screening.rate(  # noqa: E731
+            db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now, timescales=scales
+        )
+    elif action == "chase":
+        run = lambda db, staff, rid, f, now: _requests.chase(db, staff, rid, f.get("request", ""), now)  # noqa: E731
+    elif action == "request":
         run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
             db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
         )

@@ -35,6 +35,18 @@ def redirect(request: Request, to: str) -> Response:
 
 
 def refused(request: Request) -> Response:
+    """A form without its token. When the browser still holds a session cookie the hub no longer honours (idle,
+    past its lifetime, signed out elsewhere, or the user revoked), say that plainly instead."""
+    if request.cookies.get(_session.SESSION_COOKIE) and getattr(request.state, "session", None) is None:
+        return render(
+            request,
+            "message.html",
+            status=403,
+            title="You have been signed out",
+            message="Your session has ended, so nothing was saved. Sign in again to carry on.",
+            link=PREFIX + "/sign-in",
+            link_text="Sign in",
+        )
     return render(
         request,
         "message.html",

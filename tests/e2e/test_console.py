@@ -5,17 +5,26 @@ finds no serious or critical violation; a screenshot of each page goes to test-a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.hub._records import response_fields
+import forms
+from hub._admin import create_user
+from hub._console_tables import screenings
+from hub._db import Database
+from hub._signin import set_password
+from tests.hub._records import case_fields, form_fields, response_fields
+from tests.hub.conftest import mutation, new_case
 from tests.support.browser import ARTIFACTS
 from tests.support.hubproc import HubProcess
 
@@ -108,7 +117,7 @@ def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: P
             _gp_answers(hub.base_url, gp_code)
             page.reload()
             expect(page.locator("#request-1")).to_contain_text("Answered")
-            expect(page.locator("#answers .govuk-summary-list")).to_have_count(1)
+            expect(page.locator("#answers table thead th")).to_have_count(2)  # the question, and the one answer
             _check(page, "6-answered")
 
             page.get_by_label("A strategy discussion (section 47)").check()
@@ -168,3 +177,123 @@ def test_keyboard_only_sign_in_and_rating(browser: Browser, tmp_path: Path) -> N
             expect(page.locator("#history ~ table tbody tr").last).to_contain_text("Keyboard only")
         finally:
             context.close()
+
+
+def _referrer_pushes(base_url: str, code: str) -> tuple[dict[str, str], str, str]:
+    """The referrer's device (the sync protocol over a real socket): enrol, push a case and a referral. Returns its
+    credentials' auth header, the referral's record id and the case id."""
+    with httpx.Client(base_url=base_url, timeout=30) as hv:
+        creds = hv.post("/v1/enrol", json={"code": code, "device_name": "hv-tablet"}).json()
+        auth = {"Authorization": f"Bearer {creds['access_token']}"}
+        user = creds["user"]
+        case = new_case({"child_name": "Robin Outcome"})
+        child = case_fields(child_name="Robin Outcome", postcode="TQ1 2AB", date_of_birth="2012-03-14")
+        form = form_fields(by=user["display_name"], registration=user.get("registration"))
+        built = forms.build_referral(
+            case_id=case["record_id"],
+            case=child,
+            forms=[forms.SubmittedForm(record_id=str(uuid.uuid4()), **form)],
+            created_by=user["display_name"],
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        referral = mutation("referral", built.model_dump(mode="json"), case_id=case["record_id"])
+        results = hv.post("/v1/push", json={"mutations": [case, referral]}, headers=auth).json()["results"]
+        assert [r["outcome"] for r in results] == ["applied", "applied"], results
+        return auth, str(referral["record_id"]), str(case["record_id"])
+
+
+def _sign_in(page: Page, username: str, password: str, secret: str | None, name: str) -> str:
+    """Sign in through the pages; sets up the second factor when asked. Returns the TOTP secret."""
+    page.goto("/console/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Continue").click()
+    if secret is None:
+        expect(page.locator("#secret")).to_be_visible()
+        _check(page, f"{name}-set-up")
+        secret = page.locator("#secret").inner_text().strip()
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name=re.compile("Sign in|Confirm|Continue")).click()
+    expect(page.get_by_role("heading", name="Referrals to screen")).to_be_visible()
+    return secret
+
+
+def test_the_referrers_device_shows_the_outcome(browser: Browser, tmp_path: Path) -> None:
+    """Steps 4 and 5 of the issue: a decision, a manager's sign-off, and the referrer's device pulling the outcome
+    under "What happens next" with the decision's time; then what the hub stored. axe on every page visited,
+    including the manager's set-up, the audit trail, the admin's users page and a page that is not there."""
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    with HubProcess(url) as hub:
+        printed = hub.cli("demo")
+        line = next(x for x in printed.splitlines() if x.startswith("console user: staff1"))
+        secret = line.rsplit(": ", 1)[1].strip()
+        password = re.search(r"password: '([^']+)'", line).group(1)  # type: ignore[union-attr]
+        hv_code = next(x for x in printed.splitlines() if x.startswith("enrolment code for hv1: ")).split(": ")[1]
+        db = Database(url, pool_size=1)  # the hub's own functions on its file (a CLI start is slow on a busy machine)
+        try:
+            create_user(db, "boss", "Morgan Manager", "manager", "Devon MASH")
+            set_password(db, "boss", "manager password 1", actor="test")
+            set_password(db, "admin1", "admin password 12", actor="test")
+        finally:
+            db.dispose()
+        auth, record_id, case_id = _referrer_pushes(hub.base_url, hv_code)
+        context = browser.new_context(base_url=hub.base_url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            _sign_in(page, "staff1", password, secret, "staff")
+            page.goto(f"/console/referrals/{record_id}")
+            expect(page.get_by_role("heading", name="Robin Outcome")).to_be_visible()
+            page.get_by_label("Red").check()
+            page.get_by_role("button", name="Save rating").click()
+            expect(page.get_by_text("Rating saved")).to_be_visible()
+            page.get_by_label("Early help").check()
+            page.get_by_label("Reason for the decision").fill("Needs support at home; no immediate risk.")
+            page.get_by_role("button", name="Record decision").click()
+            expect(page.get_by_text("Decision recorded")).to_be_visible()
+            _check(page, "9-decided-for-sign-off")
+            page.get_by_role("button", name="Sign out").click()
+
+            _sign_in(page, "boss", "manager password 1", None, "10-manager")
+            page.goto(f"/console/referrals/{record_id}")
+            page.get_by_role("button", name="Sign off and send the outcome").click()
+            expect(page.get_by_text("Signed off: the outcome has gone to the referrer")).to_be_visible()
+            _check(page, "11-signed-off")
+            page.goto(f"/console/audit?record={record_id}")
+            expect(page.locator("table")).to_be_visible()
+            _check(page, "12-audit-trail")
+            page.goto("/console/no-such-page")
+            _check(page, "13-not-found")
+            errors.clear()  # the browser reports that page's own 404 status, asked for on purpose
+            page.goto("/console/")
+            page.get_by_role("button", name="Sign out").click()
+
+            _sign_in(page, "admin1", "admin password 12", None, "14-admin")
+            page.goto("/console/users")
+            _check(page, "15-users")
+            assert not errors, errors
+        finally:
+            context.close()
+
+        # Step 5: the referrer's device pulls the outcome, in plain words, with the time of the decision.
+        with httpx.Client(base_url=hub.base_url, timeout=30) as hv:
+            changes = hv.get("/v1/pull", params={"cursor": 0, "limit": 500}, headers=auth).json()["changes"]
+        notes = [c for c in changes if c["record_type"] == "note" and c["case_id"] == case_id]
+        assert len(notes) == 1, notes
+        text = notes[0]["fields"]["text"]
+        assert text.startswith("What happens next: Early help.")
+        referral = next(c for c in changes if c["record_id"] == record_id)
+        assert referral["hub"]["status"] == "outcome_recorded"
+        db = Database(url, pool_size=1)
+        try:
+            with db.read() as conn:
+                stored = conn.execute(sa.select(screenings).where(screenings.c.record_id == record_id)).one()
+        finally:
+            db.dispose()
+        assert (stored.decision, stored.decided_by, stored.signed_off_by) == ("early_help", "staff1", "boss")
+        assert stored.rating == "red"
+        tz = ZoneInfo("Europe/London")
+        decided = dt.datetime.fromtimestamp(stored.decided_at, dt.UTC).astimezone(tz)
+        assert f"{decided:%H:%M}" in text  # the decision's own time, as the hub stored it
+        assert "{" not in text

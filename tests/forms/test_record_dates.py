@@ -31,6 +31,7 @@ RULES: dict[tuple[str, str], str] = {
     ("FormFields", "submitted_at"): DEVICE_CLOCK,
     ("ResponseFields", "submitted_at"): DEVICE_CLOCK,
     ("InfoRequestFields", "deadline"): HUB_SET,
+    ("InfoRequestFields", "chased_at"): HUB_SET,
 }
 
 

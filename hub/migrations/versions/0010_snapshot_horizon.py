@@ -7,7 +7,7 @@ the database's transaction ids would give numbers at or below the ones already u
 into a new cluster), so every new sequence number is above every old one and no device's cursor passes it.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

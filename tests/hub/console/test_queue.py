@@ -93,8 +93,9 @@ def test_a_change_of_rating_needs_a_reason_and_is_kept_in_the_history(browser: B
     )
     history = soup(browser.get(f"/referrals/{record_id}")).find(id="history").find_next("table")
     rows = [[c.get_text(" ", strip=True) for c in r.find_all("td")] for r in history.find("tbody").find_all("tr")]
-    assert [r[2] for r in rows] == ["Rating set", "Rating set: Bruising seen"]
-    assert [(r[1], r[3], r[4]) for r in rows] == [(staff, "", "amber"), (staff, "amber", "red")]
+    assert [r[2] for r in rows] == ["Rating set", "Rating set: Bruising seen", "Deadline moved by the new rating"]
+    assert [(r[1], r[3], r[4]) for r in rows[:2]] == [(staff, "", "amber"), (staff, "amber", "red")]
+    assert rows[2][3] != rows[2][4]  # from amber's deadline to red's, both in words
 
 
 def test_no_rating_chosen_gets_a_message(browser: Browser, staff: str, hub: Hub) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hub import Settings
 from hub._console_tables import staff_credentials
-from hub._signin import check_code, check_password
+from hub._signin import check_code, check_password, store_totp_secret
 from tests.hub.conftest import Hub
 from tests.hub.console.conftest import PASSWORD
 
@@ -18,7 +18,8 @@ from tests.hub.console.conftest import PASSWORD
 def test_the_same_code_twice_at_once_is_accepted_once(hub: Hub, staff: str) -> None:
     secret = pyotp.random_base32()
     with hub.db.write() as conn:
-        conn.execute(sa.update(staff_credentials).values(totp_secret=secret))
+        user_id = conn.execute(sa.select(staff_credentials.c.user_id)).scalar_one()
+        store_totp_secret(conn, user_id, secret)
     settings = Settings(db_url=hub.db.url)
     pending = []
     for _ in range(4):
