@@ -64,6 +64,7 @@ screenings: Final = sa.Table(
     sa.Column("signed_off_by", sa.String(64)),
     sa.Column("signed_off_at", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("screenings_by_updated", "updated_at"),  # revision 0008: hub._facts folds in what changed since
 )
 
 # Everything that happened to a referral in the console: rating changes (with the rationale), assignments, notes.

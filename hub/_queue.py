@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-from hub import _referral_view
+from hub import _authorities, _referral_view
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._tables import records, users
@@ -101,12 +102,13 @@ def _sort(items: list[QueueItem], sort: str) -> list[QueueItem]:
     return sorted(items, key=_priority)
 
 
-def _rows(db: Database, record_id: str | None) -> list[Any]:
+def _rows(db: Database, record_id: str | None, authority: str | None) -> list[Any]:
     worker = users.alias("worker")
     query = (
         sa.select(
             records.c.record_id,
             records.c.status,
+            records.c.routed_to,
             records.c.receipt_ref,
             records.c.receipt_at,
             records.c.created_at,
@@ -117,7 +119,7 @@ def _rows(db: Database, record_id: str | None) -> list[Any]:
         )
         .outerjoin(screenings, screenings.c.record_id == records.c.record_id)
         .outerjoin(worker, worker.c.user_id == screenings.c.worker_id)
-        .where(records.c.record_type == RecordType.REFERRAL.value)
+        .where(records.c.record_type == RecordType.REFERRAL.value, _authorities.scope(authority))
     )
     if record_id is None:
         query = query.where(sa.or_(records.c.status.is_(None), records.c.status.not_in(CLOSED)))
@@ -150,13 +152,18 @@ def _load_views(conn: Any, missing: list[str]) -> None:
         _VIEWS.popitem(last=False)
 
 
-def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[QueueItem]:
+def _items(
+    rows: list[Any], timescales: Timescales, now: dt.datetime, per_authority: Mapping[str, Timescales]
+) -> list[QueueItem]:
     today = now.astimezone(timescales.working.tz).date()
     items: list[QueueItem] = []
     for row in rows:
         view = _VIEWS.get(row.record_id) or _referral_view.view({})
         received = dt.datetime.fromtimestamp(row.receipt_at or row.created_at, dt.UTC)
-        due = timescales.due(received, row.rating)
+        here = _authorities.of_referral(row.routed_to)
+        # Each authority may count its own timescales (Settings.authority_timescales); the hub's otherwise.
+        scales = per_authority.get(here.code, timescales) if here is not None else timescales
+        due = scales.due(received, row.rating)
         items.append(
             QueueItem(
                 record_id=row.record_id,
@@ -177,14 +184,29 @@ def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[Qu
     return items
 
 
-def load_one(db: Database, timescales: Timescales, now: dt.datetime, record_id: str) -> QueueItem | None:
-    """One referral as the queue shows it (open or not), or None."""
-    items = _items(_rows(db, record_id), timescales, now)
+def load_one(
+    db: Database,
+    timescales: Timescales,
+    now: dt.datetime,
+    record_id: str,
+    authority: str | None = None,
+    per_authority: Mapping[str, Timescales] | None = None,
+) -> QueueItem | None:
+    """One referral as the queue shows it (open or not), or None (also for another authority's referral)."""
+    items = _items(_rows(db, record_id, authority), timescales, now, per_authority or {})
     return items[0] if items else None
 
 
-def load(db: Database, timescales: Timescales, now: dt.datetime, filters: Filters) -> Queue:
-    items = _items(_rows(db, None), timescales, now)
+def load(
+    db: Database,
+    timescales: Timescales,
+    now: dt.datetime,
+    filters: Filters,
+    authority: str | None = None,
+    per_authority: Mapping[str, Timescales] | None = None,
+) -> Queue:
+    """The open referrals of ``authority`` (every authority for None), filtered and sorted."""
+    items = _items(_rows(db, None, authority), timescales, now, per_authority or {})
     counts: Counter[str] = Counter(i.rating or "unrated" for i in items)
     counts["overdue"] = sum(i.overdue for i in items)
     authorities = sorted({i.view.authority for i in items})

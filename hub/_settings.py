@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
+from hub._authorities import DEMO_CONTACTS
 from hub._ratelimit import DEFAULT_LIMITS, Limit
 from hub._timescales import Timescales
 from sync.protocol import MAX_BODY_BYTES
@@ -52,3 +53,15 @@ class Settings:
     timescales: Timescales = field(default_factory=Timescales)
     #: A console decision reaches the referrer only once a MASH manager has signed it off.
     decisions_need_sign_off: bool = True
+    #: Timescales of the authorities whose differ from ``timescales``, by ONS code (hub._authorities).
+    authority_timescales: Mapping[str, Timescales] = field(default_factory=dict)
+    #: Each authority's MASH front door (shown to another authority that finds it knows a child), by ONS code.
+    authority_contacts: Mapping[str, str] = field(default_factory=lambda: dict(DEMO_CONTACTS))
+    #: Repeat referrals (the commissioning dashboard): a child with at least this many referrals ...
+    repeat_count: int = 3
+    #: ... within this many days.
+    repeat_days: int = 90
+
+    def timescales_for(self, authority: str | None) -> Timescales:
+        """The timescales an authority's referrals are counted in."""
+        return self.authority_timescales.get(authority or "", self.timescales)

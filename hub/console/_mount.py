@@ -10,7 +10,7 @@ from typing import Final
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
-from hub.console import _pages, _photos, _signin_pages
+from hub.console import _pages, _photos, _region_pages, _signin_pages
 from hub.console._web import HERE, PREFIX, render, secure
 
 ROOT: Final = HERE.parent.parent
@@ -44,7 +44,7 @@ def _council_css() -> bytes | None:
 
 
 def mount(app: FastAPI) -> None:
-    for router in (_signin_pages.router, _pages.router, _photos.router):
+    for router in (_signin_pages.router, _region_pages.router, _pages.router, _photos.router):
         app.include_router(router, prefix=PREFIX, include_in_schema=False)
 
     @app.get(PREFIX + "/assets/{name}", include_in_schema=False)

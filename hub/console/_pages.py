@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _decisions, _queue, _requests, _screening, _staff_accounts, _trail
+from hub import _authorities, _boundaries, _decisions, _queue, _requests, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
 from hub._lanes import Lanes
 from hub._settings import Settings
-from hub._signin import Staff
+from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from hub._timescales import RATING_WORDS, RATINGS
 from hub.console import _document, _session
@@ -56,6 +56,10 @@ def _local(settings: Settings, when: dt.datetime | None) -> str:
     return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
+def _local_at(settings: Settings, at: float | None) -> str:
+    return _local(settings, None if at is None else dt.datetime.fromtimestamp(at, dt.UTC))
+
+
 def _filters(request: Request) -> _queue.Filters:
     q = request.query_params
     sort = q.get("sort", "priority")
@@ -70,21 +74,38 @@ def _filters(request: Request) -> _queue.Filters:
     )
 
 
+def counts_only(request: Request) -> Response:
+    """What a commissioner gets at any page about referrals: a pointer to the dashboard (they see counts only)."""
+    return render(
+        request,
+        "message.html",
+        status=403,
+        title="You cannot see referrals",
+        message="Commissioners see counts, never a child or a family.",
+        link=PREFIX + "/dashboard",
+        link_text="Go to the dashboard",
+    )
+
+
 @router.get("/")
 async def queue(request: Request) -> Response:
     staff = await _staff(request)
     if staff is None:
         return redirect(request, "/sign-in")
+    if staff.is_commissioner:
+        return redirect(request, "/dashboard")
     db, settings, lanes = _deps(request)
     filters = _filters(request)
     now = _now(settings)
-    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters))
+    result = await lanes.read(
+        lambda: _queue.load(db, settings.timescales, now, filters, staff.authority, settings.authority_timescales)
+    )
     pages = max(1, -(-len(result.items) // PAGE_SIZE))
     raw_page = request.query_params.get("page", "1")
     page = min(max(int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1, 1), pages)
     shown = result.items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
-    workers = await lanes.read(lambda: _screening.workers(db))
+    workers = await lanes.read(lambda: _screening.workers(db, staff.authority))
     return render(
         request,
         "queue.html",
@@ -141,11 +162,17 @@ def _options(queue: _queue.Queue, f: _queue.Filters, workers: list[tuple[str, st
     }
 
 
-def _load_referral(db: Database, record_id: str, now: dt.datetime) -> dict[str, Any] | None:
+def _load_referral(db: Database, staff: Staff, record_id: str, now: dt.datetime) -> dict[str, Any] | None:
+    """The referral and what the page shows of it, or None when there is none this user may read (another
+    authority's referral reads as not found)."""
+    if staff.role not in CONSOLE_ROLES:
+        return None
     with db.read() as conn:
         row = conn.execute(
             sa.select(records).where(
-                records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value
+                records.c.record_id == record_id,
+                records.c.record_type == RecordType.REFERRAL.value,
+                _authorities.scope(staff.authority),
             )
         ).first()
         if row is None:
@@ -187,13 +214,14 @@ async def _referral_page(
     if len(record_id) > 36:
         return _not_found(request)
     now = _now(settings)
-    row = await lanes.read(lambda: _load_referral(db, record_id, now))
+    row = await lanes.read(lambda: _load_referral(db, staff, record_id, now))
     if row is None:
         return _not_found(request)
     now = _now(settings)
-    item = await lanes.read(lambda: _item(db, settings, now, record_id))
+    item = await lanes.read(lambda: _item(db, settings, now, record_id, staff))
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.referral", target=record_id))
-    workers = await lanes.read(lambda: _screening.workers(db))
+    workers = await lanes.read(lambda: _screening.workers(db, staff.authority))
+    knowing = await lanes.read(lambda: _boundaries.known_elsewhere(db, staff, record_id, settings))
     document = _document.build(row["parsed"], row, settings.timescales.working.tz)
     error_list = [{"text": text, "href": f"#{field}"} for field, text in (errors or {}).items()]
     chosen = (values or {}).get("rating", "")
@@ -231,14 +259,34 @@ async def _referral_page(
         request_tags={"Sent": "govuk-tag--blue", "Answered": "govuk-tag--green", "Overdue": "govuk-tag--red"},
         worker_items=worker_items,
         row_open=row_open,
+        knowing=knowing,
+        knowing_items=[
+            {
+                "value": k.authority.code,
+                "text": k.authority.name,
+                "selected": (values or {}).get("to_authority") == k.authority.code,
+            }
+            for k in knowing.knowing
+        ],
+        transfer_items=[
+            {"value": a.code, "text": a.name, "selected": (values or {}).get("to_authority") == a.code}
+            for a in _authorities.PENINSULA
+            if row.get("routed_to") not in (a.label, a.name)
+        ],
+        state_words=_boundaries.STATE_WORDS,
+        authority_name=(
+            _authorities.name_of(row.get("routed_to"))
+            if _authorities.of_referral(row.get("routed_to"))
+            else (item.view.authority if item else "Not given")
+        ),
         event_words=_EVENTS,
         when=lambda d: _local(settings, d),
         at=lambda t: _local(settings, dt.datetime.fromtimestamp(t, dt.UTC)),
     )
 
 
-def _item(db: Database, settings: Settings, now: dt.datetime, record_id: str) -> _queue.QueueItem | None:
-    return _queue.load_one(db, settings.timescales, now, record_id)
+def _item(db: Database, settings: Settings, now: dt.datetime, record_id: str, staff: Staff) -> _queue.QueueItem | None:
+    return _queue.load_one(db, settings.timescales, now, record_id, staff.authority, settings.authority_timescales)
 
 
 @router.get("/referrals/{record_id}")
@@ -246,6 +294,8 @@ async def referral(request: Request, record_id: str) -> Response:
     staff = await _staff(request)
     if staff is None:
         return redirect(request, "/sign-in")
+    if staff.is_commissioner:
+        return counts_only(request)
     return await _referral_page(request, staff, record_id, banner=request.query_params.get("done", "")[:40])
 
 
@@ -258,6 +308,9 @@ _EVENTS = {
     "already_open": "Already open to children's social care",
     "decide": "Decision",
     "outcome_sent": "Outcome sent to the referrer",
+    "ask_authority": "Information asked of another MASH",
+    "transfer": "Transferred to another local authority",
+    "family_move": "Family moved: transferred to another local authority",
 }
 _DONE = {
     "request": "Information request sent",
@@ -267,6 +320,8 @@ _DONE = {
     "open": "Saved: already open to children's social care",
     "decide": "Decision recorded",
     "sign-off": "Signed off: the outcome has gone to the referrer",
+    "ask": "Your request has gone to the other MASH",
+    "transfer": "Transferred: the referral is now in the other authority's queue",
 }
 
 
@@ -293,7 +348,11 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return redirect(request, "/sign-in")
     db, settings, lanes = _deps(request)
     run: _Action | None = _ACTIONS.get(action)
-    scales, tz, need = settings.timescales, settings.timescales.working.tz, settings.decisions_need_sign_off
+    scales, tz, need = (
+        settings.timescales_for(staff.authority),
+        settings.timescales.working.tz,
+        settings.decisions_need_sign_off,
+    )
     if action == "request":
         run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
             db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
@@ -304,6 +363,15 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         )
     elif action == "sign-off":
         run = lambda db, staff, rid, f, now: _decisions.sign_off(db, staff, rid, now=now, tz=tz)  # noqa: E731
+    elif action == "ask":
+        run = lambda db, staff, rid, f, now: _boundaries.ask(  # noqa: E731
+            db, staff, rid, f.get("to_authority", ""), f.get("question", ""), now=now
+        )
+    elif action == "transfer":
+        run = lambda db, staff, rid, f, now: _boundaries.transfer(  # noqa: E731
+            db, staff, rid, f.get("to_authority", ""), f.get("reason", ""), family_move=f.get("family_move") == "yes",
+            now=now,
+        )  # fmt: skip
     if run is None or len(record_id) > 36:
         return _not_found(request)
     try:
@@ -327,7 +395,17 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return await _referral_page(
             request, staff, record_id, status=400, errors={exc.field: exc.message}, values=values
         )
+    if action == "transfer" and not await lanes.read(lambda: _still_ours(db, staff, record_id)):
+        return redirect(request, "/?done=transfer")
     return redirect(request, f"/referrals/{record_id}?done={action}")
+
+
+def _still_ours(db: Database, staff: Staff, record_id: str) -> bool:
+    with db.read() as conn:
+        query = sa.select(records.c.record_id).where(
+            records.c.record_id == record_id, _authorities.scope(staff.authority)
+        )
+        return conn.execute(query).first() is not None
 
 
 @router.get("/users")
