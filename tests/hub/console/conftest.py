@@ -99,7 +99,7 @@ def staff(hub: Hub) -> str:
 def referral_fields(case_id: str, form: dict[str, Any] | None = None, by: str = "HV1", **case: Any) -> dict[str, Any]:
     """A referral as the device's builder makes it, about a child with ``case`` laid over the test case, from
     ``form`` (default: the school nurse's example referral form)."""
-    child = case_fields(postcode="TQ1 2AB", date_of_birth="2012-03-14", **case)
+    child = case_fields(**{"postcode": "TQ1 2AB", "date_of_birth": "2012-03-14", **case})
     form = form or form_fields(by=by)
     form = {**form, "answers": authored(form["answers"], by)}  # the hub attests authors: they must be the pusher
     submitted = forms.SubmittedForm(record_id=str(uuid.uuid4()), **form)
