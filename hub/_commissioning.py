@@ -161,10 +161,11 @@ def _where(filters: Filters, authority: str | None) -> list[ColumnElement[bool]]
     if filters.outcome:
         out.append(f.outcome.is_(None) if filters.outcome == "none" else f.outcome == filters.outcome)
     if filters.category:
+        chosen = fact_categories.alias("chosen")  # its own name: the category table may be in the query too
         out.append(
-            sa.exists().where(
-                fact_categories.c.record_id == f.record_id, fact_categories.c.category == filters.category
-            )
+            sa.exists()
+            .where(chosen.c.record_id == f.record_id, chosen.c.category == filters.category)
+            .correlate(referral_facts)
         )
     return out
 

@@ -178,9 +178,11 @@ def test_asking_another_mash_answered_and_refused(hub: Hub, browsers: dict[str, 
     assert again.status_code == 400
     page = devon.get(f"/referrals/{devon_child}")
     asked = soup(page).find(id="asked-1").get_text(" ", strip=True)
-    assert "Answered" in asked and "Known since 2024: early help." in asked
+    assert "Answered" in asked
+    assert "Known since 2024: early help." in asked
     refused = soup(page).find(id="asked-2").get_text(" ", strip=True)
-    assert "Refused" in refused and "A police investigation is open." in refused
+    assert "Refused" in refused
+    assert "A police investigation is open." in refused
     with hub.db.read() as conn:
         actions = set(conn.execute(sa.select(audit.c.action)).scalars())
     assert {
@@ -248,7 +250,8 @@ def test_a_regional_user_sees_every_authority(hub: Hub, browsers: dict[str, Brow
     referral_in(hub, "cornwall", "Cornwall Name", nhs=None, by="hv2")
     browsers["all"].sign_in(staff)
     queue = browsers["all"].get("/").text
-    assert "Devon Name" in queue and "Cornwall Name" in queue
+    assert "Devon Name" in queue
+    assert "Cornwall Name" in queue
 
 
 def test_the_cli_gives_a_user_an_authority_and_refuses_unknown_ones(hub: Hub) -> None:
@@ -282,7 +285,10 @@ def test_per_authority_timescales_set_the_time_left(hub: Hub) -> None:
     per = {TORBAY.code: quick}
     fast = _queue.load_one(hub.db, Timescales(), now, torbay_child, None, per)
     slow = _queue.load_one(hub.db, Timescales(), now, devon_child, None, per)
-    assert fast is not None and slow is not None and fast.due is not None and slow.due is not None
+    assert fast is not None
+    assert slow is not None
+    assert fast.due is not None
+    assert slow.due is not None
     assert fast.due - fast.received == dt.timedelta(hours=1)
     assert slow.due - slow.received > dt.timedelta(hours=20)
 
