@@ -182,29 +182,62 @@ def _categories(conn: sa.Connection, where: list[ColumnElement[bool]]) -> dict[s
     return {key: int(n) for key, n in conn.execute(query)}
 
 
-def _timeliness(conn: sa.Connection, where: list[ColumnElement[bool]], now: float) -> dict[tuple[str, str], int]:
+def _domains() -> dict[str, tuple[Any, list[Any]]]:
+    """The dimensions with a fixed list of values (each counted in the one scan), and their values."""
     f = referral_facts.c
-    state = sa.case(
-        (sa.and_(f.decided_at.is_not(None), f.decided_at <= f.due_at), "on_time"),
-        (f.decided_at.is_not(None), "late"),
-        (f.due_at > now, "open"),
-        else_="overdue",
-    ).label("state")
-    query = (
-        sa.select(f.rating, state, sa.func.count())
-        .where(*where, f.rating.in_(("red", "amber", "green")), f.due_at.is_not(None))
-        .group_by(f.rating, state)
-    )
-    return {(rating, s): int(n) for rating, s, n in conn.execute(query)}
+    return {
+        "authority": (f.authority, [a.code for a in _authorities.ALL]),
+        "level": (f.level, list(LEVEL_WORDS)),
+        "age_band": (f.age_band, list(_facts.AGE_BANDS)),
+        "agency": (f.agency, list(_facts.AGENCIES)),
+        "outcome": (f.outcome, list(DECISIONS)),
+    }
 
 
-def _repeats(conn: sa.Connection, where: list[ColumnElement[bool]], count: int, days: int) -> dict[Any, int]:
-    """Referrals that were at least the ``count``th about the same child within ``days`` days, by authority."""
+def _one_scan(
+    conn: sa.Connection, where: list[ColumnElement[bool]], now: float, repeat_count: int
+) -> tuple[int, dict[str, dict[Any, int]]]:
+    """Every fixed-list count, the timeliness and the repeat referrals in ONE pass over the facts (a sum of CASEs
+    per value: the same SQL on SQLite and PostgreSQL, where GROUPING SETS would not be). Values outside the lists
+    come back as None ("Not given")."""
     f = referral_facts.c
-    nth = sa.func.count().over(partition_by=f.child_key, order_by=f.received_at, range_=(-days * 86400, 0)).label("nth")
-    inner = sa.select(f.authority, nth).where(*where, f.child_key.is_not(None)).subquery()
-    query = sa.select(inner.c.authority, sa.func.count()).where(inner.c.nth >= count).group_by(inner.c.authority)
-    return {key: int(n) for key, n in conn.execute(query)}
+
+    def n(condition: ColumnElement[bool]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    columns: list[Any] = [sa.func.count()]
+    keys: list[tuple[str, Any]] = []
+    for name, (column, values) in _domains().items():
+        for value in values:
+            columns.append(n(column == value))
+            keys.append((name, value))
+    timed = sa.and_(f.rating.in_(("red", "amber", "green")), f.due_at.is_not(None))
+    states = {
+        "on_time": sa.and_(f.decided_at.is_not(None), f.decided_at <= f.due_at),
+        "late": sa.and_(f.decided_at.is_not(None), f.decided_at > f.due_at),
+        "open": sa.and_(f.decided_at.is_(None), f.due_at > now),
+        "overdue": sa.and_(f.decided_at.is_(None), f.due_at <= now),
+    }
+    for rating in ("red", "amber", "green"):
+        for state, condition in states.items():
+            columns.append(n(sa.and_(timed, f.rating == rating, condition)))
+            keys.append(("timeliness", (rating, state)))
+    repeat = sa.and_(f.nth.is_not(None), f.nth >= repeat_count)
+    for code in [a.code for a in _authorities.ALL]:
+        columns.append(n(sa.and_(repeat, f.authority == code)))
+        keys.append(("repeats", code))
+    columns.append(n(repeat))
+    keys.append(("repeats", "__all__"))
+    row = conn.execute(sa.select(*columns).select_from(referral_facts).where(*where)).one()
+    total = int(row[0])
+    out: dict[str, dict[Any, int]] = {}
+    for (name, value), count in zip(keys, row[1:], strict=True):
+        out.setdefault(name, {})[value] = int(count)
+    for name in _domains():
+        out[name][None] = total - sum(out[name].values())
+    repeats = out["repeats"]
+    repeats[None] = repeats.pop("__all__") - sum(repeats.values())
+    return total, out
 
 
 def _answer_times(conn: sa.Connection, authority: str | None) -> list[tuple[str, int, int, float | None]]:
@@ -267,6 +300,8 @@ def _named(counts: Mapping[Any, int], words: Mapping[str, str], *, keep_all: boo
     for key, n in counts.items():
         label = words.get(str(key)) if key is not None else None
         label = label or NOT_GIVEN
+        if n == 0 and label == NOT_GIVEN:
+            continue  # a value outside the list that nobody has: no row for it
         out[label] = out.get(label, 0) + n
     return out
 
@@ -312,25 +347,20 @@ def dashboard(db: Database, actor: Staff, settings: Settings, filters: Filters, 
     f = referral_facts.c
     grain_column = {"week": f.week, "month": f.month, "year": f.year}[filters.grain]
     with db.read() as conn:
-        by_authority = _count_by(conn, f.authority, where)
-        total = sum(by_authority.values())
+        total, scan = _one_scan(conn, where, now, settings.repeat_count)
+        level_words = {str(k): f"Level {k}: {v}" for k, v in LEVEL_WORDS.items()}
         raw = {
-            "authority": _named(by_authority, {a.code: a.name for a in _authorities.PENINSULA}),
+            "authority": _named(scan["authority"], {a.code: a.name for a in _authorities.PENINSULA}),
             "district": _named(_count_by(conn, f.district, where), {}, keep_all=False),
-            "level": _named(
-                _count_by(conn, f.level, where), {str(k): f"Level {k}: {v}" for k, v in LEVEL_WORDS.items()}
-            ),
-            "age_band": _named(_count_by(conn, f.age_band, where), _facts.AGE_BANDS),
-            "agency": _named(_count_by(conn, f.agency, where), _facts.AGENCIES),
-            "outcome": _named(
-                {k if k is not None else "none": n for k, n in _count_by(conn, f.outcome, where).items()},
-                OUTCOME_WORDS,
-            ),
+            "level": _named(scan["level"], level_words),
+            "age_band": _named(scan["age_band"], _facts.AGE_BANDS),
+            "agency": _named(scan["agency"], _facts.AGENCIES),
+            "outcome": _named({k if k is not None else "none": v for k, v in scan["outcome"].items()}, OUTCOME_WORDS),
             "time": _periods(_count_by(conn, grain_column, where), filters.grain),
         }
         categories = _named(_categories(conn, where), CATEGORY_WORDS)
-        timely = _timeliness(conn, where, now)
-        repeats = _repeats(conn, where, settings.repeat_count, settings.repeat_days)
+        timely = scan["timeliness"]
+        repeats = scan["repeats"]
         answers = _answer_times(conn, authority)
     raw["district"] = dict(sorted(raw["district"].items(), key=lambda kv: (kv[0] == NOT_GIVEN, kv[0])))
     tables, _shown = _disclosure.protect_view(raw, total)

@@ -45,6 +45,7 @@ AGENCIES: Final = {
 _FORM_AGENCY: Final = {"hv_concern": "health_visiting", "sn_referral": "school_nursing"}
 _KEY_NAME: Final = "facts_child"
 _COUNTER: Final = "facts"
+_WINDOW: Final = "facts_window"  # the repeat window (days) the ``nth`` column was counted for
 _BATCH: Final = 1000
 
 
@@ -130,6 +131,7 @@ def facts_of(fields: Mapping[str, Any], *, record_id: str, routed_to: str | None
         "decided_at": None,
         "due_at": None,
         "screened_at": None,
+        "nth": None,
     }
     return row, categories
 
@@ -235,4 +237,48 @@ def refresh(conn: Connection, settings: Settings) -> int:
         written += 1
     if latest > since:
         conn.execute(sa.update(counters).where(counters.c.name == _COUNTER).values(value=int(latest * 1000)))
+    window = conn.execute(sa.select(counters.c.value).where(counters.c.name == _WINDOW)).scalar_one_or_none()
+    if window != settings.repeat_days:  # the window changed (or the first time): count every child again
+        if window is None:
+            conn.execute(sa.insert(counters).values(name=_WINDOW, value=settings.repeat_days))
+        else:
+            conn.execute(sa.update(counters).where(counters.c.name == _WINDOW).values(value=settings.repeat_days))
+        count_repeats(conn, settings.repeat_days, None)
+    else:
+        keys = {r.child_key for r in rows_keys(conn, [r.record_id for r in rows])}
+        count_repeats(conn, settings.repeat_days, sorted(keys))
     return written
+
+
+def rows_keys(conn: Connection, record_ids: list[str]) -> list[Any]:
+    out: list[Any] = []
+    for start in range(0, len(record_ids), _BATCH):
+        chunk = record_ids[start : start + _BATCH]
+        out += conn.execute(
+            sa.select(referral_facts.c.child_key).where(
+                referral_facts.c.record_id.in_(chunk), referral_facts.c.child_key.is_not(None)
+            )
+        ).all()
+    return out
+
+
+def count_repeats(conn: Connection, days: int, child_keys: list[str] | None) -> None:
+    """Set ``nth`` (referrals about the same child within ``days`` days up to each one) for these children, or for
+    every child (None). A late referral changes the later ones of its child, so a child is counted whole."""
+    earlier = referral_facts.alias("earlier")
+    f = referral_facts.c
+    nth = (
+        sa.select(sa.func.count())
+        .where(
+            earlier.c.child_key == f.child_key,
+            earlier.c.received_at <= f.received_at,
+            earlier.c.received_at >= f.received_at - days * 86400,
+        )
+        .scalar_subquery()
+    )
+    if child_keys is None:
+        conn.execute(sa.update(referral_facts).where(f.child_key.is_not(None)).values(nth=nth))
+        return
+    for start in range(0, len(child_keys), _BATCH):
+        chunk = child_keys[start : start + _BATCH]
+        conn.execute(sa.update(referral_facts).where(f.child_key.in_(chunk)).values(nth=nth))

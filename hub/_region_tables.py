@@ -70,6 +70,8 @@ referral_facts: Final = sa.Table(
     sa.Column("decided_at", sa.Float),
     sa.Column("due_at", sa.Float),  # received + the rating's timescale, counted when the rating was folded in
     sa.Column("screened_at", sa.Float),  # screenings.updated_at last folded in
+    # How many referrals about this child, this one included, in the repeat window (Settings.repeat_days) up to it.
+    sa.Column("nth", sa.Integer),
     sa.Index("referral_facts_by_authority", "authority", "received_at"),
     sa.Index("referral_facts_by_child", "child_key", "received_at"),
 )

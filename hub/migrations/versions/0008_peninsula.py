@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.Float),
         sa.Column("due_at", sa.Float),
         sa.Column("screened_at", sa.Float),
+        sa.Column("nth", sa.Integer),
         sa.Index("referral_facts_by_authority", "authority", "received_at"),
         sa.Index("referral_facts_by_child", "child_key", "received_at"),
     )
