@@ -34,6 +34,7 @@ WRITABLE: Final[dict[Role, frozenset[RecordType]]] = {
     Role.HUB_STAFF: frozenset(set(RecordType) - {RecordType.RESPONSE}),
     Role.MANAGER: frozenset(set(RecordType) - {RecordType.RESPONSE}),
     Role.ADMIN: frozenset(set(RecordType) - {RecordType.RESPONSE}),
+    Role.COMMISSIONER: frozenset(),  # counts only, in the console; never a record
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from hub import _access, _audit, _store
+from hub import _access, _audit, _authorities, _store
 from hub._db import Database
 from hub._errors import AdminError
 from hub._secrets import digest, new_enrol_code, normalise_code
@@ -44,8 +44,10 @@ def create_user(
     *,
     exist_ok: bool = False,
     registration: str | None = None,
+    authority: str | None = None,
 ) -> NewUser:
-    """``registration``: the professional registration (GMC number, NMC PIN) a user's records must then name."""
+    """``registration``: the professional registration (GMC number, NMC PIN) a user's records must then name;
+    ``authority``: for console users, the local authority (ONS code or key, hub._authorities) they work for."""
     if not _USERNAME.match(username):
         raise AdminError("username: lower-case letters, digits, '.', '_' or '-', at most 64")
     try:
@@ -63,6 +65,13 @@ def create_user(
     registration = "".join((registration or "").split()).upper() or None
     if registration is not None and not _REGISTRATION.match(registration):
         raise AdminError("--registration: a 7-digit GMC number or an NMC PIN like 12A3456E")
+    if authority is not None:
+        found = _authorities.find(authority)
+        if found is None:
+            raise AdminError(f"--authority: one of {', '.join(a.key for a in _authorities.ALL)}")
+        if role_value not in _authorities.SCOPED_ROLES:
+            raise AdminError("--authority is only for hub staff, managers, commissioners and admins")
+        authority = found.code
     now = time.time()
     with db.write() as conn:
         existing = conn.execute(sa.select(users).where(users.c.username == username)).one_or_none()
@@ -80,6 +89,7 @@ def create_user(
                 organisation=organisation.strip()[:200],
                 ods_code=ods_code,
                 registration=registration,
+                authority=authority,
                 disabled=False,
                 created_at=now,
             )
@@ -91,7 +101,7 @@ def create_user(
             action="users.create",
             target=username,
             outcome="ok",
-            detail={"role": role_value.value, "organisation": organisation, "ods": ods_code},
+            detail={"role": role_value.value, "organisation": organisation, "ods": ods_code, "authority": authority},
         )
     return NewUser(user_id, username, created=True)
 
@@ -123,12 +133,14 @@ def enrol_code(db: Database, username: str, ttl_s: float = 72 * 3600) -> str:
     code = new_enrol_code()
     with db.write() as conn:
         row = conn.execute(
-            sa.select(users.c.user_id, users.c.disabled).where(users.c.username == username)
+            sa.select(users.c.user_id, users.c.disabled, users.c.role).where(users.c.username == username)
         ).one_or_none()
         if row is None:
             raise AdminError(f"no user {username!r}")
         if row.disabled:
             raise AdminError(f"user {username!r} is disabled")
+        if row.role == Role.COMMISSIONER.value:
+            raise AdminError("a commissioner sees counts in the console only: no device can be enrolled for them")
         conn.execute(
             sa.insert(enrol_codes).values(
                 code_hash=digest(normalise_code(code)), user_id=row.user_id, expires_at=now + ttl_s, created_at=now

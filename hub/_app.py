@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from hub import _attachments, _auth, _pull, _push, console
+from hub import _attachments, _auth, _pull, _push, _region_tables, console  # noqa: F401 (its tables)
 from hub._db import Database
 from hub._deps import Who
 from hub._errors import ApiError

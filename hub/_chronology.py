@@ -17,7 +17,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _referral_view
+from hub import _authorities, _referral_view
 from hub._console_tables import screening_events
 from hub._known import display_name
 from hub._linking_tables import child_links, children
@@ -94,7 +94,7 @@ def load(conn: Connection, child_id: str, *, viewer_authority: str | None) -> Ch
     for row in rows:
         if row.record_type != RecordType.REFERRAL.value:
             continue
-        visible = viewer_authority is None or row.routed_to == viewer_authority
+        visible = _authorities.may_act(viewer_authority, row.routed_to)
         href = f"/console/referrals/{row.record_id}"
         if not visible:
             events.append(Event(happened[row.record_id], "Known to another MASH", row.routed_to or "", "", ""))

@@ -154,6 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--org", required=True, help="organisation")
     c.add_argument("--ods", help="GP practice ODS code (GPs only)")
     c.add_argument("--registration", help="GMC number or NMC PIN: the number this user's forms must give")
+    c.add_argument(
+        "--authority",
+        help="console users: the local authority they work for (devon, torbay, plymouth, cornwall, or an ONS code); "
+        "without it they see every authority's referrals",
+    )
     c.add_argument("--exist-ok", action="store_true", help="succeed if the user exists with this role")
     users.add_parser("disable", help="stop a user syncing and signing in").add_argument("username", help="who")
     users.add_parser("list", help="every user, one a line")
@@ -290,6 +295,7 @@ def _run(args: argparse.Namespace, db: Database) -> int:
             args.ods,
             exist_ok=args.exist_ok,
             registration=args.registration,
+            authority=args.authority,
         )
         print(f"{'created' if new.created else 'exists'} {new.username} {new.user_id}")
     elif cmd == "users" and action == "disable":

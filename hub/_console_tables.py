@@ -70,6 +70,7 @@ screenings: Final = sa.Table(
     sa.Column("due_at", sa.Float),
     sa.Index("screenings_by_rating", "rating", "due_at"),
     sa.Index("screenings_by_worker", "worker_id"),
+    sa.Index("screenings_by_updated", "updated_at"),  # revision 0008: hub._facts folds in what changed since
 )
 
 # What the queue filters and sorts on, read once from each referral's body (hub._queue_facts keeps it up to date

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from hub import _store
+from hub import _authorities, _store
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._screening import Forbidden, ScreeningError, record_event
@@ -73,7 +73,7 @@ def decide(
     if len(why) > MAX_RATIONALE:
         raise ScreeningError("decision_rationale", f"The reason must be {MAX_RATIONALE} characters or fewer.")
     with db.write() as conn:
-        row = _referral(conn, record_id)
+        row = _referral(conn, record_id, actor)
         if row.decision is not None and row.signed_off_at is not None:
             raise ScreeningError("decision", "The outcome has already been sent. Add a note instead.")
         _ensure_screening(conn, record_id, now)
@@ -105,7 +105,7 @@ def sign_off(db: Database, actor: Staff, record_id: str, *, now: float, tz: Zone
     if not actor.is_manager:
         raise Forbidden("", "Only a MASH manager can sign off a decision.")
     with db.write() as conn:
-        row = _referral(conn, record_id)
+        row = _referral(conn, record_id, actor)
         if row.decision is None:
             raise ScreeningError("decision", "There is no decision to sign off yet.")
         if row.signed_off_at is not None:
@@ -113,10 +113,11 @@ def sign_off(db: Database, actor: Staff, record_id: str, *, now: float, tz: Zone
         _send_outcome(conn, actor, record_id, row.decision, now, tz)
 
 
-def _referral(conn: sa.Connection, record_id: str) -> Any:
+def _referral(conn: sa.Connection, record_id: str, actor: Staff) -> Any:
     row = conn.execute(
         sa.select(
             records.c.record_id,
+            records.c.routed_to,
             records.c.case_id,
             records.c.created_by,
             screenings.c.decision,
@@ -126,7 +127,7 @@ def _referral(conn: sa.Connection, record_id: str) -> Any:
         .outerjoin(screenings, screenings.c.record_id == records.c.record_id)
         .where(records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value)
     ).first()
-    if row is None:
+    if row is None or not _authorities.may_act(actor.authority, row.routed_to):
         raise ScreeningError("", "There is no such referral.")
     return row
 
@@ -144,7 +145,7 @@ def outcome_words(decision: str, decided_at: float, tz: ZoneInfo) -> str:
 
 
 def _send_outcome(conn: sa.Connection, actor: Staff, record_id: str, decision: str, now: float, tz: ZoneInfo) -> None:
-    row = _referral(conn, record_id)
+    row = _referral(conn, record_id, actor)
     decided_at = row.decided_at or now
     conn.execute(
         sa.update(screenings)

@@ -43,4 +43,6 @@ def demo(db: Database) -> dict[str, str]:
     console = demo_console(db, "staff1")
     print(f"console user: {console['username']}, password: {console['password']!r}, "
           f"TOTP secret (add it to an authenticator app): {console['totp_secret']}")  # fmt: skip
+    print("the same password and secret sign in devon1, torbay1, plymouth1 and cornwall1 (each its own authority's "
+          "MASH) and commissioner1 (counts only)")  # fmt: skip
     return codes

@@ -21,6 +21,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hub import _authorities
 from hub._console_tables import screenings
 from hub._decisions import DECISIONS
 from hub._linking import HOW_WORDS
@@ -155,7 +156,7 @@ def known(conn: Connection, record_id: str, *, viewer_authority: str | None, rul
     earlier: dict[str, Earlier] = {}
     cases: set[str] = set()
     for r in earlier_rows:
-        visible = viewer_authority is None or r.routed_to == viewer_authority
+        visible = _authorities.may_act(viewer_authority, r.routed_to)
         if visible:
             cases.add(r.case_id)
         earlier.setdefault(

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-from hub import _queue_facts, _referral_view
+from hub import _authorities, _queue_facts, _referral_view
 from hub._console_tables import referral_facts, screenings
 from hub._db import Database
 from hub._tables import records, users
@@ -86,12 +87,15 @@ class Queue:
     pages: int = 1
 
 
-def _query_rows(record_ids: list[str] | None, record_id: str | None = None) -> sa.Select[Any]:
+def _query_rows(
+    record_ids: list[str] | None, record_id: str | None = None, authority: str | None = None
+) -> sa.Select[Any]:
     worker = users.alias("worker")
     query = (
         sa.select(
             records.c.record_id,
             records.c.status,
+            records.c.routed_to,
             records.c.receipt_ref,
             records.c.receipt_at,
             records.c.created_at,
@@ -103,16 +107,18 @@ def _query_rows(record_ids: list[str] | None, record_id: str | None = None) -> s
         )
         .outerjoin(screenings, screenings.c.record_id == records.c.record_id)
         .outerjoin(worker, worker.c.user_id == screenings.c.worker_id)
-        .where(records.c.record_type == RecordType.REFERRAL.value)
+        .where(records.c.record_type == RecordType.REFERRAL.value, _authorities.scope(authority))
     )
     if record_id is not None:
         return query.where(records.c.record_id == record_id)
     return query.where(records.c.record_id.in_(record_ids or []))
 
 
-def _rows(db: Database, record_ids: list[str] | None, record_id: str | None = None) -> list[Any]:
+def _rows(
+    db: Database, record_ids: list[str] | None, record_id: str | None = None, authority: str | None = None
+) -> list[Any]:
     with db.read() as conn:
-        rows = list(conn.execute(_query_rows(record_ids, record_id)).all())
+        rows = list(conn.execute(_query_rows(record_ids, record_id, authority)).all())
         _load_views(conn, [r.record_id for r in rows if r.record_id not in _VIEWS])
     return rows
 
@@ -138,14 +144,19 @@ def _load_views(conn: Any, missing: list[str]) -> None:
         _VIEWS.popitem(last=False)
 
 
-def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[QueueItem]:
+def _items(
+    rows: list[Any], timescales: Timescales, now: dt.datetime, per_authority: Mapping[str, Timescales]
+) -> list[QueueItem]:
     today = now.astimezone(timescales.working.tz).date()
     items: list[QueueItem] = []
     for row in rows:
         view = _VIEWS.get(row.record_id) or _referral_view.view({})
         received = dt.datetime.fromtimestamp(row.receipt_at or row.created_at, dt.UTC)
+        here = _authorities.of_referral(row.routed_to)
+        # Each authority may count its own timescales (Settings.authority_timescales); the hub's otherwise.
+        scales = per_authority.get(here.code, timescales) if here is not None else timescales
         # The deadline the rating set (stored with it, moved by a re-rating); computed for a rating not yet dated.
-        due = dt.datetime.fromtimestamp(row.due_at, dt.UTC) if row.due_at else timescales.due(received, row.rating)
+        due = dt.datetime.fromtimestamp(row.due_at, dt.UTC) if row.due_at else scales.due(received, row.rating)
         items.append(
             QueueItem(
                 record_id=row.record_id,
@@ -166,15 +177,24 @@ def _items(rows: list[Any], timescales: Timescales, now: dt.datetime) -> list[Qu
     return items
 
 
-def load_one(db: Database, timescales: Timescales, now: dt.datetime, record_id: str) -> QueueItem | None:
-    """One referral as the queue shows it (open or not), or None."""
-    items = _items(_rows(db, None, record_id), timescales, now)
+def load_one(
+    db: Database,
+    timescales: Timescales,
+    now: dt.datetime,
+    record_id: str,
+    authority: str | None = None,
+    per_authority: Mapping[str, Timescales] | None = None,
+) -> QueueItem | None:
+    """One referral as the queue shows it (open or not), or None (also for another authority's referral)."""
+    items = _items(_rows(db, None, record_id, authority), timescales, now, per_authority or {})
     return items[0] if items else None
 
 
 _WORKER: Final = users.alias("queue_worker")
-_FROM: Final = referral_facts.outerjoin(screenings, screenings.c.record_id == referral_facts.c.record_id).outerjoin(
-    _WORKER, _WORKER.c.user_id == screenings.c.worker_id
+_FROM: Final = (
+    referral_facts.join(records, records.c.record_id == referral_facts.c.record_id)
+    .outerjoin(screenings, screenings.c.record_id == referral_facts.c.record_id)
+    .outerjoin(_WORKER, _WORKER.c.user_id == screenings.c.worker_id)
 )
 _RATING_ORDER: Final = sa.case(*((screenings.c.rating == r, n) for n, r in enumerate(RATINGS)), else_=len(RATINGS))
 # Most urgent first: anything with a deadline by its deadline, then the unrated oldest first, then the rest (blue)
@@ -214,13 +234,21 @@ def _where(f: Filters, now: float) -> list[Any]:
 
 
 def load(
-    db: Database, timescales: Timescales, now: dt.datetime, filters: Filters, page: int = 1, page_size: int = 50
+    db: Database,
+    timescales: Timescales,
+    now: dt.datetime,
+    filters: Filters,
+    page: int = 1,
+    page_size: int = 50,
+    authority: str | None = None,
+    per_authority: Mapping[str, Timescales] | None = None,
 ) -> Queue:
-    """One page of the open referrals that pass ``filters``, in its order; the counts by rating (and overdue) are
-    over all open referrals. Filtering, sorting, counting and paging all run in SQL."""
+    """One page of the open referrals of ``authority`` (every authority for None) that pass ``filters``, in its
+    order; the counts by rating (and overdue) are over all its open referrals. Filtering, sorting, counting and
+    paging all run in SQL."""
     _queue_facts.catch_up(db, timescales)
     at = now.timestamp()
-    is_open = referral_facts.c.open.is_(True)
+    is_open = sa.and_(referral_facts.c.open.is_(True), _authorities.scope(authority))
     with db.read() as conn:
         by_rating = conn.execute(
             sa.select(screenings.c.rating, sa.func.count())
@@ -233,11 +261,17 @@ def load(
         ).scalar_one()
         authorities = list(
             conn.execute(
-                sa.select(referral_facts.c.authority).where(is_open).distinct().order_by(referral_facts.c.authority)
+                sa.select(referral_facts.c.authority)
+                .select_from(_FROM)
+                .where(is_open)
+                .distinct()
+                .order_by(referral_facts.c.authority)
             ).scalars()
         )
-        statuses = list(conn.execute(sa.select(referral_facts.c.status).where(is_open).distinct()).scalars())
-        where = _where(filters, at)
+        statuses = list(
+            conn.execute(sa.select(referral_facts.c.status).select_from(_FROM).where(is_open).distinct()).scalars()
+        )
+        where = [*_where(filters, at), _authorities.scope(authority)]
         total = conn.execute(sa.select(sa.func.count()).select_from(_FROM).where(*where)).scalar_one()
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
@@ -253,8 +287,8 @@ def load(
         )
     counts: Counter[str] = Counter({(rating or "unrated"): n for rating, n in by_rating})
     counts["overdue"] = int(overdue)
-    rows = {r.record_id: r for r in _rows(db, ids)}
-    items = _items([rows[i] for i in ids if i in rows], timescales, now)
+    rows = {r.record_id: r for r in _rows(db, ids, None, authority)}
+    items = _items([rows[i] for i in ids if i in rows], timescales, now, per_authority or {})
     order = list(STATUS_WORDS)
     statuses.sort(key=lambda s: order.index(s) if s in order else 99)
     return Queue(items, dict(counts), authorities, statuses, total=int(total), page=page, pages=pages)

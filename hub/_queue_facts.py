@@ -62,7 +62,7 @@ def catch_up(db: Database, timescales: Timescales) -> None:
     """Bring ``referral_facts`` up to the committed head (and fill missing deadlines). Cheap when nothing changed."""
     with db.read() as conn:
         mark = conn.execute(sa.select(counters.c.value).where(counters.c.name == WATERMARK)).scalar()
-        head = _store.current(conn, "seq")
+        head = _store.horizon(conn) - 1  # every seq up to here is committed (hub._store.horizon)
         undated = conn.execute(
             sa.select(screenings.c.record_id, screenings.c.rating, referral_facts.c.received_at)
             .join(referral_facts, referral_facts.c.record_id == screenings.c.record_id)

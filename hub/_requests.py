@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import forms
-from hub import _audit, _deadlines, _delivery, _linking, _staff, _store
+from hub import _audit, _authorities, _deadlines, _delivery, _linking, _staff, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -136,11 +136,11 @@ def request_information(
         raise ScreeningError("questions", f"Ask at most {MAX_QUESTIONS} questions of {MAX_QUESTION} characters each.")
     with db.read() as conn:
         row = conn.execute(
-            sa.select(records.c.fields, records.c.case_id, screenings.c.rating)
+            sa.select(records.c.fields, records.c.case_id, records.c.routed_to, screenings.c.rating)
             .outerjoin(screenings, screenings.c.record_id == records.c.record_id)
             .where(records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value)
         ).first()
-    if row is None:
+    if row is None or not _authorities.may_act(actor.authority, row.routed_to):
         raise ScreeningError("", "There is no such referral.")
     if row.rating not in ("red", "amber", "green"):
         raise ScreeningError(

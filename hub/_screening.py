@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _audit, _deadlines, _store
+from hub import _audit, _authorities, _deadlines, _store
 from hub._console_tables import screening_events, screenings
 from hub._db import Database
 from hub._errors import AdminError
@@ -62,13 +63,14 @@ def _check_actor(actor: Staff) -> None:
         raise Forbidden("", "Only MASH staff can screen referrals.")
 
 
-def _referral(conn: Connection, record_id: str) -> Any:
+def _referral(conn: Connection, record_id: str, actor: Staff) -> Any:
     row = conn.execute(
-        sa.select(records.c.record_id, records.c.status, records.c.case_id)
+        sa.select(records.c.record_id, records.c.status, records.c.case_id, records.c.routed_to)
         .where(records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value)
         .with_for_update()
     ).first()
-    if row is None:
+    # Another authority's referral is "no such referral" to this user: not even its existence is told.
+    if row is None or not _authorities.may_act(actor.authority, row.routed_to):
         raise ScreeningError("", "There is no such referral.")
     return row
 
@@ -136,16 +138,20 @@ def rate(
     *,
     now: float | None = None,
     timescales: Timescales | None = None,
+    per_authority: Mapping[str, Timescales] | None = None,
 ) -> None:
-    """Set or change the MASH's rating (red, amber, green, blue). The rating sets the referral's deadline; a change
+    """Set or change the MASH's rating (red, amber, green, blue). The rating sets the referral's deadline, in the
+    timescales of the referral's own authority (``per_authority``, by ONS code; ``timescales`` otherwise); a change
     also moves the deadlines of its open information requests. Every move is kept in the history."""
     _check_actor(actor)
-    timescales = timescales or Timescales()
+    hub_scales = timescales or Timescales()
     if rating not in RATINGS:
         raise ScreeningError("rating", "Select a rating.")
     now = time.time() if now is None else now
     with db.write() as conn:
-        referral = _referral(conn, record_id)
+        referral = _referral(conn, record_id, actor)
+        here = _authorities.of_referral(referral.routed_to)
+        timescales = (per_authority or {}).get(here.code, hub_scales) if here is not None else hub_scales
         current = _screening(conn, record_id, now)
         if current.rating == rating:
             raise ScreeningError("rating", f"The referral is already rated {rating}. Select a different rating.")
@@ -201,14 +207,16 @@ def assign(db: Database, actor: Staff, record_id: str, worker: str, *, now: floa
     _check_actor(actor)
     now = time.time() if now is None else now
     with db.write() as conn:
-        _referral(conn, record_id)
+        _referral(conn, record_id, actor)
         target = conn.execute(
-            sa.select(users.c.user_id, users.c.username, users.c.role, users.c.disabled).where(
+            sa.select(users.c.user_id, users.c.username, users.c.role, users.c.disabled, users.c.authority).where(
                 users.c.username == worker
             )
         ).first()
         if target is None or target.disabled or Role(target.role) not in CONSOLE_ROLES:
             raise ScreeningError("worker", "Select a worker from the list.")
+        if actor.authority is not None and target.authority not in (None, actor.authority):
+            raise ScreeningError("worker", "Select a worker from the list.")  # another authority's staff
         current = _screening(conn, record_id, now)
         before = None
         if current.worker_id is not None:
@@ -238,7 +246,7 @@ def add_note(db: Database, actor: Staff, record_id: str, text: str, *, now: floa
     note = _clean(text, "note", required=True, what="a note")
     now = time.time() if now is None else now
     with db.write() as conn:
-        _referral(conn, record_id)
+        _referral(conn, record_id, actor)
         _screening(conn, record_id, now)
         record_event(conn, now=now, actor=actor, record_id=record_id, action="note", text=note)
 
@@ -254,7 +262,7 @@ def mark_already_open(
         raise ScreeningError("allocated_worker", "The name must be 200 characters or fewer.")
     now = time.time() if now is None else now
     with db.write() as conn:
-        _referral(conn, record_id)
+        _referral(conn, record_id, actor)
         current = _screening(conn, record_id, now)
         conn.execute(
             sa.update(screenings)
@@ -289,12 +297,14 @@ def audit_view(db: Database, actor: Staff, action: str, target: str | None = Non
         )
 
 
-def workers(db: Database) -> list[tuple[str, str]]:
-    """(username, display name) of everyone who can be named worker."""
+def workers(db: Database, authority: str | None = None) -> list[tuple[str, str]]:
+    """(username, display name) of everyone who can be named worker (for a user of ``authority``: its own staff
+    and the regional ones)."""
+    query = sa.select(users.c.username, users.c.display_name).where(
+        users.c.role.in_([r.value for r in CONSOLE_ROLES]), users.c.disabled.is_(False)
+    )
+    if authority is not None:
+        query = query.where(sa.or_(users.c.authority.is_(None), users.c.authority == authority))
     with db.read() as conn:
-        rows = conn.execute(
-            sa.select(users.c.username, users.c.display_name)
-            .where(users.c.role.in_([r.value for r in CONSOLE_ROLES]), users.c.disabled.is_(False))
-            .order_by(users.c.display_name)
-        )
+        rows = conn.execute(query.order_by(users.c.display_name))
         return [(r.username, r.display_name) for r in rows]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
+from hub._authorities import DEMO_CONTACTS
 from hub._ratelimit import DEFAULT_LIMITS, Limit
 from hub._timescales import Timescales
 from protocol import MAX_BODY_BYTES
@@ -60,3 +61,11 @@ class Settings:
     #: Repeat referrals (hub._known): a child with this many referrals in this many days is flagged.
     repeat_contacts: int = 3
     repeat_days: int = 90
+    #: Timescales of the authorities whose differ from ``timescales``, by ONS code (hub._authorities).
+    authority_timescales: Mapping[str, Timescales] = field(default_factory=dict)
+    #: Each authority's MASH front door (shown to another authority that finds it knows a child), by ONS code.
+    authority_contacts: Mapping[str, str] = field(default_factory=lambda: dict(DEMO_CONTACTS))
+
+    def timescales_for(self, authority: str | None) -> Timescales:
+        """The timescales an authority's referrals are counted in."""
+        return self.authority_timescales.get(authority or "", self.timescales)

@@ -34,7 +34,10 @@ from hub._settings import Settings
 from hub._tables import hub_keys, users
 from protocol import Role
 
+#: The roles that work referrals (screening, requests, decisions).
 CONSOLE_ROLES: Final = frozenset({Role.HUB_STAFF, Role.MANAGER, Role.ADMIN})
+#: The roles that may sign in: commissioners too, who see the dashboard's counts and nothing else (hub._commissioning).
+SIGN_IN_ROLES: Final = CONSOLE_ROLES | {Role.COMMISSIONER}
 IDLE_S: Final = 20 * 60
 LIFETIME_S: Final = 10 * 3600
 PENDING_S: Final = 5 * 60  # from the right password to the code
@@ -57,6 +60,13 @@ class Staff:
     display_name: str
     role: Role
     organisation: str
+    #: The local authority (ONS code) whose referrals this user works; None: every authority on the hub (a
+    #: single-authority hub, or a regional admin). See hub._authorities.
+    authority: str | None = None
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role == Role.COMMISSIONER
 
     @property
     def is_manager(self) -> bool:
@@ -105,8 +115,8 @@ def set_password(db: Database, username: str, password: str, *, actor: str, now:
         user = conn.execute(sa.select(users.c.user_id, users.c.role).where(users.c.username == username)).first()
         if user is None:
             raise AdminError(f"no user {username!r}")
-        if Role(user.role) not in CONSOLE_ROLES:
-            raise AdminError("only hub staff, managers and admins sign in to the console")
+        if Role(user.role) not in SIGN_IN_ROLES:
+            raise AdminError("only hub staff, managers, commissioners and admins sign in to the console")
         values = {"password_hash": hashed, "failed_count": 0, "locked_until": None, "updated_at": now}
         changed = conn.execute(
             sa.update(staff_credentials).where(staff_credentials.c.user_id == user.user_id).values(**values)
@@ -195,7 +205,7 @@ def check_password(db: Database, settings: Settings, username: str, password: st
             _fail(conn, row.user_id, row.failed_count, now)
             audit("wrong_password")
             return Step(False, message=WRONG)
-        if row.disabled or Role(row.role) not in CONSOLE_ROLES:
+        if row.disabled or Role(row.role) not in SIGN_IN_ROLES:
             audit("refused_role" if not row.disabled else "disabled")
             return Step(False, message="This account cannot sign in to the console.")
         stage = "second_factor" if row.totp_sealed else "setup"
@@ -358,6 +368,7 @@ def _load(conn: Connection, session_id: str, now: float) -> Session | None:
             users.c.display_name,
             users.c.role,
             users.c.organisation,
+            users.c.authority,
             users.c.disabled,
         )
         .join(users, users.c.user_id == console_sessions.c.user_id)
@@ -371,9 +382,9 @@ def _load(conn: Connection, session_id: str, now: float) -> Session | None:
         role = Role(row.role)
     except ValueError:
         return None
-    if role not in CONSOLE_ROLES:
+    if role not in SIGN_IN_ROLES:
         return None
-    staff = Staff(row.user_id, row.username, row.display_name, role, row.organisation)
+    staff = Staff(row.user_id, row.username, row.display_name, role, row.organisation, row.authority)
     return Session(staff, row.stage, row.csrf_token, row.session_hash, row.last_seen_at)
 
 

@@ -29,6 +29,8 @@ users: Final = sa.Table(
     sa.Column("registration", sa.String(20)),  # GMC number, NMC PIN: checked against what a user's records claim
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # Console users: the local authority (ONS code, hub._authorities) whose referrals they work; NULL for all.
+    sa.Column("authority", sa.String(12)),
 )
 
 enrol_codes: Final = sa.Table(

@@ -43,6 +43,7 @@ class Role(StrEnum):
     HUB_STAFF = "hub_staff"
     MANAGER = "manager"  # a MASH manager: hub staff's work plus sign-off and reassignment (the console)
     ADMIN = "admin"
+    COMMISSIONER = "commissioner"  # counts only, never a person: the console's dashboard; no device may enrol
 
 
 class RecordType(StrEnum):

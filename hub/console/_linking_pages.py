@@ -1,8 +1,7 @@
 """The linking pages: possible matches for staff to confirm or reject, undoing a link, and a child's chronology
 (on screen, printable, and as a PDF). Every view and export is audited; every choice needs a reason.
 
-``viewer_authority`` is the signed-in user's local authority (None: sees all). The hub has one authority per staff
-user only once the peninsula work lands, so for now ``_viewer_authority`` answers None; the lead wires it at merge.
+``viewer_authority`` is the signed-in user's local authority (its ONS code; None: a regional user, who sees all).
 """
 
 from __future__ import annotations
@@ -30,7 +29,8 @@ router = APIRouter()
 
 
 def _viewer_authority(staff: Staff) -> str | None:
-    return None
+    """The signed-in user's local authority (its ONS code; None: a regional user, who sees all)."""
+    return staff.authority
 
 
 async def _staff(request: Request) -> Staff | None:

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _decisions, _known, _queue, _requests, _screening, _staff_accounts, _trail
+from hub import _authorities, _boundaries, _decisions, _known, _queue, _requests, _screening, _staff_accounts, _trail
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._errors import AdminError
 from hub._lanes import Lanes
 from hub._settings import Settings
-from hub._signin import Staff
+from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from hub._timescales import RATING_WORDS, RATINGS
 from hub.console import _document, _session
@@ -56,6 +56,10 @@ def _local(settings: Settings, when: dt.datetime | None) -> str:
     return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
+def _local_at(settings: Settings, at: float | None) -> str:
+    return _local(settings, None if at is None else dt.datetime.fromtimestamp(at, dt.UTC))
+
+
 def _filters(request: Request) -> _queue.Filters:
     q = request.query_params
     sort = q.get("sort", "priority")
@@ -70,19 +74,38 @@ def _filters(request: Request) -> _queue.Filters:
     )
 
 
+def counts_only(request: Request) -> Response:
+    """What a commissioner gets at any page about referrals: a pointer to the dashboard (they see counts only)."""
+    return render(
+        request,
+        "message.html",
+        status=403,
+        title="You cannot see referrals",
+        message="Commissioners see counts, never a child or a family.",
+        link=PREFIX + "/dashboard",
+        link_text="Go to the dashboard",
+    )
+
+
 @router.get("/")
 async def queue(request: Request) -> Response:
     staff = await _staff(request)
     if staff is None:
         return redirect(request, "/sign-in")
+    if staff.is_commissioner:
+        return redirect(request, "/dashboard")
     db, settings, lanes = _deps(request)
     filters = _filters(request)
     now = _now(settings)
     raw_page = request.query_params.get("page", "1")
     wanted = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
-    result = await lanes.read(lambda: _queue.load(db, settings.timescales, now, filters, wanted, PAGE_SIZE))
+    result = await lanes.read(
+        lambda: _queue.load(
+            db, settings.timescales, now, filters, wanted, PAGE_SIZE, staff.authority, settings.authority_timescales
+        )
+    )
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.queue", detail=filters.as_dict()))
-    workers = await lanes.read(lambda: _screening.workers(db))
+    workers = await lanes.read(lambda: _screening.workers(db, staff.authority))
     rule = repeat_rule(settings)
     repeat = await lanes.read(lambda: _repeat(db, [i.record_id for i in result.items], rule))
     return render(
@@ -117,8 +140,8 @@ def _repeat(db: Database, record_ids: list[str], rule: _known.RepeatRule) -> set
 
 
 def _viewer_authority(staff: Staff) -> str | None:
-    """The signed-in user's local authority (None: sees all); wired to staff authorities at merge."""
-    return None
+    """The signed-in user's local authority (its ONS code; None: a regional user, who sees all)."""
+    return staff.authority
 
 
 def _pagination(filters: _queue.Filters, page: int, pages: int) -> dict[str, Any] | None:
@@ -157,12 +180,18 @@ def _options(queue: _queue.Queue, f: _queue.Filters, workers: list[tuple[str, st
 
 
 def _load_referral(
-    db: Database, record_id: str, now: dt.datetime, viewer: str | None, rule: _known.RepeatRule
+    db: Database, staff: Staff, record_id: str, now: dt.datetime, rule: _known.RepeatRule
 ) -> dict[str, Any] | None:
+    """The referral and what the page shows of it, or None when there is none this user may read (another
+    authority's referral reads as not found)."""
+    if staff.role not in CONSOLE_ROLES:
+        return None
     with db.read() as conn:
         row = conn.execute(
             sa.select(records).where(
-                records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value
+                records.c.record_id == record_id,
+                records.c.record_type == RecordType.REFERRAL.value,
+                _authorities.scope(staff.authority),
             )
         ).first()
         if row is None:
@@ -171,7 +200,7 @@ def _load_referral(
         out["history"] = _screening.history(conn, record_id)
         out["requests"] = _requests.requests_for(conn, out["case_id"], now)
         out["screening"] = conn.execute(sa.select(screenings).where(screenings.c.record_id == record_id)).first()
-        out["known"] = _known.known(conn, record_id, viewer_authority=viewer, rule=rule)
+        out["known"] = _known.known(conn, record_id, viewer_authority=staff.authority, rule=rule)
     try:
         out["parsed"] = json.loads(out["fields"])
     except ValueError:
@@ -205,14 +234,15 @@ async def _referral_page(
     if len(record_id) > 36:
         return _not_found(request)
     now = _now(settings)
-    rule, viewer = repeat_rule(settings), _viewer_authority(staff)
-    row = await lanes.read(lambda: _load_referral(db, record_id, now, viewer, rule))
+    rule = repeat_rule(settings)
+    row = await lanes.read(lambda: _load_referral(db, staff, record_id, now, rule))
     if row is None:
         return _not_found(request)
     now = _now(settings)
-    item = await lanes.read(lambda: _item(db, settings, now, record_id))
+    item = await lanes.read(lambda: _item(db, settings, now, record_id, staff))
     await lanes.write(lambda: _screening.audit_view(db, staff, "console.referral", target=record_id))
-    workers = await lanes.read(lambda: _screening.workers(db))
+    workers = await lanes.read(lambda: _screening.workers(db, staff.authority))
+    knowing = await lanes.read(lambda: _boundaries.known_elsewhere(db, staff, record_id, settings))
     document = _document.build(row["parsed"], row, settings.timescales.working.tz)
     error_list = [{"text": text, "href": f"#{field}"} for field, text in (errors or {}).items()]
     chosen = (values or {}).get("rating", "")
@@ -254,14 +284,34 @@ async def _referral_page(
         answers=_requests.side_by_side(row["requests"]),
         worker_items=worker_items,
         row_open=row_open,
+        knowing=knowing,
+        knowing_items=[
+            {
+                "value": k.authority.code,
+                "text": k.authority.name,
+                "selected": (values or {}).get("to_authority") == k.authority.code,
+            }
+            for k in knowing.knowing
+        ],
+        transfer_items=[
+            {"value": a.code, "text": a.name, "selected": (values or {}).get("to_authority") == a.code}
+            for a in _authorities.PENINSULA
+            if row.get("routed_to") not in (a.label, a.name)
+        ],
+        state_words=_boundaries.STATE_WORDS,
+        authority_name=(
+            _authorities.name_of(row.get("routed_to"))
+            if _authorities.of_referral(row.get("routed_to"))
+            else (item.view.authority if item else "Not given")
+        ),
         event_words=_EVENTS,
         when=lambda d: _local(settings, d),
         at=lambda t: _local(settings, dt.datetime.fromtimestamp(t, dt.UTC)),
     )
 
 
-def _item(db: Database, settings: Settings, now: dt.datetime, record_id: str) -> _queue.QueueItem | None:
-    return _queue.load_one(db, settings.timescales, now, record_id)
+def _item(db: Database, settings: Settings, now: dt.datetime, record_id: str, staff: Staff) -> _queue.QueueItem | None:
+    return _queue.load_one(db, settings.timescales, now, record_id, staff.authority, settings.authority_timescales)
 
 
 @router.get("/referrals/{record_id}")
@@ -269,6 +319,8 @@ async def referral(request: Request, record_id: str) -> Response:
     staff = await _staff(request)
     if staff is None:
         return redirect(request, "/sign-in")
+    if staff.is_commissioner:
+        return counts_only(request)
     return await _referral_page(request, staff, record_id, banner=request.query_params.get("done", "")[:40])
 
 
@@ -284,6 +336,9 @@ _EVENTS = {
     "deadline": "Deadline moved by the new rating",
     "request_deadline": "Information request's deadline moved",
     "chase": "Information request chased",
+    "ask_authority": "Information asked of another MASH",
+    "transfer": "Transferred to another local authority",
+    "family_move": "Family moved: transferred to another local authority",
 }
 _DONE = {
     "request": "Information request sent",
@@ -295,6 +350,8 @@ _DONE = {
     "sign-off": "Signed off: the outcome has gone to the referrer",
     "undo": "The link was undone: this referral now has a child record of its own",
     "chase": "Chased: the practice's devices will show it",
+    "ask": "Your request has gone to the other MASH",
+    "transfer": "Transferred: the referral is now in the other authority's queue",
 }
 
 
@@ -318,11 +375,16 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return redirect(request, "/sign-in")
     db, settings, lanes = _deps(request)
     run: _Action | None = _ACTIONS.get(action)
-    scales, tz, need = settings.timescales, settings.timescales.working.tz, settings.decisions_need_sign_off
+    scales, tz, need = (
+        settings.timescales_for(staff.authority),
+        settings.timescales.working.tz,
+        settings.decisions_need_sign_off,
+    )
     if action == "rate":
         run = lambda db, staff, rid, f, now: _screening.rate(  # noqa: E731
-            db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now, timescales=scales
-        )
+            db, staff, rid, f.get("rating", ""), f.get("rationale"), now=now,
+            timescales=settings.timescales, per_authority=settings.authority_timescales,
+        )  # fmt: skip
     elif action == "chase":
         run = lambda db, staff, rid, f, now: _requests.chase(db, staff, rid, f.get("request", ""), now)  # noqa: E731
     elif action == "request":
@@ -335,6 +397,15 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         )
     elif action == "sign-off":
         run = lambda db, staff, rid, f, now: _decisions.sign_off(db, staff, rid, now=now, tz=tz)  # noqa: E731
+    elif action == "ask":
+        run = lambda db, staff, rid, f, now: _boundaries.ask(  # noqa: E731
+            db, staff, rid, f.get("to_authority", ""), f.get("question", ""), now=now
+        )
+    elif action == "transfer":
+        run = lambda db, staff, rid, f, now: _boundaries.transfer(  # noqa: E731
+            db, staff, rid, f.get("to_authority", ""), f.get("reason", ""), family_move=f.get("family_move") == "yes",
+            now=now,
+        )  # fmt: skip
     if run is None or len(record_id) > 36:
         return _not_found(request)
     try:
@@ -358,7 +429,17 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         return await _referral_page(
             request, staff, record_id, status=400, errors={exc.field: exc.message}, values=values
         )
+    if action == "transfer" and not await lanes.read(lambda: _still_ours(db, staff, record_id)):
+        return redirect(request, "/?done=transfer")
     return redirect(request, f"/referrals/{record_id}?done={action}")
+
+
+def _still_ours(db: Database, staff: Staff, record_id: str) -> bool:
+    with db.read() as conn:
+        query = sa.select(records.c.record_id).where(
+            records.c.record_id == record_id, _authorities.scope(staff.authority)
+        )
+        return conn.execute(query).first() is not None
 
 
 @router.get("/users")

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub import _screening
+from hub import _authorities, _screening
 from hub._db import Database
 from hub._lanes import Lanes
+from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import attachment_chunks, attachment_links, records
 from hub.console import _session
 from hub.console._web import secure
@@ -41,11 +42,15 @@ def _named(value: Any, sha: str) -> dict[str, Any] | None:
     return None
 
 
-def _load(db: Database, record_id: str, sha: str) -> tuple[dict[str, Any], bytes] | None:
+def _load(db: Database, staff: Staff, record_id: str, sha: str) -> tuple[dict[str, Any], bytes] | None:
+    if staff.role not in CONSOLE_ROLES:  # a commissioner sees counts only
+        return None
     with db.read() as conn:
         row = conn.execute(
             sa.select(records.c.fields, records.c.case_id).where(
-                records.c.record_id == record_id, records.c.record_type == RecordType.REFERRAL.value
+                records.c.record_id == record_id,
+                records.c.record_type == RecordType.REFERRAL.value,
+                _authorities.scope(staff.authority),  # another authority's photograph is "not found"
             )
         ).first()
         if row is None:
@@ -76,11 +81,11 @@ async def photo(request: Request, record_id: str, sha: str) -> Response:
         return secure(Response("not found", status_code=404, media_type="text/plain"))
     db: Database = request.app.state.db
     lanes: Lanes = request.app.state.lanes
-    found = await lanes.read(lambda: _load(db, record_id, sha))
+    staff = session.staff
+    found = await lanes.read(lambda: _load(db, staff, record_id, sha))
     if found is None:
         return secure(Response("not found", status_code=404, media_type="text/plain"))
     ref, data = found
-    staff = session.staff
     await lanes.write(
         lambda: _screening.audit_view(db, staff, "console.photo", target=record_id, detail={"sha256": sha})
     )

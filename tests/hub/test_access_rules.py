@@ -168,5 +168,6 @@ def test_what_each_role_may_write() -> None:
         Role.HUB_STAFF: {t.value for t in RecordType} - {"response"},  # only a practice answers for itself
         Role.MANAGER: {t.value for t in RecordType} - {"response"},  # a MASH manager: what hub staff write
         Role.ADMIN: {t.value for t in RecordType} - {"response"},
+        Role.COMMISSIONER: set(),  # counts only, in the console; never a record
     }
     assert {Role.HEALTH_VISITOR, Role.SCHOOL_NURSE} == _access.CASEWORKERS

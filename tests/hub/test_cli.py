@@ -29,7 +29,7 @@ def test_cli_round_trip(db_url: str) -> None:
     try:
         first = proc.cli("migrate")  # PostgreSQL databases here are copies of a migrated template
         assert first in (
-            "applied migrations: 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0009, 0010\n",
+            "applied migrations: 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010\n",
             "schema up to date\n",
         )
         assert proc.cli("migrate") == "schema up to date\n"
@@ -43,6 +43,13 @@ def test_cli_round_trip(db_url: str) -> None:
             proc.cli("users", "create", "gp9", "--name", "G", "--role", "gp", "--org", "P")
         with pytest.raises(HubError, match="already exists"):
             proc.cli("users", "create", "hv1", "--name", "H", "--role", "gp", "--org", "P", "--ods", "A81001")
+        made_staff = proc.cli(
+            "users", "create", "plym9", "--name", "P", "--role", "hub_staff", "--org", "Plymouth MASH",
+            "--authority", "plymouth",
+        )  # fmt: skip
+        assert made_staff.startswith("created plym9")
+        with pytest.raises(HubError, match="--authority: one of"):
+            proc.cli("users", "create", "x9", "--name", "X", "--role", "hub_staff", "--org", "X", "--authority", "mars")
         case_id = str(uuid.uuid4())
         made = proc.cli(
             "requests", "create", "--practice", "B82002", "--child-name", "Sam", "--child-dob", "2020-02-02",

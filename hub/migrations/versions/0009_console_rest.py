@@ -10,7 +10,7 @@ indexes (filtering and sorting in SQL), each rating's deadline, and TOTP secrets
   here), the user id as associated data; existing clear secrets are sealed here and their columns dropped.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from alembic import op
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -24,3 +24,33 @@ def test_demo_queue(browser: Browser, hub: Hub, capsys: object) -> None:
     assert ratings[0] == "Red"
     assert rows[0].find("a").get_text(strip=True) == "Riley Demo"
     assert {"Red", "Amber", "Green", "Blue", "Not rated"} <= set(ratings)
+
+
+def test_demo_peninsula(app: object, clock: object, hub: Hub, capsys: object) -> None:
+    """Each peninsula authority's demo screener sees its own queue; the commissioner sees counts."""
+    demo(hub.db)
+    printed = capsys.readouterr().out  # type: ignore[attr-defined]
+    secret = next(x for x in printed.splitlines() if x.startswith("console user: staff1")).rsplit(": ", 1)[1]
+    seen = {}
+    for username in ("devon1", "torbay1", "plymouth1", "cornwall1"):
+        browser = Browser(app, clock)  # type: ignore[arg-type]
+        browser.secret = secret
+        browser.sign_in(username, DEMO_PASSWORD)
+        rows = soup(browser.get("/")).find("table", id="queue").find("tbody").find_all("tr")
+        seen[username] = sorted(r.find("a").get_text(strip=True) for r in rows)
+        browser.close()
+    assert seen == {
+        "devon1": ["Riley Demo", "Taylor Demo"],
+        "torbay1": ["Avery Demo", "Casey Demo", "Riley Demo"],
+        "plymouth1": ["Jamie Demo"],
+        "cornwall1": ["Morgan Demo", "Quinn Demo"],
+    }
+    commissioner = Browser(app, clock)  # type: ignore[arg-type]
+    commissioner.secret = secret
+    commissioner.password_step("commissioner1", DEMO_PASSWORD)
+    commissioner.get("/sign-in/code")
+    assert commissioner.post("/sign-in/code", {"code": commissioner.code()}).status_code == 303
+    board = commissioner.get("/dashboard")
+    assert board.status_code == 200
+    assert "Riley Demo" not in board.text
+    commissioner.close()

@@ -1,0 +1,258 @@
+"""Small-number suppression: no count of 1 to 4 can be worked out from what a table shows, for any table and for
+every combination of the dashboard's filters over random data.
+
+The check here is independent of hub._disclosure's interval reasoning: for each "<5" cell it enumerates every value
+the other hidden cells and the total allow (subset sums), and fails if only one is possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from collections.abc import Iterator, Sequence
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub import Settings, _authorities, _commissioning, _disclosure, _facts
+from hub._db import Database
+from hub._migrations import migrate
+from hub._region_tables import fact_categories, need_facts
+from hub._signin import Staff
+from hub._tables import counters
+from protocol import Role
+from tests.support.fuzz import examples
+
+LESS, HIDDEN = _disclosure.LESS_THAN, _disclosure.HIDDEN
+
+
+def _sums(ranges: Sequence[range]) -> set[int]:
+    sums = {0}
+    for r in ranges:
+        sums = {s + v for s in sums for v in r}
+    return sums
+
+
+def _ranges(cells: Sequence[_disclosure.Cell], big: int) -> tuple[int, dict[str, range]]:
+    known = sum(int(c.shown) for c in cells if c.shown not in (LESS, HIDDEN))
+    marked = {c.label: range(1, 5) if c.shown == LESS else range(5, big) for c in cells if c.shown in (LESS, HIDDEN)}
+    return known, marked
+
+
+def worked_out(tables: Sequence[_disclosure.Table], total_shown: str) -> list[str]:
+    """The "<5" cells (table number: label) with one possible value, given every shown cell and mark of tables that
+    partition one total, and that total as shown: each table's possible sums, intersected, are the possible totals."""
+    big = 3 * max([t.total for t in tables] + [0]) + 25  # far past any total: a hidden cell is only known >= 5
+    if total_shown == LESS:
+        totals = set(range(1, 5))
+    elif total_shown in ("", HIDDEN):
+        totals = set(range(big))
+    else:
+        totals = {int(total_shown)}
+    for table in tables:
+        known, marked = _ranges(table.cells, big)
+        totals &= {known + s for s in _sums(list(marked.values()))}
+    out = []
+    for n, table in enumerate(tables):
+        known, marked = _ranges(table.cells, big)
+        for label, own in marked.items():
+            if own != range(1, 5):
+                continue
+            others = _sums([r for other, r in marked.items() if other != label])
+            possible = {v for v in own for t in totals if t - known - v in others}
+            if len(possible) <= 1:
+                out.append(f"{n}: {label}")
+    return out
+
+
+def check_cells(table: _disclosure.Table) -> None:
+    for cell in table.cells:
+        if 1 <= cell.value <= 4:
+            assert cell.shown in (LESS, HIDDEN), cell
+        elif cell.shown not in (LESS, HIDDEN):
+            assert cell.shown == str(cell.value)
+        if cell.shown == HIDDEN:
+            assert cell.value >= 5  # secondary cells are real counts of 5 or more (0 is never hidden)
+    if 1 <= table.total <= 4:
+        assert table.total_shown in (LESS, HIDDEN, "")
+
+
+def check_view(tables: Sequence[_disclosure.Table]) -> None:
+    for table in tables:
+        check_cells(table)
+    assert len({t.total_shown for t in tables}) == 1
+    assert worked_out(tables, tables[0].total_shown) == []
+
+
+def check_table(table: _disclosure.Table) -> None:
+    check_cells(table)
+    if table.total_shown:
+        assert worked_out([table], table.total_shown) == []
+
+
+counts = st.dictionaries(
+    st.sampled_from([f"cell {i}" for i in range(8)]), st.integers(min_value=0, max_value=40), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=examples(2000, 20000), deadline=None)
+@given(counts)
+def test_no_small_cell_can_be_worked_out_from_one_table(cells: dict[str, int]) -> None:
+    check_table(_disclosure.protect(cells, total=sum(cells.values())))
+    check_table(_disclosure.protect(cells, total=None))
+
+
+@settings(max_examples=examples(500, 5000), deadline=None)
+@given(st.lists(counts, min_size=1, max_size=4))
+def test_tables_that_share_a_total_share_its_suppression(tables: list[dict[str, int]]) -> None:
+    # Each table partitions the same total: scale the last cell of each so they all sum to the largest.
+    total = max(sum(t.values()) for t in tables)
+    shaped = {}
+    for n, t in enumerate(tables):
+        t = dict(t)
+        t["rest"] = total - sum(t.values())
+        shaped[f"table {n}"] = t
+    done, shown = _disclosure.protect_view(shaped, total)
+    assert shown == (next(iter(done.values())).total_shown != HIDDEN)
+    check_view(list(done.values()))
+
+
+def test_a_total_pinned_by_another_table_is_loosened() -> None:
+    # Outcome: 5 and 1 of 6 cannot be shown with any total; the authority table (6 in one cell) would pin it.
+    done, shown = _disclosure.protect_view({"authority": {"a": 6, "b": 0}, "outcome": {"x": 5, "y": 1}}, 6)
+    assert not shown
+    assert {c.label: c.shown for c in done["authority"].cells} == {"a": HIDDEN, "b": "0"}
+    check_view(list(done.values()))
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({"a": 7, "b": 2}, {"a": HIDDEN, "b": LESS}),  # the total would give b away: a goes too
+        ({"a": 20, "b": 2, "c": 3}, {"a": "20", "b": LESS, "c": LESS}),  # two small cells: b + c = 5 is both 1..4
+        ({"a": 0, "b": 7}, {"a": "0", "b": "7"}),
+        ({"a": 4, "b": 4}, {"a": LESS, "b": LESS}),  # total hidden: 8 would make both 4
+    ],
+)
+def test_known_tables(cells: dict[str, int], expected: dict[str, str]) -> None:
+    table = _disclosure.protect(cells, total=sum(cells.values()))
+    assert {c.label: c.shown for c in table.cells} == expected
+    check_table(table)
+
+
+def test_a_total_of_four_ones_is_hidden() -> None:
+    table = _disclosure.protect({"a": 1, "b": 1, "c": 1, "d": 1}, total=4)
+    assert table.total_shown == HIDDEN
+    check_table(table)
+
+
+# The dashboard over random data and every kind of filter.
+
+_CODES = [a.code for a in _authorities.PENINSULA]
+_DISTRICTS = ["EX1", "TQ1", "PL1", "TR1", None]
+_FILTERS = st.builds(
+    dict,
+    authority=st.sampled_from(["", *_CODES]),
+    district=st.sampled_from(["", "EX1", "TQ1", "PL1", "TR1"]),
+    category=st.sampled_from(["", "neglect", "physical", "online_harm"]),
+    level=st.sampled_from(["", "1", "2", "3", "4"]),
+    age_band=st.sampled_from(["", *_facts.AGE_BANDS]),
+    agency=st.sampled_from(["", *_facts.AGENCIES]),
+    outcome=st.sampled_from(["", "none", "nfa", "s47"]),
+    grain=st.sampled_from(list(_commissioning.GRAINS)),
+)
+
+
+def _fact(rng: random.Random, n: int, start: float) -> tuple[dict[str, object], list[str]]:
+    at = start + rng.random() * 200 * 86400
+    week, month, year = _facts.buckets(at, dt.UTC)
+    rating = rng.choice([None, "red", "amber", "green", "blue"])
+    due = at + 4 * 3600 if rating in ("red", "amber", "green") else None
+    decided = at + rng.random() * 8 * 3600 if rng.random() < 0.5 else None
+    row = {
+        "record_id": f"r{n:06d}",
+        "authority": rng.choice([*_CODES, None]),
+        "district": rng.choice(_DISTRICTS),
+        "level": rng.choice([1, 2, 3, 4, None]),
+        "age_band": rng.choice([*_facts.AGE_BANDS, None]),
+        "agency": rng.choice(list(_facts.AGENCIES)),
+        "received_at": at,
+        "week": week,
+        "month": month,
+        "year": year,
+        "child_key": f"child{rng.randrange(max(n // 3, 1))}" if rng.random() < 0.8 else None,
+        "rating": rating,
+        "outcome": rng.choice(["nfa", "s47", "early_help"]) if decided else None,
+        "decided_at": decided,
+        "due_at": due,
+        "screened_at": None,
+    }
+    cats = rng.sample(["neglect", "physical", "online_harm", "emotional"], rng.randrange(0, 3))
+    return row, cats
+
+
+@pytest.fixture(scope="module")
+def facts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('facts') / 'hub.sqlite3'}", pool_size=1)
+    migrate(db)
+    yield db
+    db.dispose()
+
+
+def _load(db: Database, seed: int, size: int) -> None:
+    rng = random.Random(seed)
+    rows, cats = [], []
+    for n in range(size):
+        row, categories = _fact(rng, n, 1_790_000_000)
+        rows.append(row)
+        cats += [{"record_id": row["record_id"], "category": c} for c in categories]
+    with db.write() as conn:
+        conn.execute(sa.delete(fact_categories))
+        conn.execute(sa.delete(need_facts))
+        conn.execute(sa.delete(counters).where(counters.c.name == "facts_window"))  # count repeats afresh
+        if rows:
+            conn.execute(sa.insert(need_facts), rows)
+        if cats:
+            conn.execute(sa.insert(fact_categories), cats)
+
+
+COMMISSIONER = Staff("c", "comm1", "Commissioner", Role.COMMISSIONER, "Region")
+
+
+@settings(max_examples=examples(40, 400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32), size=st.integers(0, 120), chosen=_FILTERS)
+def test_no_small_count_can_be_worked_out_on_the_dashboard(
+    facts_db: Database, seed: int, size: int, chosen: dict[str, str]
+) -> None:
+    _load(facts_db, seed, size)
+    board = _commissioning.dashboard(
+        facts_db, COMMISSIONER, Settings(db_url="sqlite://"), _commissioning.parse_filters(chosen)
+    )
+    for chart in [*board.timeliness, board.repeats, *(c for c in board.charts if c.name == "category")]:
+        check_table(chart.table)
+    # The tables that partition the referrals of the view: together, and with the headline total.
+    partitions = [c.table for c in board.charts if c.name != "category"]
+    assert {t.total_shown for t in partitions} == {board.total}
+    assert len({t.total for t in partitions}) == 1
+    check_view(partitions)
+    for row in board.answers:
+        assert row.asked not in {"1", "2", "3", "4"}
+
+
+def test_the_dashboard_counts_are_the_facts_counts(facts_db: Database) -> None:
+    _load(facts_db, 7, 300)
+    board = _commissioning.dashboard(facts_db, COMMISSIONER, Settings(db_url="sqlite://"), _commissioning.Filters())
+    with facts_db.read() as conn:
+        by = dict(
+            conn.execute(sa.select(need_facts.c.authority, sa.func.count()).group_by(need_facts.c.authority)).all()
+        )
+    chart = board.chart("authority")
+    assert chart is not None
+    got = {c.label: c.value for c in chart.table.cells}
+    for a in _authorities.PENINSULA:
+        assert got[a.name] == by.get(a.code, 0)
+    assert chart.table.total == 300
+    assert list(itertools.islice((c.shown for c in chart.table.cells), 1))  # words, never empty
