@@ -98,7 +98,7 @@ def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: P
             first.get_by_role("link").click()
             expect(page.get_by_role("heading", name="Riley Demo")).to_be_visible()
             _check(page, "4-referral")
-            page.get_by_label("Amber").check()
+            page.get_by_label("Amber", exact=True).check()
             page.get_by_label("Why (needed to change a rating)").fill("The school confirms the child is safe today.")
             page.get_by_role("button", name="Save rating").click()
             expect(page.get_by_text("Rating saved")).to_be_visible()
@@ -174,7 +174,8 @@ def test_keyboard_only_sign_in_and_rating(browser: Browser, tmp_path: Path) -> N
             _tab_to(page, "button.govuk-button:not(.govuk-button--secondary)")
             page.keyboard.press("Enter")
             expect(page.get_by_text("Rating saved")).to_be_visible()
-            expect(page.locator("#history ~ table tbody tr").last).to_contain_text("Keyboard only")
+            rated = page.locator("#history ~ table tbody tr").filter(has_text="Rating set:").last  # a move follows it
+            expect(rated).to_contain_text("Keyboard only")
         finally:
             context.close()
 
@@ -245,10 +246,10 @@ def test_the_referrers_device_shows_the_outcome(browser: Browser, tmp_path: Path
             _sign_in(page, "staff1", password, secret, "staff")
             page.goto(f"/console/referrals/{record_id}")
             expect(page.get_by_role("heading", name="Robin Outcome")).to_be_visible()
-            page.get_by_label("Red").check()
+            page.get_by_label("Red", exact=True).check()
             page.get_by_role("button", name="Save rating").click()
             expect(page.get_by_text("Rating saved")).to_be_visible()
-            page.get_by_label("Early help").check()
+            page.get_by_label("Early help", exact=True).check()
             page.get_by_label("Reason for the decision").fill("Needs support at home; no immediate risk.")
             page.get_by_role("button", name="Record decision").click()
             expect(page.get_by_text("Decision recorded")).to_be_visible()
