@@ -102,7 +102,8 @@ def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: P
             page.get_by_label("Why (needed to change a rating)").fill("The school confirms the child is safe today.")
             page.get_by_role("button", name="Save rating").click()
             expect(page.get_by_text("Rating saved")).to_be_visible()
-            history = page.locator("#history + table tbody tr").last
+            # The rating's own row (a re-rating also records its moved deadline after it).
+            history = page.locator("#history + table tbody tr").filter(has_text="Rating set:").last
             expect(history).to_contain_text("The school confirms the child is safe today.")
             expect(history.locator("td").nth(3)).to_have_text("red")
             expect(history.locator("td").nth(4)).to_have_text("amber")
