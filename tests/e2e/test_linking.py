@@ -91,7 +91,7 @@ def test_a_second_referral_shows_the_first_and_the_chronology_is_in_order(browse
             expect(earlier).to_have_count(1)
             expect(earlier.get_by_role("link")).to_have_attribute("href", f"/console/referrals/{nurse}")
             _check(page, "linking-1-known")
-            page.get_by_label("Red").check()
+            page.get_by_label("Red", exact=True).check()
             page.get_by_role("button", name="Save rating").click()
             expect(page.get_by_text("Rating saved")).to_be_visible()
 
