@@ -41,7 +41,7 @@ def referral_due(conn: Connection, record_id: str, rating: str | None, timescale
     return timescales.due(dt.datetime.fromtimestamp(row.receipt_at or row.created_at, dt.UTC), rating)
 
 
-def revise_request(conn: Connection, record_id: str, change: dict[str, Any], now: float) -> None:
+def revise_request(conn: Connection, record_id: str, change: dict[str, Any], now: float, user_id: str) -> None:
     """A new version of an information request with ``change`` laid over its fields (checked as on creation)."""
     row = conn.execute(
         sa.select(records.c.fields, records.c.version)
@@ -52,12 +52,7 @@ def revise_request(conn: Connection, record_id: str, change: dict[str, Any], now
     issues = validate(RecordType.INFO_REQUEST.value, fields, partial=False)
     if errors(issues):
         raise AdminError("; ".join(f"{i.path}: {i.message}" for i in issues if i.severity == "error"))
-    seq = _store.bump(conn, "seq")
-    conn.execute(
-        sa.update(records)
-        .where(records.c.record_id == record_id)
-        .values(fields=_store.dumps(fields), version=row.version + 1, seq=seq, updated_at=now)
-    )
+    _store.revise_record(conn, now=now, record_id=record_id, version=row.version, fields=fields, user_id=user_id)
 
 
 def open_requests(conn: Connection, case_id: str) -> list[Any]:
@@ -79,7 +74,7 @@ def open_requests(conn: Connection, case_id: str) -> list[Any]:
 
 
 def move_request_deadlines(
-    conn: Connection, case_id: str, rating: str, timescales: Timescales, now: float
+    conn: Connection, case_id: str, rating: str, timescales: Timescales, now: float, user_id: str
 ) -> list[Moved]:
     """Give each open request of the case the deadline ``rating`` sets, counted from when it was sent. A rating
     with no timescale (blue) leaves them as they are: a request still needs its answer."""
@@ -96,6 +91,6 @@ def move_request_deadlines(
             before = None
         if before == after and fields.get("rag") == rating:
             continue
-        revise_request(conn, row.record_id, {"deadline": after.isoformat(), "rag": rating}, now)
+        revise_request(conn, row.record_id, {"deadline": after.isoformat(), "rag": rating}, now, user_id)
         moved.append(Moved(str(fields.get("reference") or ""), before, after))
     return moved

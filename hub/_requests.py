@@ -108,7 +108,7 @@ def chase(db: Database, actor: Staff, referral_id: str, request_id: str, now: fl
         chased = [*fields.get("chased_at", []), dt.datetime.fromtimestamp(now, dt.UTC).isoformat()]
         if len(chased) > 50:
             raise ScreeningError("requests", "This request has been chased 50 times: telephone the practice.")
-        _deadlines.revise_request(conn, request_id, {"chased_at": chased}, now)
+        _deadlines.revise_request(conn, request_id, {"chased_at": chased}, now, actor.user_id)
         record_event(
             conn,
             now=now,

@@ -189,7 +189,9 @@ def rate(
                     before=when_words(before_due, tz) if before_due else "No timescale",
                     after=when_words(due, tz) if due else "No timescale",
                 )
-            for moved in _deadlines.move_request_deadlines(conn, referral.case_id, rating, timescales, now):
+            for moved in _deadlines.move_request_deadlines(
+                conn, referral.case_id, rating, timescales, now, actor.user_id
+            ):
                 record_event(
                     conn,
                     now=now,

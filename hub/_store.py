@@ -82,7 +82,7 @@ def loads_fields(text: str) -> dict[str, JsonValue]:
     return value
 
 
-def bump(conn: Connection, name: str) -> int:
+def _bump(conn: Connection, name: str) -> int:
     """Increment a named counter in this transaction and return its new value (locks the row until commit)."""
     return int(conn.execute(_BUMP, {"counter": name}).scalar_one())
 
@@ -137,7 +137,7 @@ def settle_horizon(conn: Connection) -> None:
 
 def hub_reference(conn: Connection, now: float, prefix: str = "MASH") -> str:
     year = datetime.fromtimestamp(now, UTC).year
-    number = int(conn.execute(_PG_NEXT_REF).scalar_one()) if _is_postgres(conn) else bump(conn, "ref")
+    number = int(conn.execute(_PG_NEXT_REF).scalar_one()) if _is_postgres(conn) else _bump(conn, "ref")
     return f"{prefix}-{year}-{number:06d}"
 
 
@@ -173,6 +173,18 @@ def touch(conn: Connection, *, now: float, record_id: str, **hub_fields: Any) ->
         sa.update(records).where(records.c.record_id == record_id).values(seq=seq, updated_at=now, **hub_fields)
     )
     return seq
+
+
+def revise_record(
+    conn: Connection, *, now: float, record_id: str, version: int, fields: Mapping[str, JsonValue], user_id: str
+) -> int:
+    """Write ``fields`` as the next version of a record the caller has locked at ``version`` (hub staff's writes):
+    the row with a new seq, and the version kept for a later push's three-way merge. Returns the new version."""
+    text = dumps(dict(fields))
+    conn.execute(record_versions.insert(), version_row(record_id, version + 1, text, None, user_id, now))
+    params = {"rid": record_id, "version": version + 1, "fields": text, "updated_at": now}
+    conn.execute(_UPDATE, {**params, "seq": take_seqs(conn)})
+    return version + 1
 
 
 def restamp_case(conn: Connection, *, now: float, case_id: str) -> int:

@@ -9,7 +9,7 @@ import json
 
 import sqlalchemy as sa
 
-from hub._tables import audit, device_cursors, records
+from hub._tables import audit, device_cursors, record_versions, records, users
 from hub._timescales import Timescales
 from tests.hub._records import response_fields
 from tests.hub.conftest import Clock, Hub, mutation, new_case
@@ -22,6 +22,11 @@ def _panel(page: object, n: int = 1) -> str:
 
 def _history(page: object) -> str:
     return soup(page).find(id="history").find_next("table").get_text(" ", strip=True)  # type: ignore[arg-type,union-attr]
+
+
+def _staff_id(hub: Hub, name: str) -> str:
+    with hub.db.read() as conn:
+        return str(conn.execute(sa.select(users.c.user_id).where(users.c.username == name)).scalar_one())
 
 
 def _send(browser: Browser, record_id: str, rating: str = "amber") -> None:
@@ -90,6 +95,14 @@ def test_a_chase_is_a_new_version_the_practice_pulls_and_is_audited(
     with hub.db.read() as conn:
         rows = conn.execute(sa.select(audit.c.actor, audit.c.target).where(audit.c.action == "console.chase")).all()
     assert [(r.actor, r.target) for r in rows] == [(staff, record_id)]
+    with hub.db.read() as conn:  # the version is kept for a later push's three-way merge, written by its author
+        kept = conn.execute(
+            sa.select(record_versions.c.version, record_versions.c.user_id, record_versions.c.fields).where(
+                record_versions.c.record_id == request["record_id"]
+            )
+        ).all()
+    assert [(v.version, v.user_id) for v in kept][-1] == (2, _staff_id(hub, staff))
+    assert json.loads(kept[-1].fields) == again[0]["fields"]
     # An answered request cannot be chased; nor can a request of another referral.
     answer = mutation("response", response_fields(request["record_id"]), case_id=request["case_id"])
     assert gp.push(answer)[0]["outcome"] == "applied"
