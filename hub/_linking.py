@@ -296,10 +296,14 @@ def link_to_case(conn: Connection, kind: str, item_id: str, case_id: str, happen
     return len(done)
 
 
+#: The record types linked to children; others (notes, cases) never are.
+LINKED_KINDS: Final = frozenset({"referral", "response", "info_request"})
+
+
 def link_record(conn: Connection, row: Mapping[str, Any], now: float) -> None:
     """Link one new record (a ``records`` row: referral, info_request or response) to its children."""
     kind = row["record_type"]
-    if kind not in ("referral", "response", "info_request"):
+    if kind not in LINKED_KINDS:
         return
     fields = json.loads(row["fields"])
     if kind == "referral":
@@ -310,8 +314,9 @@ def link_record(conn: Connection, row: Mapping[str, Any], now: float) -> None:
 
 def link_safely(conn: Connection, rows: Iterable[Mapping[str, Any]], now: float) -> None:
     """Link new records, each in a savepoint: a fault here is logged (no content) and never refuses or loses the
-    write it rides on (staff can still link by hand)."""
-    for row in rows:
+    write it rides on (staff can still link by hand). Rows of other kinds cost nothing: no savepoint for them (a
+    push of 1,000 notes would otherwise pay 2,000 statements)."""
+    for row in (r for r in rows if r["record_type"] in LINKED_KINDS):
         try:
             with conn.begin_nested():
                 link_record(conn, row, now)

@@ -50,6 +50,40 @@ def test_accepted_json_canonicalises_and_reads_back_equal(value: Any) -> None:
             assert rfc8785.dumps({"v": again}) == canonical_json({"v": parsed})
 
 
+CONTROL_AND_EDGE = st.text(
+    st.sampled_from('a\x00\x01\x08\t\n\x0b\x0c\r\x1f "\\/\x7f\u2028\ue000\U0001f600'), max_size=8
+)
+KEYED = st.recursive(
+    st.one_of(LEAVES, CONTROL_AND_EDGE),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.one_of(STRINGS, CONTROL_AND_EDGE), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _either(make: Any) -> bytes | str:
+    try:
+        return bytes(make())
+    except (ValueError, UnicodeError) as exc:  # JCS's refusals: the same kind from both
+        return type(exc).__name__
+
+
+@settings(max_examples=600, deadline=None)
+@given(KEYED)
+def test_the_fast_writer_gives_rfc8785s_bytes_or_its_refusal(value: Any) -> None:
+    assert _either(lambda: canonical_json({"v": value})) == _either(lambda: rfc8785.dumps({"v": value}))
+
+
+def test_keys_sort_by_utf16_units_not_code_points() -> None:
+    # U+1F600 is D83D DE00 in UTF-16, before U+E000; by code point it is after: Python's order would be wrong.
+    value = {"\ue000": 1, "\U0001f600": 2, "z": [1.0, 1e21, 5e-7]}
+    assert canonical_json(value) == rfc8785.dumps(value)
+    written = canonical_json(value).decode()
+    assert written.index("\U0001f600") < written.index("\ue000")
+    assert written.startswith('{"z":[1,1e+21,5e-7],')
+
+
 @pytest.mark.parametrize(
     "text",
     [
