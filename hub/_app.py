@@ -65,6 +65,10 @@ def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json().encode(), status_code=status, media_type="application/json")
 
 
+def _raw_json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
 def _error_response(
     status: int, code: ErrorCode, message: str, details: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -189,11 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.count_outcomes(r.outcome for r in results)
         metrics.count_page(len(page.changes))
         lease = _auth.when(settings.clock() + settings.lease_s)
-        return _json(
-            SyncResponse(
-                results=results, changes=page.changes, cursor=page.cursor, more=page.more, lease_expires_at=lease
-            )
-        )
+        return _raw_json(_pull.sync_body(results, page, lease))
 
     @route("POST", "/push", PushResponse)
     async def push(body: PushRequest, who: Who) -> Response:
@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def pull(who: Who, query: Annotated[PullQuery, Query()]) -> Response:
         page = await lanes.read(lambda: _pull.pull(db, settings, who, query.cursor, query.limit))
         metrics.count_page(len(page.changes))
-        return _json(page)
+        return _raw_json(_pull.pull_body(page))
 
     _attachments.add_routes(app, route)
     console.mount(app)

@@ -5,14 +5,20 @@ change still in flight will commit above it, so the cursor handed back never pas
 Work is one indexed range scan on ``records.seq`` (or on
 ``(case_id, seq)`` / ``(practice_ods, seq)``) filtered by visibility in SQL: proportional to the changes since the
 cursor, never to the table.
+
+A page goes out as JSON written straight from the rows (``change_json``): a record's fields are stored as JSON text
+already, so they are copied into the body, not parsed, validated and written again (that round trip was most of a
+pull's time on the hub). The shape is ``protocol.Change``'s; tests/hub/test_pull_json.py checks the bytes read back
+as the model would write them.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -21,7 +27,7 @@ from hub._auth import Principal, when
 from hub._db import Database
 from hub._settings import Settings
 from hub._tables import records
-from protocol import Author, Change, HubMeta, PullResponse, Receipt, RecordType
+from protocol import Author, HubMeta, MutationResult, Receipt, SyncResponse
 
 
 def author_of(m: Mapping[str, Any] | sa.RowMapping) -> Author | None:
@@ -29,29 +35,76 @@ def author_of(m: Mapping[str, Any] | sa.RowMapping) -> Author | None:
     return Author.model_validate_json(m["author"]) if m["author"] else None
 
 
-def change_from_row(m: sa.RowMapping) -> Change:
+@dataclass(frozen=True)
+class Page:
+    """One page of a pull: each change already written as JSON (``change_json``)."""
+
+    changes: list[str]
+    cursor: int
+    more: bool
+
+
+_NO_HUB_META: Final = HubMeta().model_dump_json()
+_CHANGE: Final = '{"seq":%d,"record_id":"%s","record_type":"%s","case_id":"%s","version":%d,"fields":%s,"hub":%s}'
+
+
+def _hub_meta_json(m: Mapping[str, Any] | sa.RowMapping, authors: dict[str, str]) -> str:
+    if m["status"] is None and not (m["flags"] or m["receipt_ref"] or m["author"]):
+        return _NO_HUB_META
+    author = m["author"]
+    if author and author not in authors:  # one writer's author text recurs down a page: checked once per page
+        authors[author] = Author.model_validate_json(author).model_dump_json()
     receipt = None
     if m["receipt_ref"]:
         receipt = Receipt(
             hub_reference=m["receipt_ref"], received_at=when(m["receipt_at"]), content_hash=m["receipt_hash"]
-        )
-    return Change(
-        seq=m["seq"],
-        record_id=uuid.UUID(m["record_id"]),
-        record_type=RecordType(m["record_type"]),
-        case_id=uuid.UUID(m["case_id"]),
-        version=m["version"],
-        fields=_store.loads_fields(m["fields"]),
-        hub=HubMeta(
-            status=m["status"],
-            flags=json.loads(m["flags"]) if m["flags"] else [],
-            receipt=receipt,
-            author=author_of(m),
-        ),
+        ).model_dump_json()
+    flags = json.dumps(json.loads(m["flags"]), ensure_ascii=False) if m["flags"] else "[]"
+    return '{"status":%s,"flags":%s,"receipt":%s,"author":%s}' % (  # noqa: UP031 (a template, like _CHANGE)
+        json.dumps(m["status"], ensure_ascii=False),
+        flags,
+        receipt or "null",
+        authors[author] if author else "null",
     )
 
 
-def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: int) -> PullResponse:
+def change_json(m: Mapping[str, Any] | sa.RowMapping, authors: dict[str, str]) -> str:
+    """A row as ``protocol.Change``'s JSON, without parsing the stored fields. ``authors``: a cache for one page."""
+    # Ids and types are the hub's own (UUIDs, enum values): nothing in them needs escaping.
+    return _CHANGE % (
+        m["seq"],
+        m["record_id"],
+        m["record_type"],
+        m["case_id"],
+        m["version"],
+        m["fields"],
+        _hub_meta_json(m, authors),
+    )
+
+
+def pull_body(page: Page) -> bytes:
+    """A ``PullResponse`` body."""
+    changes = ",".join(page.changes)
+    return f'{{"changes":[{changes}],"cursor":{page.cursor},"more":{_bool(page.more)}}}'.encode()
+
+
+def sync_body(results: Sequence[MutationResult], page: Page, lease_expires_at: datetime) -> bytes:
+    """A ``SyncResponse`` body: the model writes all but the changes, which are spliced in where it left them empty."""
+    empty = SyncResponse(
+        results=[], changes=[], cursor=page.cursor, more=page.more, lease_expires_at=lease_expires_at
+    ).model_dump_json()
+    head = '{"results":[],"changes":[]'
+    assert empty.startswith(head)  # the model's field order: results, changes, then the rest
+    written = ",".join(r.model_dump_json() for r in results)
+    changes = ",".join(page.changes)
+    return f'{{"results":[{written}],"changes":[{changes}]{empty[len(head) :]}'.encode()
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: int) -> Page:
     """``cursor`` and ``limit`` arrive checked (``protocol.Cursor``, ``PullLimit``: one bound on every path)."""
     after = cursor
     with db.read() as conn:
@@ -70,7 +123,8 @@ def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: i
     rows = rows[:limit]
     # Past the last row of a full page; else up to head: nothing visible is left there, skip the rest for good.
     new_cursor = rows[-1]["seq"] if more else max(cursor, head)
-    changes = [change_from_row(row) for row in rows]
+    authors: dict[str, str] = {}
+    changes = [change_json(row, authors) for row in rows]
     if changes:
         # Reads are audited: who saw which records (an empty pull reads nothing and is not written down).
         with db.write(urgent=True) as conn:
@@ -82,6 +136,6 @@ def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: i
                 action="pull",
                 outcome="ok",
                 target=f"seq {cursor}..{new_cursor}",
-                detail={"records": [str(c.record_id) for c in changes]},
+                detail={"records": [row["record_id"] for row in rows]},
             )
-    return PullResponse(changes=changes, cursor=new_cursor, more=more)
+    return Page(changes=changes, cursor=new_cursor, more=more)

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from hub import Settings, _store
 from hub._auth import Principal
 from hub._db import Database
-from hub._pull import pull
+from hub._pull import pull, pull_body
 from hub._store import PendingWrites, new_row
 from hub._tables import records
-from protocol import Role
+from protocol import PullResponse, Role
 from tests.support.postgres import PostgresCluster
 
 pytestmark = pytest.mark.postgres
@@ -61,7 +61,7 @@ def _insert_one(conn: sa.Connection) -> str:
 def _drain(db: Database, cursor: int, limit: int = 1000) -> tuple[list[str], int]:
     seen: list[str] = []
     while True:
-        page = pull(db, Settings(db_url=db.url), _STAFF, cursor, limit)
+        page = PullResponse.model_validate_json(pull_body(pull(db, Settings(db_url=db.url), _STAFF, cursor, limit)))
         seen += [str(c.record_id) for c in page.changes]
         cursor = page.cursor
         if not page.more:
@@ -163,7 +163,9 @@ def _reader(db: Database, race: _Race, seed: int, seen: list[tuple[str, int]]) -
     try:
         while True:
             finishing = race.writers_done.is_set()  # read before the pull: the last round starts after every commit
-            page = pull(db, settings, _STAFF, cursor, rng.choice((1, 3, 7, 50)))
+            page = PullResponse.model_validate_json(
+                pull_body(pull(db, settings, _STAFF, cursor, rng.choice((1, 3, 7, 50))))
+            )
             seen += [(str(c.record_id), c.seq) for c in page.changes]
             assert page.cursor >= cursor, "the cursor went backwards"
             cursor = page.cursor
