@@ -31,6 +31,10 @@ Walking a spec
       | signature ``{"signed_by", "signed_at", "attested": true}`` with ``text`` as the statement | display
       (read-only ``text``, no answer).
 
+    ``KINDS[kind]`` is the table of kinds: its ``family`` says which control takes the answer, its ``entry`` (for
+    typed answers) the hint, the keyboard and how typed text is read (``typed_answer``) and shown (``typed_text``).
+    Issue codes this package raises are ``IssueCode`` members (plain strings on the wire).
+
     ``read_only`` fields are shown, not edited (``prefill`` says where they come from: ``case.<field>`` or
     ``request.<field>``); ``help`` is hint text; ``calculate`` fields are computed (show ``FormState.calculated``).
 
@@ -81,6 +85,7 @@ from forms._body_regions import (
     region_label,
     regions,
 )
+from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
@@ -109,17 +114,8 @@ from forms._identifiers import (
     postcode_district,
     postcode_sector,
 )
-from forms._issues import ValidationIssue
-from forms._kinds import (
-    BODY_REGIONS,
-    MARK_SHAPES,
-    AttachmentRef,
-    BodyMap,
-    BodyMapPosition,
-    BodyMark,
-    Signature,
-    parse_date,
-)
+from forms._issues import IssueCode, ValidationIssue
+from forms._kinds import FIELD_KINDS, KINDS, Family, Kind, typed_answer, typed_text
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -136,8 +132,9 @@ from forms._referral import Referral, SubmittedForm, build_referral, referral_is
 from forms._registry import check_spec, list_specs, list_versions, load_spec, spec_hash
 from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_table, route, route_postcode
 from forms._schema import spec_json_schema
-from forms._spec import FIELD_KINDS, Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
+from forms._spec import Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
 from forms._summary import summary_lines
+from forms._values import BODY_REGIONS, MARK_SHAPES, AttachmentRef, BodyMap, BodyMapPosition, BodyMark, Signature
 from forms._writer import WRITER_ANSWERS, WriterSource
 from protocol import canonical_json, content_hash
 
@@ -147,6 +144,7 @@ __all__ = [
     "EXAMPLE_TODAY",
     "FIELD_KINDS",
     "FIGURES",
+    "KINDS",
     "MARK_SHAPES",
     "OPERATORS",
     "POSITIONS",
@@ -162,6 +160,7 @@ __all__ = [
     "Draft",
     "DraftMigration",
     "DraftMismatch",
+    "Family",
     "FieldState",
     "FlaggedAnswer",
     "FormField",
@@ -172,6 +171,8 @@ __all__ = [
     "Group",
     "InfoRequestFields",
     "Injury",
+    "IssueCode",
+    "Kind",
     "LawfulBasis",
     "LocalAuthority",
     "NoteFields",
@@ -245,6 +246,8 @@ __all__ = [
     "summary_lines",
     "to_fhir_questionnaire",
     "to_fhir_questionnaire_response",
+    "typed_answer",
+    "typed_text",
     "validate",
     "validate_record",
     "validate_submission",

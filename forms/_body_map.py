@@ -14,9 +14,9 @@ from typing import Any
 
 from forms import _body_regions as body
 from forms._errors import FormsError
-from forms._kinds import MARK_SHAPES
 from forms._registry import load_spec
 from forms._spec import FormField, FormSpec, Group, Item, Repeat
+from forms._values import MARK_SHAPES
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from forms._checkers import Checker
 from forms._errors import SpecError
 from forms._expr import Compiled, Dep, Fn, StaticScope, compile_expr
-from forms._kinds import CHECKERS, Checker
+from forms._kinds import KINDS
 from forms._spec import Constraint, FormField, FormSpec, Group, Item, Repeat, Rule
 
 
@@ -47,9 +48,6 @@ class CNode:
 class CompiledSpec:
     spec: FormSpec
     root: CNode
-
-
-_CHOICE_KINDS = frozenset({"single_choice", "multi_choice"})
 
 
 class _Compiler:
@@ -112,7 +110,7 @@ class _Compiler:
 
     def _field(self, node: CNode, cf: CField, item: FormField, me: Dep) -> None:
         where = f"{self.spec.id}: field {node.static.path}.{item.id}".replace(": field .", ": field ")
-        if (item.kind in _CHOICE_KINDS) != bool(item.options):
+        if KINDS[item.kind].has_options != bool(item.options):
             raise SpecError(f"{where}: options belong to (and are needed by) choice fields only")
         if len({o.code for o in item.options}) != len(item.options):
             raise SpecError(f"{where}: option codes repeat")
@@ -130,7 +128,7 @@ class _Compiler:
                 re.compile(item.pattern)
             except re.error as exc:
                 raise SpecError(f"{where}: bad pattern: {exc}") from exc
-        cf.checker = CHECKERS[item.kind]
+        cf.checker = KINDS[item.kind].check
         cf.required = item.required
         if item.required_if is not None:
             cf.required_if = self._expr(item.required_if, node.static).fn

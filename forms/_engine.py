@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from forms._checkers import Checked, to_json
 from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
-from forms._issues import ValidationIssue, error
-from forms._kinds import to_json
+from forms._issues import IssueCode, ValidationIssue, error
 from forms._prefill import initial_answers as initial_answers  # re-exported: fieldapp imports it from here
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
@@ -37,7 +37,7 @@ class Scope:
         self.today = today
         self._vis: dict[str, bool] = {}
         self._vals: dict[str, Any] = {}
-        self._checked: dict[str, tuple[Any, tuple[str, str] | None]] = {}
+        self._checked: dict[str, Checked] = {}
         self._items: dict[str, list[Scope]] = {}
         self._busy: set[str] = set()
 
@@ -56,7 +56,7 @@ class Scope:
         self._vis[name] = result
         return result
 
-    def checked(self, name: str) -> tuple[Any, tuple[str, str] | None]:
+    def checked(self, name: str) -> Checked:
         """The answer as given, checked: (value, None) or (None, (code, message)); unanswered is (None, None)."""
         hit = self._checked.get(name)
         if hit is not None:
@@ -64,7 +64,7 @@ class Scope:
         cf = self.node.fields[name]
         raw = self.raw.get(name)
         if not answered(raw) or cf.checker is None or not isinstance(cf.spec, FormField):
-            result: tuple[Any, tuple[str, str] | None] = (None, None)
+            result: Checked = (None, None)
         else:
             result = cf.checker(cf.spec, raw)
         self._checked[name] = result
@@ -158,7 +158,7 @@ class _Walk:
         unknown = [k for k in scope.raw if k not in node.fields]
         for key in unknown[:_MAX_UNKNOWN_REPORTED]:
             name = key if isinstance(key, str) and len(key) <= 100 else "?"
-            self.issues.append(error(prefix + name, "unknown_field", "This form has no such question."))
+            self.issues.append(error(prefix + name, IssueCode.UNKNOWN_FIELD, "This form has no such question."))
         for gid, shows in node.groups.items():
             self.fields[prefix + gid] = FieldState(prefix + gid, "group", all(truthy(fn(scope)) for fn in shows))
         for name, cf in node.fields.items():
@@ -188,7 +188,7 @@ class _Walk:
         if not visible:
             self.fields[path] = FieldState(path, cf.kind, False, read_only=spec.read_only)
             if self.strict and answered(raw):
-                self.issues.append(error(path, "hidden_answer", "This question was not asked: leave it out."))
+                self.issues.append(error(path, IssueCode.HIDDEN_ANSWER, "This question was not asked: leave it out."))
             return
         required = cf.required or (cf.required_if is not None and truthy(cf.required_if(scope)))
         found: list[ValidationIssue] = []
@@ -196,13 +196,15 @@ class _Walk:
             value = scope.get(cf.name)
             self.calculated[path] = value
             if self.strict and raw is not None and raw != to_json(value, raw):
-                found.append(error(path, "calculated_mismatch", "This is worked out by the form; it does not match."))
+                found.append(
+                    error(path, IssueCode.CALCULATED_MISMATCH, "This is worked out by the form; it does not match.")
+                )
         else:
             value, problem = scope.checked(cf.name)
             if problem is not None:
                 found.append(error(path, *problem))
             elif value is None and required:
-                found.append(error(path, "required", spec.required_message or "Answer this question."))
+                found.append(error(path, IssueCode.REQUIRED, spec.required_message or "Answer this question."))
             elif value is not None:
                 found.extend(self.constraints(scope, cf, path))
                 if cf.kind == "person_ref":
@@ -225,7 +227,7 @@ class _Walk:
         name, index = value[:-1].split("[")
         holder = scope.find_repeat(name)
         if holder is None or int(index) >= len(holder.items(name)):
-            return [error(path, "bad_reference", "This person is no longer on the form.")]
+            return [error(path, IssueCode.BAD_REFERENCE, "This person is no longer on the form.")]
         return []
 
     def repeat(self, scope: Scope, cf: CField, path: str) -> None:
@@ -234,24 +236,24 @@ class _Walk:
         if not scope.visible(cf.name):
             self.fields[path] = FieldState(path, "repeat", False)
             if self.strict and answered(scope.raw.get(cf.name)):
-                self.issues.append(error(path, "hidden_answer", "This section was not asked: leave it out."))
+                self.issues.append(error(path, IssueCode.HIDDEN_ANSWER, "This section was not asked: leave it out."))
             return
         raw = scope.raw.get(cf.name)
         found: list[ValidationIssue] = []
         if raw is not None and not isinstance(raw, list | tuple):
-            found.append(error(path, "wrong_type", "This should be a list."))
+            found.append(error(path, IssueCode.WRONG_TYPE, "This should be a list."))
         items = scope.items(cf.name)
         needed = spec.min if cf.required_if is None or truthy(cf.required_if(scope)) else 0
         if len(items) < needed:
-            found.append(error(path, "too_few", f"Add at least {needed} ({spec.item_label.lower()})."))
+            found.append(error(path, IssueCode.TOO_FEW, f"Add at least {needed} ({spec.item_label.lower()})."))
         if len(items) > spec.max:
-            found.append(error(path, "too_many", f"No more than {spec.max} ({spec.item_label.lower()})."))
+            found.append(error(path, IssueCode.TOO_MANY, f"No more than {spec.max} ({spec.item_label.lower()})."))
         self.issues.extend(found)
         self.fields[path] = FieldState(path, "repeat", True, needed > 0, False, len(items), tuple(found))
         for i, item in enumerate(items[: spec.max]):
             item_path = f"{path}[{i}]"
             if not isinstance(item.raw, Mapping) or item.raw is not (raw[i] if isinstance(raw, list | tuple) else None):
-                self.issues.append(error(item_path, "wrong_type", "Each entry should be a set of answers."))
+                self.issues.append(error(item_path, IssueCode.WRONG_TYPE, "Each entry should be a set of answers."))
             self.scope(item, item_path + ".")
 
 
@@ -277,7 +279,7 @@ def _run(spec: FormSpec, answers: object, today: dt.date | None, *, strict: bool
     _, root = _root(spec, answers, today)
     walk = _Walk(strict=strict)
     if not isinstance(answers, Mapping):
-        walk.issues.append(error("", "wrong_type", "The answers should be a set of named answers."))
+        walk.issues.append(error("", IssueCode.WRONG_TYPE, "The answers should be a set of named answers."))
     walk.scope(root, "")
     return FormState(fields=walk.fields, calculated=walk.calculated, issues=tuple(walk.issues))
 
@@ -290,7 +292,7 @@ def evaluate(spec: FormSpec, answers: Mapping[str, object], *, today: dt.date | 
     try:
         return _run(spec, answers, today, strict=False)
     except RecursionError:
-        return FormState({}, {}, (error("", "too_deep", "The answers are nested too deeply to read."),))
+        return FormState({}, {}, (error("", IssueCode.TOO_DEEP, "The answers are nested too deeply to read."),))
 
 
 def validate(
@@ -316,7 +318,7 @@ def validate_submission(
     try:
         issues = _run(spec, answers, today, strict=True).issues
     except RecursionError:
-        return [error("", "too_deep", "The answers are nested too deeply to read.")]
+        return [error("", IssueCode.TOO_DEEP, "The answers are nested too deeply to read.")]
     return _apply_overrides(issues, overrides if isinstance(overrides, Mapping) else None)
 
 

@@ -16,33 +16,15 @@ from typing import Any, Final
 
 from forms._engine import Scope, clean_answers, england_today
 from forms._expr import answered
-from forms._kinds import AttachmentRef, BodyMap, BodyMapPosition, BodyMark, Signature
+from forms._kinds import KINDS
 from forms._registry import compiled, spec_hash
 from forms._spec import FormField, FormSpec, Group, Item, Repeat
+from forms._values import AttachmentRef, BodyMap, BodyMapPosition, BodyMark, Signature
 
 BASE_URL: Final = "urn:mash-field:form"
 EXPRESSION_URL: Final = "urn:mash-field:extension:show-if-expression"
 ESTIMATED_URL: Final = "urn:mash-field:extension:estimated"
 NHS_NUMBER_SYSTEM: Final = "https://fhir.nhs.uk/Id/nhs-number"
-_TYPES: Final = {
-    "short_text": "string",
-    "long_text": "text",
-    "integer": "integer",
-    "decimal": "decimal",
-    "date": "date",
-    "datetime": "dateTime",
-    "yes_no": "boolean",
-    "single_choice": "choice",
-    "multi_choice": "choice",
-    "nhs_number": "string",
-    "postcode": "string",
-    "ods_code": "string",
-    "phone": "string",
-    "email": "string",
-    "person_ref": "string",
-    "attachment": "attachment",
-    "display": "display",
-}
 
 
 def questionnaire_url(spec: FormSpec) -> str:
@@ -111,8 +93,8 @@ def _mark_items(link: str, mark: BodyMark) -> list[dict[str, Any]]:
 
 
 def _q_field(item: FormField, out: dict[str, Any], link: str) -> None:
+    out["type"] = KINDS[item.kind].fhir
     if item.kind == "body_map":
-        out["type"] = "group"
         out["item"] = [
             {"linkId": f"{link}.view", "text": "View", "type": "choice", "answerOption": [
                 {"valueCoding": {"system": _system(link + ".view"), "code": v, "display": v.title()}}
@@ -124,14 +106,11 @@ def _q_field(item: FormField, out: dict[str, Any], link: str) -> None:
                 {"linkId": f"{link}.mark.{name}", "text": text, "type": kind} for name, text, kind in _MARK_ITEMS]},
         ]  # fmt: skip
     elif item.kind == "signature":
-        out["type"] = "group"
         out["item"] = [
             {"linkId": f"{link}.signed_by", "text": "Signed by", "type": "string"},
             {"linkId": f"{link}.signed_at", "text": "Signed at", "type": "dateTime"},
             {"linkId": f"{link}.attested", "text": item.text or "I attest", "type": "boolean"},
         ]
-    else:
-        out["type"] = _TYPES[item.kind]
     if item.kind == "display":
         out["text"] = item.text or item.label
     if item.required:

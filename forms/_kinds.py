@@ -1,376 +1,169 @@
-"""Field kinds as a table: for each kind, how a raw answer is checked and turned into the value logic works with.
+"""The field kinds, as one table: each kind's checker, FHIR item type, input family and typed-text parsing.
 
-A checker takes the field and the raw JSON answer (never None: unanswered is handled before) and returns
-``(value, problem)``: the normalised value (a date for a date, digits for an NHS number...) and None, or None and a
-``(code, message)`` pair. Checkers never raise.
+Every other place that depends on a field's kind reads this table instead of listing the kinds again: the spec's
+``FieldKind`` (so the spec format, its JSON Schema and the bundled specs accept exactly these names), the compiler
+(which checker a field runs, which kinds take options), the FHIR Questionnaire (``fhir``) and the app's form renderer
+(``family``: which control; ``entry``: for a typed answer, its hint, keyboard and how the typed text is read and
+shown again). A new kind is one new row; ``tests/forms/test_kinds.py`` fails if a row leaves a column out.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import Annotated, Any, Final, Literal
+from dataclasses import dataclass
+from enum import StrEnum, unique
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from forms import _checkers as check
+from forms._checkers import Checker
 
-from forms import _body_regions as body
-from forms import _identifiers as ids
-from forms._spec import FormField
 
-Problem = tuple[str, str]
-Checked = tuple[Any, Problem | None]
-Checker = Callable[[FormField, object], Checked]
+@unique
+class Family(StrEnum):
+    """How the app takes an answer of a kind: one control per family."""
 
-SHORT_TEXT_MAX: Final = 500
-LONG_TEXT_MAX: Final = 50_000
-_REF: Final = re.compile(r"([a-z][a-z0-9_]{0,62})\[([0-9]{1,4})\]")
-_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+    TEXT = "text"
+    YES_NO = "yes_no"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    PERSON = "person"
+    BODY_MAP = "body_map"
+    ATTACHMENT = "attachment"
+    SIGNATURE = "signature"
+    DISPLAY = "display"
 
-BODY_REGIONS: Final = (
-    "head",
-    "face",
-    "ear_left",
-    "ear_right",
-    "neck",
-    "chest",
-    "abdomen",
-    "upper_back",
-    "lower_back",
-    "buttocks",
-    "genitals",
-    "arm_left",
-    "arm_right",
-    "hand_left",
-    "hand_right",
-    "leg_left",
-    "leg_right",
-    "foot_left",
-    "foot_right",
+
+#: The families whose fields list their options (and only those may).
+CHOICE_FAMILIES: Final = frozenset({Family.SINGLE_CHOICE, Family.MULTI_CHOICE})
+
+_DATE_TIME: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2})?)$")
+
+
+def _as_typed(text: str) -> str:
+    return text
+
+
+def _as_integer(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # kept as typed: the checker explains what is wrong
+
+
+def _as_decimal(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _as_datetime(text: str) -> str:
+    m = _DATE_TIME.match(text)
+    return f"{m.group(1)}T{m.group(2)}" if m else text
+
+
+def _shown(value: object) -> str:
+    return str(value)
+
+
+def _shown_datetime(value: object) -> str:
+    return value.replace("T", " ")[:16] if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A button beside a typed date or time that fills in the present one: its label and ``strftime`` format."""
+
+    label: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextEntry:
+    """A kind whose answer is typed: the hint under the box, the keyboard, one line or several, the "Today"/"Now"
+    button, how the (stripped, non-empty) typed text becomes the answer and how an answer is shown in the box."""
+
+    parse: Callable[[str], object] = _as_typed
+    show: Callable[[object], str] = _shown
+    hint: str | None = None
+    numeric: bool = False
+    multiline: bool = False
+    stamp: Stamp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One row of the table. ``entry`` is set exactly when ``family`` is ``Family.TEXT``."""
+
+    name: str
+    check: Checker
+    fhir: str
+    family: Family
+    entry: TextEntry | None = None
+
+    @property
+    def has_options(self) -> bool:
+        return self.family in CHOICE_FAMILIES
+
+
+_TYPED: Final = TextEntry()
+
+_ROWS: Final = (
+    Kind("short_text", check.short_text, "string", Family.TEXT, _TYPED),
+    Kind("long_text", check.long_text, "text", Family.TEXT, TextEntry(multiline=True)),
+    Kind("integer", check.integer, "integer", Family.TEXT, TextEntry(parse=_as_integer, numeric=True)),
+    Kind("decimal", check.decimal, "decimal", Family.TEXT, TextEntry(parse=_as_decimal, numeric=True)),
+    Kind("date", check.date, "date", Family.TEXT, TextEntry(hint="YYYY-MM-DD", stamp=Stamp("Today", "%Y-%m-%d"))),
+    Kind(
+        "datetime",
+        check.datetime,
+        "dateTime",
+        Family.TEXT,
+        TextEntry(_as_datetime, _shown_datetime, hint="YYYY-MM-DD HH:MM", stamp=Stamp("Now", "%Y-%m-%d %H:%M")),
+    ),
+    Kind("yes_no", check.yes_no, "boolean", Family.YES_NO),
+    Kind("single_choice", check.single_choice, "choice", Family.SINGLE_CHOICE),
+    Kind("multi_choice", check.multi_choice, "choice", Family.MULTI_CHOICE),
+    Kind("nhs_number", check.nhs_number, "string", Family.TEXT, TextEntry(hint="10 digits, e.g. 943 476 5919")),
+    Kind("postcode", check.postcode, "string", Family.TEXT, TextEntry(hint="e.g. TQ1 2AB")),
+    Kind("ods_code", check.ods_code, "string", Family.TEXT, TextEntry(hint="e.g. A81001")),
+    Kind("phone", check.phone, "string", Family.TEXT, _TYPED),
+    Kind("email", check.email, "string", Family.TEXT, _TYPED),
+    Kind("person_ref", check.person_ref, "string", Family.PERSON),
+    # A body map and a signature are FHIR groups of their parts (forms/_fhir.py lists the parts).
+    Kind("body_map", check.body_map, "group", Family.BODY_MAP),
+    Kind("attachment", check.attachment, "attachment", Family.ATTACHMENT),
+    Kind("signature", check.signature, "group", Family.SIGNATURE),
+    Kind("display", check.display, "display", Family.DISPLAY),
 )
 
+#: The table, by kind name, in the order of the rows (which is also the order of the spec format's JSON Schema).
+KINDS: Final[Mapping[str, Kind]] = MappingProxyType({row.name: row for row in _ROWS})
+FIELD_KINDS: Final[tuple[str, ...]] = tuple(KINDS)
 
-class _Value(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class BodyMapPosition(_Value):
-    """Where on the body map: the view, and a point (x, y from the top left, 0..1) or a named region, or both."""
-
-    view: Literal["front", "back"]
-    x: Annotated[float, Field(ge=0, le=1)] | None = None
-    y: Annotated[float, Field(ge=0, le=1)] | None = None
-    region: Literal[BODY_REGIONS] | None = None  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # A Literal cannot be built from data for a type checker; to mypy a kind is a string, to pydantic (below) it is
+    # one of the table's names exactly.
+    FieldKind = str
+else:
+    FieldKind = Literal[FIELD_KINDS]
 
 
-MARK_SHAPES: Final[dict[str, str]] = {
-    "round": "Round",
-    "oval": "Oval",
-    "linear": "A line",
-    "curved": "Curved or a loop",
-    "irregular": "Irregular",
-    "patterned": "With a pattern (fingertips, hand, object)",
-}
-MARK_SIZE_MAX_CM: Final = 100
-MARKS_MAX: Final = 20
-
-
-class BodyMark(_Value):
-    """One mark of an injury: which figure and side, the point (0..1 from the top left), the region it lies in
-    (named from the point by ``forms._body_regions``), and optionally its size in cm and its shape."""
-
-    figure: Literal[body.FIGURES]  # type: ignore[valid-type]
-    view: Literal["front", "back"]
-    x: Annotated[float, Field(ge=0, le=1)]
-    y: Annotated[float, Field(ge=0, le=1)]
-    region: str
-    size_cm: Annotated[float, Field(gt=0, le=MARK_SIZE_MAX_CM)] | None = None
-    shape: Literal[tuple(MARK_SHAPES)] | None = None  # type: ignore[valid-type]
-
-
-class BodyMap(_Value):
-    """A body map answer with one or more marks (the shape since the second body map; ``BodyMapPosition`` is the
-    first one's single point, still valid)."""
-
-    marks: tuple[BodyMark, ...]
-
-
-class AttachmentRef(_Value):
-    """A content-addressed file (photo, scanned letter): sent in chunks by sync, named here by its SHA-256."""
-
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    name: Annotated[str, Field(min_length=1, max_length=255)]
-    media_type: Annotated[str, Field(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=100)]
-    size: Annotated[int, Field(ge=0, le=50 * 1024 * 1024)]
-
-
-class Signature(_Value):
-    """An attestation: who signed, when (device clock), and that they agree to the field's statement."""
-
-    signed_by: Annotated[str, Field(min_length=1, max_length=200)]
-    signed_at: Annotated[str, Field(max_length=40)]
-    attested: Literal[True]
-
-
-_BODY: Final = TypeAdapter(BodyMapPosition)
-_ATTACHMENT: Final = TypeAdapter(AttachmentRef)
-_SIGNATURE: Final = TypeAdapter(Signature)
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
-
-
-def parse_date(raw: object) -> dt.date | None:
-    if not isinstance(raw, str) or len(raw) != 10:
+def typed_answer(kind: str, text: str) -> object:
+    """What a string typed into a field of ``kind`` becomes in the answers (None when blank): numbers for number
+    kinds, ISO text for a date and time. Text that does not parse is kept as typed, for the checker to explain."""
+    text = text.strip()
+    if not text:
         return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
+    entry = KINDS[kind].entry or _TYPED
+    return entry.parse(text)
 
 
-def parse_datetime(raw: object) -> dt.datetime | None:
-    """An ISO 8601 date-time; one without an offset is taken as UTC so that comparisons never mix the two."""
-    if not isinstance(raw, str) or not 16 <= len(raw) <= 40 or "T" not in raw:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-@lru_cache(maxsize=512)
-def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _text(default_max: int) -> Checker:
-    def check(f: FormField, raw: object) -> Checked:
-        if not isinstance(raw, str):
-            return None, ("wrong_type", "Enter text.")
-        text = raw.strip()
-        limit = f.max_length or default_max
-        if len(text) > limit:
-            return None, ("too_long", f"Keep this to {limit:,} characters or fewer.")
-        if f.min_length is not None and len(text) < f.min_length:
-            return None, ("too_short", f"Enter at least {f.min_length} characters.")
-        if f.pattern is not None and not _pattern(f.pattern).fullmatch(text):
-            return None, ("bad_format", f.pattern_message or "This is not in the expected format.")
-        return (text or None), None
-
-    return check
-
-
-def _bounded(f: FormField, value: float) -> Problem | None:
-    if f.min is not None and value < f.min:
-        return "out_of_range", f"Enter {_num(f.min)} or more."
-    if f.max is not None and value > f.max:
-        return "out_of_range", f"Enter {_num(f.max)} or less."
-    return None
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _integer(f: FormField, raw: object) -> Checked:
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) > 10**15:
-        return None, ("wrong_type", "Enter a whole number.")
-    problem = _bounded(f, raw)
-    return (None, problem) if problem else (raw, None)
-
-
-def _decimal(f: FormField, raw: object) -> Checked:
-    if not isinstance(raw, int | float) or isinstance(raw, bool) or not math.isfinite(raw) or abs(raw) > 1e15:
-        return None, ("wrong_type", "Enter a number.")
-    problem = _bounded(f, raw)
-    return (None, problem) if problem else (raw, None)
-
-
-def _unwrap_estimated(f: FormField, raw: object) -> tuple[object, bool]:
-    if f.allow_estimated and isinstance(raw, Mapping) and set(raw) <= {"value", "estimated"} and "value" in raw:
-        return raw["value"], raw.get("estimated") is True
-    return raw, False
-
-
-def _date(f: FormField, raw: object) -> Checked:
-    inner, _ = _unwrap_estimated(f, raw)
-    value = parse_date(inner)
-    return (value, None) if value else (None, ("bad_date", "Enter a real date, for example 2024-03-27."))
-
-
-def _datetime(f: FormField, raw: object) -> Checked:
-    inner, _ = _unwrap_estimated(f, raw)
-    value = parse_datetime(inner)
-    return (value, None) if value else (None, ("bad_datetime", "Enter a real date and time."))
-
-
-def _yes_no(f: FormField, raw: object) -> Checked:
-    return (raw, None) if isinstance(raw, bool) else (None, ("wrong_type", "Choose yes or no."))
-
-
-def _single(f: FormField, raw: object) -> Checked:
-    if isinstance(raw, str) and any(o.code == raw for o in f.options):
-        return raw, None
-    return None, ("unknown_option", "Choose one of the options given.")
-
-
-def _multi(f: FormField, raw: object) -> Checked:
-    if not isinstance(raw, list | tuple) or len(raw) > len(f.options):
-        return None, ("wrong_type", "Choose from the options given.")
-    codes = {o.code for o in f.options}
-    if not all(isinstance(c, str) and c in codes for c in raw) or len(set(raw)) != len(raw):
-        return None, ("unknown_option", "Choose only from the options given, each once.")
-    return tuple(raw), None
-
-
-def _identifier(normalise: Callable[[object], str | None], code: str, message: str) -> Checker:
-    def check(f: FormField, raw: object) -> Checked:
-        value = normalise(raw)
-        return (value, None) if value else (None, (code, message))
-
-    return check
-
-
-def _person_ref(f: FormField, raw: object) -> Checked:
-    if isinstance(raw, str) and (_UUID.fullmatch(raw) or ((m := _REF.fullmatch(raw)) and m.group(1) in f.sources)):
-        return raw, None
-    return None, ("bad_reference", "Choose a person from the list.")
-
-
-def _model(adapter: TypeAdapter[Any], code: str) -> Checker:
-    def check(f: FormField, raw: object) -> Checked:
-        try:
-            return adapter.validate_python(raw), None
-        except ValidationError as exc:
-            return None, (code, _first_error(exc))
-
-    return check
-
-
-def _signature(f: FormField, raw: object) -> Checked:
-    value, problem = _model(_SIGNATURE, "bad_signature")(f, raw)
-    if problem is None and parse_datetime(value.signed_at) is None:
-        return None, ("bad_signature", "signed_at: not a date and time")
-    return value, problem
-
-
-def _body_map(f: FormField, raw: object) -> Checked:
-    if isinstance(raw, Mapping) and "marks" in raw:
-        return _body_marks(raw)
-    value, problem = _model(_BODY, "bad_position")(f, raw)
-    if problem is None and value.region is None and (value.x is None or value.y is None):
-        return None, ("bad_position", "Mark the place on the body map or choose a body region.")
-    return value, problem
-
-
-_MARK_KEYS: Final = frozenset(BodyMark.model_fields)
-
-
-def _body_marks(raw: Mapping[str, object]) -> Checked:
-    """The marks, each checked in plain words: the first problem names its mark ("Mark 2: ...")."""
-    marks = raw.get("marks")
-    if set(raw) != {"marks"} or not isinstance(marks, list | tuple):
-        return None, ("bad_position", "Mark the place on the body map.")
-    if not marks:
-        return None, ("no_marks", "Mark at least one place on the body map.")
-    if len(marks) > MARKS_MAX:
-        return None, ("too_many_marks", f"Keep to {MARKS_MAX} marks for one injury: add another injury instead.")
-    checked = []
-    for n, mark in enumerate(marks, start=1):
-        value, problem = _body_mark(mark)
-        if problem is not None:
-            return None, (problem[0], f"Mark {n}: {problem[1]}")
-        checked.append(value)
-    return BodyMap(marks=tuple(checked)), None
-
-
-def _number(raw: object) -> float | None:
-    ok = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
-    return float(raw) if ok else None  # type: ignore[arg-type]
-
-
-def _body_mark(raw: object) -> Checked:
-    if not isinstance(raw, Mapping) or not set(raw) <= _MARK_KEYS:
-        return None, ("bad_position", "this is not a mark on the body map.")
-    figure, view = raw.get("figure"), raw.get("view")
-    if figure not in body.FIGURES:
-        return None, ("bad_figure", "choose the baby or the child figure.")
-    if view not in body.VIEWS:
-        return None, ("bad_view", "choose the front or the back of the figure.")
-    x, y = _number(raw.get("x")), _number(raw.get("y"))
-    if x is None or y is None:
-        return None, ("no_point", "mark the place on the figure, or choose a body part and a position in it.")
-    code = raw.get("region")
-    if code is None or code == "":
-        return None, ("no_region", "name the body part the mark is on.")
-    if not isinstance(code, str) or body.region(str(figure), str(view), code) is None:
-        return None, ("unknown_region", "choose a body part from the list.")
-    landed = body.region_at(str(figure), str(view), x, y) if 0 <= x <= 1 and 0 <= y <= 1 else None
-    if landed is None:
-        return None, ("outside_figure", "the mark is outside the figure: put it on the body.")
-    if landed.code != code:
-        named = body.region_label(str(figure), str(view), code)
-        return None, ("region_mismatch", f"the mark is on the {landed.label.lower()}, not the {named.lower()}.")
-    size = raw.get("size_cm")
-    if size is not None and ((s := _number(size)) is None or not 0 < s <= MARK_SIZE_MAX_CM):
-        return None, ("bad_size", f"enter the size in cm, more than 0 and up to {MARK_SIZE_MAX_CM}.")
-    shape = raw.get("shape")
-    if shape is not None and shape not in MARK_SHAPES:
-        return None, ("bad_shape", "choose a shape from the list.")
-    try:
-        return BodyMark.model_validate(
-            {**raw, "x": x, "y": y, **({"size_cm": float(size)} if size is not None else {})}
-        ), None
-    except ValidationError as exc:  # not expected after the checks above; kept so that nothing raises
-        return None, ("bad_position", _first_error(exc))
-
-
-def _display(f: FormField, raw: object) -> Checked:
-    return None, ("not_answerable", "This is text to read, not a question.")
-
-
-CHECKERS: Final[dict[str, Checker]] = {
-    "short_text": _text(SHORT_TEXT_MAX),
-    "long_text": _text(LONG_TEXT_MAX),
-    "integer": _integer,
-    "decimal": _decimal,
-    "date": _date,
-    "datetime": _datetime,
-    "yes_no": _yes_no,
-    "single_choice": _single,
-    "multi_choice": _multi,
-    "nhs_number": _identifier(
-        ids.normalise_nhs_number, "invalid_nhs_number", "This is not a valid NHS number: check the 10 digits."
-    ),
-    "postcode": _identifier(ids.normalise_postcode, "invalid_postcode", "Enter a real UK postcode, like TQ1 2AB."),
-    "ods_code": _identifier(
-        ids.normalise_ods_code, "invalid_ods_code", "Enter the practice code: one letter and five digits, like A81001."
-    ),
-    "phone": _identifier(ids.normalise_phone, "invalid_phone", "Enter a UK phone number, like 01392 123456."),
-    "email": _identifier(ids.normalise_email, "invalid_email", "Enter an email address, like name@nhs.net."),
-    "person_ref": _person_ref,
-    "body_map": _body_map,
-    "attachment": _model(_ATTACHMENT, "bad_attachment"),
-    "signature": _signature,
-    "display": _display,
-}
-
-
-def to_json(value: Any, raw: object) -> Any:
-    """The JSON form of a checked value, for clean answers (identifiers normalised, estimated dates kept as given)."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True)
-    if isinstance(value, dt.date | dt.datetime):
-        return raw  # already the ISO string (or the {"value", "estimated"} object) the user gave
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+def typed_text(kind: str, value: object) -> str:
+    """An answer of ``kind`` as the text in its box (the reverse of ``typed_answer``)."""
+    if value is None:
+        return ""
+    entry = KINDS[kind].entry or _TYPED
+    return entry.show(value)

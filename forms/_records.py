@@ -26,11 +26,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from forms import _identifiers as ids
+from forms._checkers import parse_date, parse_datetime
 from forms._dates import Problem, birth_date_problem, expected_date_problem
 from forms._engine import england_today, validate_submission
 from forms._errors import UnknownForm
-from forms._issues import ValidationIssue, error
-from forms._kinds import parse_date, parse_datetime
+from forms._issues import IssueCode, ValidationIssue, error, model_issue
 from forms._registry import load_spec, spec_hash_matches
 
 MAX_NOTE_CHARS: Final = 50_000
@@ -217,8 +217,7 @@ def _issues(exc: ValidationError, base: str = "") -> list[ValidationIssue]:
     out = []
     for err in exc.errors(include_url=False):
         path = ".".join([base, *(str(p) for p in err["loc"])] if base else [str(p) for p in err["loc"]])
-        code = "unknown_field" if err["type"] == "extra_forbidden" else err["type"]
-        out.append(error(path, code, str(err["msg"])))
+        out.append(model_issue(path, err["type"], str(err["msg"])))
     return out
 
 
@@ -237,7 +236,7 @@ def _partial(
     for name, value in fields.items():
         path = f"{base}.{name}" if base else str(name)
         if name not in model.model_fields:
-            out.append(error(path[:100], "unknown_field", "This record has no such field."))
+            out.append(error(path[:100], IssueCode.UNKNOWN_FIELD, "This record has no such field."))
             continue
         try:
             _field_adapter(model, name).validate_python(value, context=context)
@@ -256,11 +255,15 @@ def _form(
     try:
         spec = load_spec(record.form_id, record.form_version)
     except UnknownForm:
-        return [error("form_id", "unknown_form", f"No form {record.form_id!r} version {record.form_version}.")]
+        return [error("form_id", IssueCode.UNKNOWN_FORM, f"No form {record.form_id!r} version {record.form_version}.")]
     if spec.record_type != kind and not (kind == "form" and spec.record_type == "note"):
-        return [error("form_id", "wrong_record_type", f"{spec.id} is submitted as a {spec.record_type} record.")]
+        return [
+            error("form_id", IssueCode.WRONG_RECORD_TYPE, f"{spec.id} is submitted as a {spec.record_type} record.")
+        ]
     if not spec_hash_matches(spec, record.spec_hash):
-        return [error("spec_hash", "spec_mismatch", "The form was filled in against a different copy of this form.")]
+        return [
+            error("spec_hash", IssueCode.SPEC_MISMATCH, "The form was filled in against a different copy of this form.")
+        ]
     # The hub's own date, never the device clock (which may be a year off). Ages only grow and "not in the future"
     # only loosens with time, so a form valid on the day it was written offline is not refused for arriving late.
     issues = validate_submission(spec, record.answers, overrides=record.overrides, today=today)
@@ -301,18 +304,18 @@ def validate_record(
     try:
         return _validate_record(record_type, fields, partial=partial, today=today)
     except RecursionError:
-        return [error("", "too_deep", "The record is nested too deeply to read.")]
+        return [error("", IssueCode.TOO_DEEP, "The record is nested too deeply to read.")]
 
 
 def _validate_record(
     record_type: str, fields: Mapping[str, object], *, partial: bool, today: dt.date | None
 ) -> list[ValidationIssue]:
     if not isinstance(fields, Mapping):
-        return [error("", "wrong_type", "A record's fields are a JSON object.")]
+        return [error("", IssueCode.WRONG_TYPE, "A record's fields are a JSON object.")]
     if record_type not in RECORD_TYPES:
-        return [error("", "unknown_record_type", f"No record type {str(record_type)[:50]!r}.")]
+        return [error("", IssueCode.UNKNOWN_RECORD_TYPE, f"No record type {str(record_type)[:50]!r}.")]
     if partial and record_type not in MUTABLE:
-        return [error("", "append_only", f"A {record_type} record is never changed: write an addendum.")]
+        return [error("", IssueCode.APPEND_ONLY, f"A {record_type} record is never changed: write an addendum.")]
     if record_type == "form":
         return _form(fields, FormFields, "form", today)
     if record_type == "response":

@@ -23,12 +23,12 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
+from forms._checkers import parse_date, parse_datetime
 from forms._consent import Consent, LawfulBasis, consent_from_answers, consent_lines, lawful_basis_from_answers
 from forms._engine import england_today, validate_submission
 from forms._errors import ReferralError, UnknownForm
 from forms._identifiers import format_nhs_number, normalise_postcode
-from forms._issues import ValidationIssue, error
-from forms._kinds import parse_date, parse_datetime
+from forms._issues import IssueCode, ValidationIssue, error, model_issue
 from forms._registry import load_spec, spec_hash_matches
 from forms._routing import LocalAuthority, RoutingTable, route
 from forms._spec import FormSpec
@@ -107,10 +107,14 @@ def _spec_of(form: SubmittedForm, index: int, issues: list[ValidationIssue]) -> 
     try:
         spec = load_spec(form.form_id, form.form_version)
     except UnknownForm:
-        issues.append(error(f"forms[{index}]", "unknown_form", f"No form {form.form_id!r} v{form.form_version}."))
+        issues.append(
+            error(f"forms[{index}]", IssueCode.UNKNOWN_FORM, f"No form {form.form_id!r} v{form.form_version}.")
+        )
         return None
     if not spec_hash_matches(spec, form.spec_hash):
-        issues.append(error(f"forms[{index}]", "spec_mismatch", "Filled in against a different copy of the form."))
+        issues.append(
+            error(f"forms[{index}]", IssueCode.SPEC_MISMATCH, "Filled in against a different copy of the form.")
+        )
         return None
     return spec
 
@@ -126,12 +130,14 @@ def _plan(
     issues: list[ValidationIssue] = []
     plan: dict[str, Any] = {"forms": []}
     if not forms:
-        issues.append(error("forms", "no_forms", "A referral needs at least one submitted concern or referral form."))
+        issues.append(
+            error("forms", IssueCode.NO_FORMS, "A referral needs at least one submitted concern or referral form.")
+        )
     for i, raw in enumerate(forms):
         try:
             form = raw if isinstance(raw, SubmittedForm) else SubmittedForm.model_validate(raw)
         except ValidationError as exc:
-            issues.append(error(f"forms[{i}]", "bad_form_record", str(exc.errors(include_url=False)[0]["msg"])))
+            issues.append(error(f"forms[{i}]", IssueCode.BAD_FORM_RECORD, str(exc.errors(include_url=False)[0]["msg"])))
             continue
         spec = _spec_of(form, i, issues)
         if spec is None:
@@ -142,34 +148,40 @@ def _plan(
         plan["forms"].append((form, spec))
     referral_forms = [(f, s) for f, s in plan["forms"] if s.id in REFERRAL_FORMS]
     if plan["forms"] and not referral_forms:
-        issues.append(error("forms", "no_referral_form", "Include the concern or referral form itself."))
+        issues.append(error("forms", IssueCode.NO_REFERRAL_FORM, "Include the concern or referral form itself."))
     plan["level"] = _level([f.answers for f, _ in referral_forms])
     if referral_forms and plan["level"] < 2:
-        issues.append(error("level_of_need", "no_referral_at_level_1", "Level 1 needs are met by universal services."))
+        issues.append(
+            error("level_of_need", IssueCode.NO_REFERRAL_AT_LEVEL_1, "Level 1 needs are met by universal services.")
+        )
     if any(f.answers.get("referral_decision") == "advice_only" for f, _ in referral_forms):
         issues.append(
-            error("referral_decision", "decided_not_to_refer", "A form here records a decision not to refer.")
+            error("referral_decision", IssueCode.DECIDED_NOT_TO_REFER, "A form here records a decision not to refer.")
         )
     first = referral_forms[0][0].answers if referral_forms else {}
     try:
         plan["consent"] = consent_from_answers(first)
     except ValidationError:
-        issues.append(error("consent", "consent_missing", "Record whether the family was told and consented."))
+        issues.append(error("consent", IssueCode.CONSENT_MISSING, "Record whether the family was told and consented."))
     try:
         plan["basis"] = lawful_basis_from_answers(first)
     except ValidationError:
-        issues.append(error("lawful_basis", "lawful_basis_missing", "Record the lawful basis for sharing."))
+        issues.append(error("lawful_basis", IssueCode.LAWFUL_BASIS_MISSING, "Record the lawful basis for sharing."))
     chosen = plan.get("consent")
     if plan["level"] in (2, 3) and chosen is not None and chosen.consent != "given":
         issues.append(
-            error("consent", "consent_required_for_early_help", "An early-help referral needs the family's consent.")
+            error(
+                "consent",
+                IssueCode.CONSENT_REQUIRED_FOR_EARLY_HELP,
+                "An early-help referral needs the family's consent.",
+            )
         )
     plan["authority"] = local_authority or _routed(case, first, table)
     if plan["authority"] is None:
         issues.append(
             error(
                 "local_authority",
-                "choose_local_authority",
+                IssueCode.CHOOSE_LOCAL_AUTHORITY,
                 "Choose the local authority: the postcode does not decide it.",
             )
         )
@@ -332,13 +344,14 @@ def referral_record_issues(fields: Mapping[str, object]) -> list[ValidationIssue
         referral = Referral.model_validate(fields)
     except ValidationError as exc:
         return [
-            error(".".join(str(p) for p in e["loc"]), "unknown_field" if e["type"] == "extra_forbidden" else e["type"],
-                  str(e["msg"]))
+            model_issue(".".join(str(p) for p in e["loc"]), e["type"], str(e["msg"]))
             for e in exc.errors(include_url=False)
-        ]  # fmt: skip
+        ]
     issues = _as_answered(referral)
     if not issues and referral.level_of_need in (2, 3) and referral.consent.consent != "given":
-        issues.append(error("consent", "consent_required_for_early_help", "An early-help referral needs consent."))
+        issues.append(
+            error("consent", IssueCode.CONSENT_REQUIRED_FOR_EARLY_HELP, "An early-help referral needs consent.")
+        )
     return issues
 
 
@@ -351,22 +364,34 @@ def _as_answered(referral: Referral) -> list[ValidationIssue]:
         if isinstance(f, dict) and f.get("form_id") in REFERRAL_FORMS and isinstance(f.get("answers"), dict)
     ]
     if not answers:
-        return [error("document.forms", "no_referral_form", "The referral holds no concern or referral form.")]
+        return [error("document.forms", IssueCode.NO_REFERRAL_FORM, "The referral holds no concern or referral form.")]
     first: Mapping[str, Any] = answers[0]  # type: ignore[assignment]
     try:
         consent, basis = consent_from_answers(first), lawful_basis_from_answers(first)
     except ValidationError:
-        return [error("document.forms", "consent_missing", "The form does not record consent and a lawful basis.")]
+        return [
+            error("document.forms", IssueCode.CONSENT_MISSING, "The form does not record consent and a lawful basis.")
+        ]
     issues = []
     if consent != referral.consent:
-        issues.append(error("consent", "consent_not_as_answered", "The consent differs from the form's answers."))
+        issues.append(
+            error("consent", IssueCode.CONSENT_NOT_AS_ANSWERED, "The consent differs from the form's answers.")
+        )
     if basis != referral.lawful_basis:
         issues.append(
-            error("lawful_basis", "lawful_basis_not_as_answered", "The lawful basis differs from the form's answers.")
+            error(
+                "lawful_basis",
+                IssueCode.LAWFUL_BASIS_NOT_AS_ANSWERED,
+                "The lawful basis differs from the form's answers.",
+            )
         )
     if _level(answers) != referral.level_of_need:  # type: ignore[arg-type]
-        issues.append(error("level_of_need", "level_not_as_answered", "The level of need differs from the forms."))
+        issues.append(
+            error("level_of_need", IssueCode.LEVEL_NOT_AS_ANSWERED, "The level of need differs from the forms.")
+        )
     lines = referral.summary.splitlines()
     if not set(consent_lines(consent, basis)) <= set(lines):
-        issues.append(error("summary", "summary_not_as_answered", "The summary misstates consent or lawful basis."))
+        issues.append(
+            error("summary", IssueCode.SUMMARY_NOT_AS_ANSWERED, "The summary misstates consent or lawful basis.")
+        )
     return issues

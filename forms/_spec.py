@@ -12,40 +12,18 @@ repeat item first and then outwards; ``"."`` is the field's own value inside its
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from forms._issues import Severity
+from forms._kinds import FieldKind
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 #: An expression tree (see forms/_expr.py); checked when the spec is compiled.
 Expr = JsonValue
-
-FieldKind = Literal[
-    "short_text",
-    "long_text",
-    "integer",
-    "decimal",
-    "date",
-    "datetime",
-    "yes_no",
-    "single_choice",
-    "multi_choice",
-    "nhs_number",
-    "postcode",
-    "ods_code",
-    "phone",
-    "email",
-    "person_ref",
-    "body_map",
-    "attachment",
-    "signature",
-    "display",
-]
-FIELD_KINDS: Final[tuple[str, ...]] = get_args(FieldKind)
 
 
 class _Model(BaseModel):

@@ -11,9 +11,9 @@ from forms._body_regions import region_label
 from forms._compile import CNode
 from forms._engine import Scope
 from forms._identifiers import format_nhs_number
-from forms._kinds import BodyMap, BodyMapPosition, BodyMark
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
+from forms._values import BodyMap, BodyMapPosition, BodyMark
 
 _CLIP: Final = 400
 

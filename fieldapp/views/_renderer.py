@@ -1,4 +1,5 @@
-"""The form renderer: the only place where forms meet Flet. Field kind -> control, as a table.
+"""The form renderer: the only place where forms meet Flet. Field kind -> its input family (the kinds table,
+``forms.KINDS``) -> control (``BUILDERS``).
 
 It builds controls once per path and afterwards only updates them (visibility, issues), so a field keeps its focus
 while the user types. Repeats rebuild their own items when one is added or removed. Every input has a label for
@@ -8,11 +9,10 @@ and a refused photograph's message as ``photo-msg-<path>``.
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import flet as ft
 
@@ -20,66 +20,21 @@ from fieldapp.state.form import FormSession
 from fieldapp.state.photo import PhotoField, describe
 from fieldapp.views._body_map import body_map_control
 from fieldapp.views._photo_picker import FletPhotoPicker, PhotoSource
-from forms import FormField, Group, Repeat
+from forms import KINDS, Family, FormField, Group, Repeat, typed_answer, typed_text
 
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]
 PREVIEW = 96
 MANY_OPTIONS = 10
-TEXT_KINDS = {
-    "short_text",
-    "long_text",
-    "integer",
-    "decimal",
-    "date",
-    "datetime",
-    "nhs_number",
-    "postcode",
-    "ods_code",
-    "phone",
-    "email",
-}
-HINTS = {
-    "date": "YYYY-MM-DD",
-    "datetime": "YYYY-MM-DD HH:MM",
-    "nhs_number": "10 digits, e.g. 943 476 5919",
-    "postcode": "e.g. TQ1 2AB",
-    "ods_code": "e.g. A81001",
-}
-_DT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2})?)$")
 
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def to_answer(kind: str, text: str) -> Any:
-    """What a typed string becomes in the answers: numbers for number kinds, ISO text for dates and times."""
-    text = text.strip()
-    if not text:
-        return None
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text  # kept as typed: the engine explains what is wrong
-    if kind == "decimal":
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    if kind == "datetime":
-        m = _DT.match(text)
-        return f"{m.group(1)}T{m.group(2)}" if m else text
-    return text
-
-
-def from_answer(kind: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if kind == "datetime" and isinstance(value, str):
-        return value.replace("T", " ")[:16]
-    return str(value)
+#: What a typed string becomes in the answers, and an answer as the text in its box: the kinds table's parsing.
+to_answer = typed_answer
+from_answer = typed_text
 
 
 class FormRenderer:
@@ -226,19 +181,11 @@ class FormRenderer:
         return f.label + (" *" if f.required else "")
 
     def _field(self, f: FormField, path: str) -> ft.Control:
-        if f.kind == "display":
-            return self._display(f, path)
-        builder = {
-            "yes_no": self._yes_no,
-            "single_choice": self._single,
-            "multi_choice": self._multi,
-            "body_map": lambda f, p: body_map_control(self.s, self.act, self._changed, self._label(f), p),
-            "signature": self._signature,
-            "person_ref": self._person_ref,
-            "attachment": self._attachment,
-        }.get(f.kind, self._text)
-        control = builder(f, path)
-        if f.help and f.kind not in TEXT_KINDS:
+        family = KINDS[f.kind].family
+        control = BUILDERS[family](self, f, path)
+        if family is Family.DISPLAY:
+            return control  # text to read: no answer, so no issue or reason under it
+        if f.help and family is not Family.TEXT:  # a text box shows its help itself
             control = ft.Column([control, ft.Text(f.help, size=12)], spacing=2)
         return self._wrap(path, control)
 
@@ -269,30 +216,36 @@ class FormRenderer:
         self.wrappers[path] = ft.Semantics(identifier=f"f-{path}", content=control)
         return self.wrappers[path]
 
+    def _body_map(self, f: FormField, path: str) -> ft.Control:
+        return body_map_control(self.s, self.act, self._changed, self._label(f), path)
+
     def _text(self, f: FormField, path: str) -> ft.Control:
-        long = f.kind == "long_text"
+        entry = KINDS[f.kind].entry
+        assert entry is not None  # every kind of the text family has one (tests/forms/test_kinds.py)
+        long = entry.multiline
         box = ft.TextField(
             label=self._label(f),
             value=from_answer(f.kind, self.s.get(path)),
             multiline=long,
             min_lines=3 if long else None,
             max_lines=10 if long else None,
-            hint_text=HINTS.get(f.kind),
+            hint_text=entry.hint,
             helper=f.help,
             read_only=f.read_only,
-            keyboard_type=ft.KeyboardType.NUMBER if f.kind in ("integer", "decimal") else ft.KeyboardType.TEXT,
+            keyboard_type=ft.KeyboardType.NUMBER if entry.numeric else ft.KeyboardType.TEXT,
         )
         # Read the box when the handler runs, under the lock: change events may be handled out of order on
         # worker threads, and the control always holds the latest text.
         box.on_change = self.act(lambda e: self._changed_with(path, lambda: to_answer(f.kind, box.value or "")))
-        if f.kind in ("date", "datetime") and not f.read_only:
+        if entry.stamp is not None and not f.read_only:
+            stamp_format = entry.stamp.format
 
             def now(e: ft.ControlEvent) -> None:
-                stamp = datetime.now().strftime("%Y-%m-%d" if f.kind == "date" else "%Y-%m-%d %H:%M")
+                stamp = datetime.now().strftime(stamp_format)
                 box.value = stamp
                 self._changed(path, to_answer(f.kind, stamp))
 
-            label = "Today" if f.kind == "date" else "Now"
+            label = entry.stamp.label
             return ft.Row(
                 [
                     ft.Container(box, expand=True),
@@ -440,3 +393,17 @@ class FormRenderer:
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         self.on_after_change()
+
+
+#: Which method builds the control of each input family (the kinds table gives each kind's family).
+BUILDERS: Final[Mapping[Family, Callable[[FormRenderer, FormField, str], ft.Control]]] = {
+    Family.TEXT: FormRenderer._text,
+    Family.YES_NO: FormRenderer._yes_no,
+    Family.SINGLE_CHOICE: FormRenderer._single,
+    Family.MULTI_CHOICE: FormRenderer._multi,
+    Family.PERSON: FormRenderer._person_ref,
+    Family.BODY_MAP: FormRenderer._body_map,
+    Family.ATTACHMENT: FormRenderer._attachment,
+    Family.SIGNATURE: FormRenderer._signature,
+    Family.DISPLAY: FormRenderer._display,
+}

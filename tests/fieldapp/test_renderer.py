@@ -14,7 +14,8 @@ from fieldapp._services import Services
 from fieldapp.state.case import create_case
 from fieldapp.state.form import FormSession
 from fieldapp.state.photo import PickedFile
-from fieldapp.views._renderer import FormRenderer, from_answer, to_answer
+from fieldapp.views._renderer import BUILDERS, FormRenderer, from_answer, to_answer
+from forms import KINDS, Family
 from tests.support.images import png
 
 PHOTO = "children[0].injuries[0].photo"
@@ -68,6 +69,31 @@ def test_inline_errors_and_body_map(unlocked: Services) -> None:
         renderer._add("children[0].injuries")
     renderer._changed("children[0].injuries[0].position", {"view": "front", "x": 0.5, "y": 0.3})
     assert session.shown_issues("children[0].injuries[0].position") == []
+
+
+def test_every_input_family_has_a_control_and_text_boxes_follow_the_kinds_table(unlocked: Services) -> None:
+    assert set(BUILDERS) == set(Family)
+    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
+    assert case_id is not None
+    session = FormSession(unlocked, case_id, "hv_concern")
+    renderer = FormRenderer(session, _same)
+    renderer.build()
+    boxes = 0
+    for path, field in session.state.fields.items():
+        entry = KINDS[field.kind].entry if field.kind in KINDS else None  # repeats and groups are not kinds
+        if entry is None or path not in renderer.wrappers:
+            continue
+        (box,) = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextField) and c.label != REASON]
+        assert box.hint_text == entry.hint, path
+        assert box.multiline is entry.multiline, path
+        assert (box.keyboard_type == ft.KeyboardType.NUMBER) is entry.numeric, path
+        stamps = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextButton) and c.tooltip]
+        assert [b.content for b in stamps] == ([entry.stamp.label] if entry.stamp and not field.read_only else [])
+        boxes += 1
+    assert boxes > 5
+
+
+REASON = "Reason to go on despite the warning"
 
 
 class FakePhotos:
