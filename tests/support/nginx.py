@@ -71,7 +71,7 @@ http {{
         # answered is passed to the other one (non_idempotent).
         location /v1/ {{
             proxy_pass http://mash_hub;
-            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream {device_next_upstream};
         }}
         # The console and the probes: a console form is not sent twice behind the user's back.
         location / {{
@@ -106,9 +106,19 @@ def nginx_binary() -> str:
 
 class Nginx:
     def __init__(
-        self, folder: Path, hub_ports: list[int], cert_file: Path, key_file: Path, ca_file: Path, *, port: int = 0
+        self,
+        folder: Path,
+        hub_ports: list[int],
+        cert_file: Path,
+        key_file: Path,
+        ca_file: Path,
+        *,
+        port: int = 0,
+        resend_posts: bool = True,
     ) -> None:
-        """``ca_file``: the CA that signed ``cert_file``, which the readiness poll (and ``trust``) believes."""
+        """``ca_file``: the CA that signed ``cert_file``, which the readiness poll (and ``trust``) believes.
+        ``resend_posts=False``: the device API as the console, nginx's default (a POST already sent to a hub that
+        died is answered 502, and the device sends it again itself)."""
         self.binary = nginx_binary()
         self.trust = ssl.create_default_context(cafile=str(ca_file))
         self.folder = folder
@@ -119,7 +129,13 @@ class Nginx:
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;" for p in hub_ports)
         self.config_text = CONFIG.format(
-            user=user, dir=folder, servers=servers, port=self.port, cert=cert_file, key=key_file
+            user=user,
+            dir=folder,
+            servers=servers,
+            port=self.port,
+            cert=cert_file,
+            key=key_file,
+            device_next_upstream="error timeout http_502 http_503 non_idempotent" if resend_posts else "error timeout",
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
