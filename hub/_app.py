@@ -101,10 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)  # the list, filled below
     app.add_middleware(RequestIdMiddleware)  # so every log line of a request carries its id
-    if settings.forwarded_allow_ips:
-        # Outermost: the client address every layer sees (rate limits, audit) is the one a trusted proxy names;
-        # X-Forwarded-* from any other peer are ignored. uvicorn's own handling is off (hub._cli).
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -209,4 +205,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _attachments.add_routes(app, route)
     console.mount(app)
+    if settings.forwarded_allow_ips:
+        # Outermost, so added last (after the console's own middleware, which needs the scheme for HSTS): the client
+        # address and scheme every layer sees (rate limits, audit, Secure cookies, HSTS) are the ones a trusted proxy
+        # names; X-Forwarded-* from any other peer are ignored. uvicorn's own handling is off (hub._cli).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app

@@ -84,3 +84,17 @@ def test_the_audit_records_the_peer_when_the_header_is_not_trusted(trusting_no_o
     details = _signin_clients(trusting_no_one, "198.51.100.9", "203.0.113.7")
     assert details
     assert all("198.51.100.9" in d and "203.0.113.7" not in d for d in details)
+
+
+def _hsts(app: FastAPI, peer: str) -> str | None:
+    transport = PortalTransport(app, client=(peer, 4000))
+    with httpx.Client(transport=transport, base_url="http://hub", headers={"X-Forwarded-Proto": "https"}) as client:
+        page = client.get("/console/sign-in")
+        assert page.status_code == 200
+        return page.headers.get("strict-transport-security")
+
+
+def test_the_console_sends_hsts_when_a_trusted_proxy_ended_tls(behind_proxy: FastAPI, trusting_no_one: FastAPI) -> None:
+    assert _hsts(behind_proxy, _PROXY) == "max-age=31536000; includeSubDomains"
+    assert _hsts(behind_proxy, "198.51.100.9") is None  # anyone else saying "https" over plain HTTP is not believed
+    assert _hsts(trusting_no_one, _PROXY) is None

@@ -6,6 +6,7 @@
 
     HubProcess(db_url="postgresql+psycopg://app@127.0.0.1:5432/db")  # or a given database
     HubProcess(tls=("cert.pem", "key.pem"))                             # HTTPS; base_url is https://
+    HubProcess(db_url, python="/tmp/venv/bin/python")   # the hub as installed in another environment (a wheel)
 
 ``start``/``stop``/``restart``; ``stop`` sends SIGTERM and SIGKILLs after a deadline, to the process group the
 helper started the hub in (pid = group id; uvicorn's workers are in it), never by name. ``cli(*args)``
@@ -60,9 +61,14 @@ class HubProcess:
         start_timeout: float = 30.0,
         tls: tuple[str, str] | None = None,
         tls_trust: str | None = None,
+        python: str | None = None,
     ) -> None:
         """``tls``: (certificate file, key file): serve HTTPS; ``base_url`` is then https and the readiness poll
-        trusts ``tls_trust`` (the CA that signed the certificate), or else the certificate itself."""
+        trusts ``tls_trust`` (the CA that signed the certificate), or else the certificate itself.
+
+        ``python``: the interpreter of another environment that has the hub installed: it then runs outside the
+        checkout (no PYTHONPATH, a working directory without our sources), so only the installed hub is found."""
+        self._python = python
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if db_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="hubproc-")
@@ -83,19 +89,27 @@ class HubProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
 
+    def _command(self, *args: str) -> tuple[list[str], Path, dict[str, str]]:
+        """The hub command line, the working directory and the environment it runs with."""
+        if self._python is None:
+            return [sys.executable, "-m", "hub", *args], ROOT, {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        return [self._python, "-m", "hub", *args], Path(self._python).parents[1], env
+
     # -- lifecycle -----------------------------------------------------------------------------------------------
     def start(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             return
         log_dir = Path(self._tmp.name) if self._tmp else Path(tempfile.gettempdir())
         self._log = log_dir / f"hub-{self.port}.log"
+        command, cwd, env = self._command("--db", self.db_url, "serve", *self._serve_args)
         with self._log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub", "--db", self.db_url, "serve", *self._serve_args],
-                cwd=ROOT,
+                command,
+                cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                env=env,
                 start_new_session=True,  # its own process group: uvicorn's worker processes go with it
             )
         deadline = time.monotonic() + self.start_timeout
@@ -159,13 +173,14 @@ class HubProcess:
     # -- administration --------------------------------------------------------------------------------------------
     def cli(self, *args: str) -> str:
         """Run ``python -m hub --db URL *args``; return stdout. Raises HubError on a non-zero exit."""
+        command, cwd, env = self._command("--db", self.db_url, *args)
         done = subprocess.run(
-            [sys.executable, "-m", "hub", "--db", self.db_url, *args],
-            cwd=ROOT,
+            command,
+            cwd=cwd,
             capture_output=True,
             text=True,
             timeout=60,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=env,
             check=False,
         )
         if done.returncode != 0:

@@ -1,7 +1,8 @@
 """The addresses a running process listens on, read from /proc (Linux): its socket inodes, then /proc/net/*.
 
 ``listening(pid)`` gives every TCP socket in LISTEN state and every bound UDP socket the process holds, as
-``(address, port)``; ``not_loopback(pid)`` those of them that another machine could reach.
+``(address, port)``; ``not_loopback(pid)`` those of them that another machine could reach; ``unread_bytes(port)``
+what peers have sent to a local port that its process has not read yet (a request waiting on a frozen server).
 """
 
 from __future__ import annotations
@@ -57,3 +58,18 @@ def is_loopback(address: str) -> bool:
 
 def not_loopback(pid: int) -> list[tuple[str, int]]:
     return [(addr, port) for addr, port in listening(pid) if not is_loopback(addr)]
+
+
+def unread_bytes(port: int) -> int:
+    """Bytes waiting in the receive queues of established TCP connections to local ``port`` (this namespace)."""
+    total = 0
+    for table in ("tcp", "tcp6"):
+        path = Path(f"/proc/net/{table}")
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            local, st, queues = fields[1], fields[3], fields[4]
+            if st == "01" and int(local.rsplit(":", 1)[1], 16) == port:  # 01: ESTABLISHED
+                total += int(queues.split(":")[1], 16)
+    return total
