@@ -16,7 +16,14 @@ from hub.console._hsts import ConsoleHsts
 from hub.console._web import HERE, PREFIX, render, secure
 
 ROOT: Final = HERE.parent.parent
-GOVUK_DIST: Final = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+# An installed wheel carries the two files in the package (setup.py copies them at build); a checkout reads them
+# where npm put them.
+_PACKAGED: Final = HERE / "govuk"
+GOVUK_DIST: Final = (
+    _PACKAGED
+    if (_PACKAGED / "govuk-frontend.min.css").is_file()
+    else ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+)
 # Only what the pages use: no fonts (GDS Transport) and no crown images, which are for gov.uk services only.
 _GOVUK_FILES: Final = {"govuk-frontend.min.css": "text/css", "govuk-frontend.min.js": "text/javascript"}
 _STATIC: Final = {"console.css": "text/css", "console.js": "text/javascript"}

@@ -51,8 +51,13 @@ def _pip(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _copy_sources(dest: Path) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    for name in ("pyproject.toml", "README.md", *project["project"]["license-files"]):
+    for name in ("pyproject.toml", "setup.py", "README.md", *project["project"]["license-files"]):
         shutil.copy2(ROOT / name, dest / name)
+    # What npm installed, as a council's build machine has it after `npm ci` (setup.py puts it into the wheel).
+    govuk = Path("node_modules") / "govuk-frontend" / "dist" / "govuk"
+    (dest / govuk).mkdir(parents=True)
+    for name in ("govuk-frontend.min.css", "govuk-frontend.min.js"):
+        shutil.copy2(ROOT / govuk / name, dest / govuk / name)
     for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]:
         package = pattern.rstrip("*")
         shutil.copytree(ROOT / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -148,6 +153,11 @@ def test_a_device_syncs_through_nginx_while_a_hub_process_dies(
     assert len(console.headers["x-request-id"]) == 32  # nginx's $request_id (the hub's own would be a UUID)
     direct = httpx.get(f"http://127.0.0.1:{hub_a.port}/console/sign-in")
     assert "strict-transport-security" not in direct.headers  # plain HTTP straight to the hub: no HSTS
+    # The installed hub styles its console from the wheel (no checkout, no node_modules beside it).
+    for name in ("govuk-frontend.min.css", "govuk-frontend.min.js"):
+        asset = httpx.get(f"{proxy.base_url}/console/assets/{name}", verify=proxy.trust)
+        assert asset.status_code == 200, name
+        assert len(asset.content) > 10_000, name
 
     # A health visitor's device, enrolled through nginx, trusting the council's CA by its bundle.
     vault = make_vault(tmp_path / "vault")
