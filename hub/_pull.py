@@ -44,6 +44,12 @@ class Page:
     more: bool
 
 
+#: The columns a change is written from (``change_json``), and nothing else.
+_SERVED: Final = tuple(
+    records.c[name]
+    for name in ("seq", "record_id", "record_type", "case_id", "version", "fields", "status", "flags", "receipt_ref",
+                 "receipt_at", "receipt_hash", "author")
+)  # fmt: skip
 _NO_HUB_META: Final = HubMeta().model_dump_json()
 _CHANGE: Final = '{"seq":%d,"record_id":"%s","record_type":"%s","case_id":"%s","version":%d,"fields":%s,"hub":%s}'
 
@@ -111,7 +117,7 @@ def pull(db: Database, settings: Settings, who: Principal, cursor: int, limit: i
         head = _store.horizon(conn) - 1
         rows = (
             conn.execute(
-                sa.select(records)
+                sa.select(*_SERVED)
                 .where(records.c.seq > after, records.c.seq <= head, _access.visible(who))
                 .order_by(records.c.seq)
                 .limit(limit + 1)
