@@ -1,8 +1,8 @@
 """One window or browser session's own lock.
 
 The vault is one per device, but every session must prove it is the user's: a session sees the vault only after it
-has itself given the passphrase (or created the vault), and it locks again after its own idle time. ``Services``
-keeps the open sessions and locks the vault itself once no session is unlocked any more.
+has itself given the passphrase (or created the vault), and it locks again after its own idle time. ``VaultKeeper``
+(``_vault_keeper.py``) keeps the open sessions and locks the vault itself once no session is unlocked any more.
 """
 
 from __future__ import annotations

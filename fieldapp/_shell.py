@@ -16,8 +16,10 @@ from urllib.parse import parse_qsl
 import flet as ft
 
 from fieldapp import _routes
-from fieldapp._services import Event, Services, VaultStatus
+from fieldapp._events import Event
+from fieldapp._services import Services
 from fieldapp._session import UserSession
+from fieldapp._vault_keeper import VaultStatus
 from fieldapp.views import SCREENS
 from fieldapp.views._kit import APP_TITLE
 

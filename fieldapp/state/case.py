@@ -20,7 +20,7 @@ from forms import (
 )
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import SavesRecords
 
 #: Demographic fields of a case record, in screen order: (field, label).
 DEMOGRAPHICS: tuple[tuple[str, str], ...] = (
@@ -132,7 +132,7 @@ def sync_label(state: str, receipt_ref: str | None = None, status: str | None = 
 
 @dataclass
 class CaseState:
-    services: Services
+    services: SavesRecords
     case_id: UUID
     values: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
@@ -210,7 +210,7 @@ class CaseState:
         return True
 
 
-def create_case(services: Services, values: dict[str, Any]) -> tuple[UUID | None, dict[str, str]]:
+def create_case(services: SavesRecords, values: dict[str, Any]) -> tuple[UUID | None, dict[str, str]]:
     """A new case from the new-case form. Returns its id, or None and the problems."""
     problems = check_demographics(values)
     if problems:

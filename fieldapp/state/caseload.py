@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sync import ENROL_AGAIN_MESSAGE, SyncState, SyncStatus
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import ReadsRecords
     from sync import CaseSummary
 
 
@@ -80,7 +80,7 @@ def status_route(status: SyncStatus) -> str:
     return "/enrol" if needs_enrolment(status) else "/sync"
 
 
-def matching_case_ids(services: Services, query: str) -> set[str]:
+def matching_case_ids(services: ReadsRecords, query: str) -> set[str]:
     """Ids of the cases whose notes or details match ``query`` ("" matches nothing; the vault must be unlocked)."""
     repo = services.repo
     return set() if repo is None else repo.case_ids_matching(query)
@@ -92,7 +92,7 @@ MAX_ROWS = 200
 
 @dataclass
 class CaseloadState:
-    services: Services
+    services: ReadsRecords
     query: str = ""
     only_drafts: bool = False
     only_pending: bool = False

@@ -10,7 +10,7 @@ from fieldapp.state.caseload import case_title
 from sync import Choice, ConflictView
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import ResolvesConflicts
 
 FIELD_WORDS = {
     "child_name": "Child's name",
@@ -32,7 +32,7 @@ def show(value: Any) -> str:
 
 @dataclass
 class ConflictsState:
-    services: Services
+    services: ResolvesConflicts
     conflicts: list[ConflictView] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
     choices: dict[int, dict[str, str]] = field(default_factory=dict)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import Enrols
 
 
 @dataclass
 class EnrolState:
-    services: Services
+    services: Enrols
     hub_url: str = ""
     code: str = ""
     error: str = ""

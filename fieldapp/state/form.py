@@ -28,7 +28,7 @@ from forms import (
 )
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import FillsForms
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Shown:
 
 @dataclass
 class FormSession:
-    services: Services
+    services: FillsForms
     case_id: UUID
     form_id: str
     request: dict[str, Any] | None = None

@@ -10,7 +10,7 @@ from uuid import UUID
 from fieldapp.state.case import sync_label
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import ReadsRecords
     from sync import LocalRecord
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
@@ -54,7 +54,7 @@ class RequestRow:
     answered: str  # "" | "Waiting to sync" | "Received by hub ..."
 
 
-def _answer_state(services: Services, request: LocalRecord, responses: list[LocalRecord]) -> str:
+def _answer_state(services: ReadsRecords, request: LocalRecord, responses: list[LocalRecord]) -> str:
     mine = [r for r in responses if r.body.get("request_id") == str(request.id)]
     if not mine:
         return ""
@@ -65,7 +65,7 @@ def _answer_state(services: Services, request: LocalRecord, responses: list[Loca
     return "Answered · " + sync_label(rec.state, receipt.hub_reference if receipt else None)
 
 
-def _row(services: Services, rec: LocalRecord, responses: list[LocalRecord], now: datetime | None) -> RequestRow:
+def _row(services: ReadsRecords, rec: LocalRecord, responses: list[LocalRecord], now: datetime | None) -> RequestRow:
     b = rec.body
     raw_child = b.get("child")
     child: dict[str, Any] = raw_child if isinstance(raw_child, dict) else {}
@@ -83,7 +83,7 @@ def _row(services: Services, rec: LocalRecord, responses: list[LocalRecord], now
 
 @dataclass
 class InboxState:
-    services: Services
+    services: ReadsRecords
     rows: list[RequestRow] = field(default_factory=list)
 
     def load(self, now: datetime | None = None) -> list[RequestRow]:
@@ -101,7 +101,7 @@ class InboxState:
 
 @dataclass
 class RequestState:
-    services: Services
+    services: ReadsRecords
     record_id: UUID
     row: RequestRow | None = None
     body: dict[str, Any] = field(default_factory=dict)

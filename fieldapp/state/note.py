@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import SavesRecords
 
 MAX_NOTE = 50_000
 
 
 @dataclass
 class NoteState:
-    services: Services
+    services: SavesRecords
     case_id: UUID
     addendum_to: str | None = None
     text: str = ""

@@ -1,8 +1,9 @@
 """Photographs for the form's ``attachment`` field: what is accepted, the checks on a picked file, the field's value.
 
-Plain Python (no Flet, no disk): the renderer hands over what the file picker gave, ``Services.add_photo`` stores
-the bytes in the vault, and this module decides whether they may go there. The content decides the type (its
-leading bytes), not the file name: a renamed document is refused, a ``.jpg`` that really is a PNG is stored as PNG.
+Plain Python (no Flet, no disk): the renderer hands over what the file picker gave, the app's photo store
+(``fieldapp/_photo_store.py``) stores the bytes in the vault, and this module decides whether they may go there. The
+content decides the type (its leading bytes), not the file name: a renamed document is refused, a ``.jpg`` that
+really is a PNG is stored as PNG.
 
 The value is what the forms engine expects for the kind (``forms.AttachmentRef``):
 ``{"sha256", "name", "media_type", "size"}``.

@@ -25,14 +25,14 @@ from forms import (
 )
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import ReadsRecords, SavesRecords
 
 
 @dataclass
 class ReferralReview:
     """Built from a submitted form record (``form_record_id``)."""
 
-    services: Services
+    services: SavesRecords
     form_record_id: UUID
     case_id: UUID | None = None
     case: dict[str, Any] = field(default_factory=dict)
@@ -150,7 +150,7 @@ class ReferralReview:
 
 @dataclass
 class ReferralStatus:
-    services: Services
+    services: ReadsRecords
     record_id: UUID
     summary: str = ""
     sync: str = ""

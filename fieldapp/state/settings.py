@@ -9,14 +9,14 @@ from fieldapp.state.strength import assess
 from sync import VaultError, WeakPassphrase, WrongPassphrase
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import KeepsSettings
 
 TIMEOUTS = (("1", 60.0), ("2", 120.0), ("5", 300.0), ("10", 600.0), ("15", 900.0))
 
 
 @dataclass
 class SettingsState:
-    services: Services
+    services: KeepsSettings
     message: str = ""
     error: str = ""
 

@@ -9,7 +9,7 @@ from fieldapp.state.caseload import case_title, needs_enrolment, status_text
 from sync import SyncState, SyncStatus
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
+    from fieldapp.state.needs import ShowsSync
     from sync import RejectionView
 
 TYPE_WORDS = {
@@ -40,7 +40,7 @@ def human_bytes(n: int) -> str:
 
 @dataclass
 class SyncScreenState:
-    services: Services
+    services: ShowsSync
     status: SyncStatus = field(default_factory=SyncStatus)
     waiting: list[WaitingItem] = field(default_factory=list)
     rejections: list[RejectionView] = field(default_factory=list)

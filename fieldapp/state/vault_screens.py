@@ -1,6 +1,6 @@
 """Logic of the first-run (create vault) and unlock screens, without Flet.
 
-Both talk to the vault only through :class:`fieldapp._services.Services`; they never hold the passphrase longer
+Both talk to the vault only through what they are given (``state/needs.py``); they never hold the passphrase longer
 than the submit call (the text fields are cleared by the views after each attempt).
 """
 
@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from fieldapp.state.strength import Strength, assess
 
 if TYPE_CHECKING:
-    from fieldapp._services import Services
     from fieldapp._session import UserSession
+    from fieldapp.state.needs import CreatesVault, Unlocks
 
 
 @dataclass
 class SetupState:
     """Create the vault: passphrase twice, strength feedback as the user types."""
 
-    services: Services
+    services: CreatesVault
     session: UserSession | None = None  # the window or tab that unlocks (None: tests without a shell)
     passphrase: str = ""
     confirm: str = ""
@@ -64,7 +64,7 @@ class SetupState:
 class UnlockState:
     """Unlock with the passphrase; say how many tries remain and how long to wait after a wrong one."""
 
-    services: Services
+    services: Unlocks
     session: UserSession | None = None
     error: str = ""
     tries_left: int | None = None

@@ -3,7 +3,7 @@
 Web mode: ``pick_files(with_data=True)`` makes the browser read the chosen file and send its bytes over the
 session's WebSocket, straight into memory; no ``upload_dir`` and no upload URL, so no plaintext copy is ever written
 on the server's disk (Flet writes files only for ``FilePicker.upload``, which this app never calls).
-Desktop mode: the picker gives the path of the user's own file; ``Services.add_photo`` reads it (size first).
+Desktop mode: the picker gives the path of the user's own file; ``PhotoStore.add_photo`` reads it (size first).
 Either way the bytes go into the vault and nowhere else.
 
 A file too big for one WebSocket message (uvicorn's 16 MiB, as Flet starts it) makes the server drop the

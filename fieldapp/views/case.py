@@ -7,7 +7,7 @@ from uuid import UUID
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.case import CaseState, TimelineItem
 from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, tag, view
 from fieldapp.views.new_case import demographics_fields

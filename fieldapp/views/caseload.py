@@ -6,7 +6,7 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.caseload import MAX_ROWS, CaseloadState, CaseRow, status_route, status_text
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 

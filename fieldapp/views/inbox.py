@@ -6,7 +6,7 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.inbox import RAG_WORDS, InboxState, RequestRow
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.referral import ReferralReview, ReferralStatus
 from fieldapp.views._body_map import injury_pictures
 from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, tag, view

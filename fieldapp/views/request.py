@@ -7,7 +7,7 @@ from uuid import UUID
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.inbox import RequestState
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 from fieldapp.views.inbox import rag_chip

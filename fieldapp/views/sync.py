@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from fieldapp._services import Event
+from fieldapp._events import Event
 from fieldapp.state.sync_screen import SyncScreenState
 from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from fieldapp._services import VaultStatus
+from fieldapp._vault_keeper import VaultStatus
 from fieldapp.state.vault_screens import UnlockState
 from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 

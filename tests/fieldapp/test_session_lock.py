@@ -79,14 +79,14 @@ def test_each_session_locks_after_its_own_idle_time_and_the_vault_after_the_last
     services.subscribe(lambda event, payload: heard.append((event, payload)))
 
     b.last_activity -= services.idle_timeout_s + 1  # b left alone; a still in use
-    services._lock_idle_sessions()
+    services.keeper.lock_idle_sessions()
     assert services.vault_status(b) is VaultStatus.LOCKED
     assert services.vault_status(a) is VaultStatus.UNLOCKED
     assert services.vault is not None
     assert services.vault.is_unlocked
 
     a.last_activity -= services.idle_timeout_s + 1
-    services._lock_idle_sessions()
+    services.keeper.lock_idle_sessions()
     assert not services.vault.is_unlocked  # nobody is in any more: the key is dropped
     assert services.vault_status(a) is VaultStatus.LOCKED
 
@@ -100,7 +100,7 @@ def test_an_idle_lock_of_one_session_leaves_the_other_screen_alone(services: Ser
     a.render("/caseload")
     b.render("/caseload")
     b.session.last_activity -= services.idle_timeout_s + 1
-    services._lock_idle_sessions()
+    services.keeper.lock_idle_sessions()
     assert page_b.views[-1].route == "/unlock"
     assert page_a.views[-1].route == "/caseload"
 
