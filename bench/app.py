@@ -26,7 +26,7 @@ from fieldapp._config import AppConfig
 from fieldapp._services import Services
 from fieldapp.state.caseload import CaseloadState
 from fieldapp.views import caseload as caseload_view
-from sync._repository import RecordInput
+from sync import RecordInput
 
 PASSPHRASE = "amber otter quietly folds maps"
 CASES = 1_000

@@ -34,8 +34,7 @@ from uuid6 import uuid7
 from hub._admin import create_user
 from hub._db import Database
 from hub._tables import counters, records
-from sync import EngineSettings, HubClient, SyncEngine, SyncState, enrol
-from sync._repository import RecordInput, Repository
+from sync import EngineSettings, HubClient, RecordInput, Repository, SyncEngine, SyncState, enrol
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import make_vault, new_case, new_note
 

@@ -39,9 +39,8 @@ from typing import Any
 
 import uuid6
 
-from sync import Vault, VaultSettings, _schema
+from sync import RecordInput, Repository, Vault, VaultSettings, _schema
 from sync._audit import _entry_hash
-from sync._repository import RecordInput, Repository
 from sync._search import document_text
 
 N = 10_000

@@ -9,8 +9,8 @@ in exactly the shapes on the screen; tests/forms/test_body_figure.py fails when 
 from __future__ import annotations
 
 import forms
-from forms import asset_name, figure_svg
-from forms._body_regions import FIGURES, VIEWS
+from forms import FIGURES, asset_name, figure_svg
+from forms._body_regions import VIEWS
 
 ASSETS = forms.ASSETS
 

@@ -23,6 +23,7 @@ from sync._engine import ENROL_AGAIN_MESSAGE, EngineSettings, SyncEngine
 from sync._enrolment import enrol
 from sync._errors import (
     AppendOnlyRecord,
+    RecordError,
     UnlockThrottled,
     VaultCorrupt,
     VaultErased,
@@ -38,18 +39,22 @@ from sync._errors import (
 from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
+    HubBusy,
     HubNotTrusted,
     HubRefused,
+    HubTimeout,
     HubUnreachable,
     InsecureHubURL,
     NotEnrolled,
     OtherUsersWork,
     SyncError,
+    TokenExpired,
+    TooLarge,
 )
 from sync._passphrase import PassphraseCheck, check_passphrase
 from sync._paths import resolve_data_dir
 from sync._replica import ConflictView, RecordSync, RejectionView, Replica
-from sync._repository import CaseSummary, Draft, LocalRecord, Repository
+from sync._repository import CaseSummary, Draft, LocalRecord, RecordInput, Repository
 from sync._resolve import (
     Choice,
     discard_rejection,
@@ -73,9 +78,11 @@ __all__ = [
     "ConflictView",
     "Draft",
     "EngineSettings",
+    "HubBusy",
     "HubClient",
     "HubNotTrusted",
     "HubRefused",
+    "HubTimeout",
     "HubUnreachable",
     "InsecureHubURL",
     "LocalRecord",
@@ -83,6 +90,8 @@ __all__ = [
     "OtherUsersWork",
     "PassphraseCheck",
     "Progress",
+    "RecordError",
+    "RecordInput",
     "RecordSync",
     "RejectionView",
     "Replica",
@@ -92,6 +101,8 @@ __all__ = [
     "SyncError",
     "SyncState",
     "SyncStatus",
+    "TokenExpired",
+    "TooLarge",
     "UnlockThrottled",
     "Vault",
     "VaultCorrupt",

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 import pytest
 
 import forms
-from forms import asset_name, figure_svg
-from forms._body_regions import FIGURES, VIEWS, regions
+from forms import FIGURES, asset_name, figure_svg, regions
+from forms._body_regions import VIEWS
 
 ASSETS = forms.ASSETS
 SIDES = [(f, v) for f in FIGURES for v in VIEWS]

@@ -7,17 +7,8 @@ import datetime as dt
 
 import pytest
 
-from forms._body_regions import (
-    FIGURES,
-    POSITIONS,
-    VIEWS,
-    figure_for_age,
-    place_in_region,
-    region,
-    region_at,
-    region_label,
-    regions,
-)
+from forms import FIGURES, POSITIONS, figure_for_age, place_in_region, region_at, region_label, regions
+from forms._body_regions import VIEWS, region
 
 SIDES = [(f, v) for f in FIGURES for v in VIEWS]
 PAIRED = ("ear", "upper_arm", "forearm", "hand", "thigh", "lower_leg", "foot")

@@ -16,8 +16,7 @@ from hub import Settings, create_app
 from hub._errors import ApiError
 from hub._ratelimit import Limit, RateLimiter
 from hub._tables import audit
-from sync import HubClient
-from sync._errors_sync import HubBusy, HubRefused
+from sync import HubBusy, HubClient, HubRefused
 from tests.hub._asgi import PortalTransport
 from tests.hub.conftest import Clock, Hub
 

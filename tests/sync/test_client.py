@@ -15,20 +15,25 @@ import httpx
 import pytest
 
 from protocol import Credentials, SyncRequest
-from sync import EngineSettings, Repository, SyncEngine, SyncState, Vault
-from sync._backoff import Backoff, parse_retry_after
-from sync._client import HubClient, check_hub_url
-from sync._credentials import store_credentials
-from sync._errors_sync import (
+from sync import (
     AccessEnded,
     BadAnswer,
+    EngineSettings,
     HubBusy,
+    HubClient,
     HubTimeout,
     HubUnreachable,
     InsecureHubURL,
+    Repository,
+    SyncEngine,
+    SyncState,
     TokenExpired,
     TooLarge,
+    Vault,
 )
+from sync._backoff import Backoff, parse_retry_after
+from sync._client import check_hub_url
+from sync._credentials import store_credentials
 from tests.support.synchelp import make_vault, new_case, new_note, outbox
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol import ErrorCode
-from sync import SyncState, VaultLocked
-from sync._engine import FAILURES, failure_of
-from sync._errors_sync import (
+from sync import (
     AccessEnded,
     BadAnswer,
     HubBusy,
@@ -15,9 +13,12 @@ from sync._errors_sync import (
     HubTimeout,
     HubUnreachable,
     NotEnrolled,
+    SyncState,
     TokenExpired,
     TooLarge,
+    VaultLocked,
 )
+from sync._engine import FAILURES, failure_of
 
 
 def test_no_row_is_hidden_behind_an_earlier_base_class() -> None:

@@ -12,9 +12,19 @@ import pytest
 import sqlalchemy as sa
 
 from hub._tables import access_tokens, mutations, records
-from sync import ENROL_AGAIN_MESSAGE, HubClient, Repository, SyncEngine, SyncState, Vault, enrol
-from sync._credentials import load_credentials, load_cursor
-from sync._errors_sync import OtherUsersWork, TokenExpired
+from sync import (
+    ENROL_AGAIN_MESSAGE,
+    HubClient,
+    OtherUsersWork,
+    Repository,
+    SyncEngine,
+    SyncState,
+    TokenExpired,
+    Vault,
+    enrol,
+    load_credentials,
+)
+from sync._credentials import load_cursor
 from tests.support.faultproxy import FaultProxy
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import InProcessHub, make_vault, new_case, new_note, outbox, pull_everything

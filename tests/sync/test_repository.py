@@ -10,9 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from sync import Vault, VaultSettings
-from sync._errors import AppendOnlyRecord, RecordError, VaultLocked
-from sync._repository import RecordInput, Repository
+from sync import AppendOnlyRecord, RecordError, RecordInput, Repository, Vault, VaultLocked, VaultSettings
 
 PASS = "correct horse battery staple"
 

@@ -106,7 +106,8 @@ def test_lock_if_idle(tmp_path: Path) -> None:
 
 
 def test_data_dir_order_cli_then_env_then_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sync._paths import ENV_VAR, resolve_data_dir
+    from sync import resolve_data_dir
+    from sync._paths import ENV_VAR
 
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "from-env"))
     assert resolve_data_dir(tmp_path / "from-cli") == tmp_path / "from-cli"

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from sync import Vault, VaultCorrupt, VaultSettings, VaultTooNew, WrongPassphrase, _keys, _schema
+from sync import (
+    RecordInput,
+    Repository,
+    Vault,
+    VaultCorrupt,
+    VaultSettings,
+    VaultTooNew,
+    WrongPassphrase,
+    _keys,
+    _schema,
+)
 from sync._paths import DB_NAME, HEADER_NAME
-from sync._repository import RecordInput, Repository
 
 PASS = "correct horse battery staple"
 FAST = VaultSettings.for_tests()

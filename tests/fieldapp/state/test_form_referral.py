@@ -128,7 +128,8 @@ def test_a_new_form_names_its_writer_from_the_enrolled_user(unlocked: Services) 
     import uuid
 
     from protocol import Role, UserInfo
-    from sync._credentials import USER, meta_put
+    from sync import meta_put
+    from sync._credentials import USER
 
     user = UserInfo(
         user_id=uuid.uuid4(), username="hv1", display_name="Hana Visitor", role=Role.HEALTH_VISITOR,
