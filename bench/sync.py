@@ -29,12 +29,11 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from uuid6 import uuid7
 
 from hub._admin import create_user
 from hub._db import Database
 from hub._tables import counters, records
-from sync import EngineSettings, HubClient, RecordInput, Repository, SyncEngine, SyncState, enrol
+from sync import EngineSettings, HubClient, RecordInput, Repository, SyncEngine, SyncState, enrol, new_id
 from tests.support.hubproc import HubProcess
 from tests.support.synchelp import make_vault, new_case, new_note
 
@@ -129,7 +128,7 @@ def seed_notes(db_url: str, case_id: str, owner: str, count: int) -> None:
         start = int(conn.execute(sa.select(counters.c.value).where(counters.c.name == "seq")).scalar_one())
         rows = [
             {
-                "record_id": str(uuid7()),  # ids are UUIDv7, made on devices
+                "record_id": str(new_id()),  # ids are UUIDv7, made on devices
                 "record_type": "note",
                 "case_id": case_id,
                 "seq": start + i + 1,

@@ -37,9 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import uuid6
-
-from sync import RecordInput, Repository, Vault, VaultSettings, _schema
+from sync import RecordInput, Repository, Vault, VaultSettings, _schema, new_id
 from sync._audit import _entry_hash
 from sync._search import document_text
 
@@ -91,7 +89,7 @@ def _prepared(case_id: str, notes: list[dict[str, Any]]) -> list[list[tuple[str,
     for start in range(0, len(notes), BATCH):
         stmts: list[tuple[str, tuple[Any, ...]]] = []
         for i, fields in enumerate(notes[start : start + BATCH], start=start):
-            rid, body = str(uuid6.uuid7()), json.dumps(fields, separators=(",", ":"))
+            rid, body = str(new_id()), json.dumps(fields, separators=(",", ":"))
             digest = _entry_hash(prev, now, "create", rid, "note")
             stmts += [
                 (
@@ -102,7 +100,7 @@ def _prepared(case_id: str, notes: list[dict[str, Any]]) -> list[list[tuple[str,
                 (
                     "INSERT INTO outbox (mutation_id, record_id, record_type, case_id, base_version, fields, state, "
                     "attempts, created_at) VALUES (?, ?, 'note', ?, 0, ?, 'queued', 0, ?)",
-                    (str(uuid6.uuid7()), rid, case_id, body, now),
+                    (str(new_id()), rid, case_id, body, now),
                 ),
                 ("INSERT INTO search_docs (doc, record_id) VALUES (?, ?)", (i + 1_000_000, rid)),
                 ("INSERT INTO search (rowid, text) VALUES (?, ?)", (i + 1_000_000, document_text(fields))),

@@ -51,6 +51,7 @@ from sync._errors_sync import (
     TokenExpired,
     TooLarge,
 )
+from sync._ids import new_id
 from sync._passphrase import PassphraseCheck, check_passphrase
 from sync._paths import resolve_data_dir
 from sync._replica import ConflictView, RecordSync, RejectionView, Replica
@@ -126,6 +127,7 @@ __all__ = [
     "load_user",
     "meta_get",
     "meta_put",
+    "new_id",
     "resolve_conflict",
     "resolve_data_dir",
 ]

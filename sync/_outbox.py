@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from pydantic import JsonValue, ValidationError
-from uuid6 import uuid7
 
 from protocol import (
     FieldConflict,
@@ -29,6 +28,7 @@ from protocol import (
     Mutation,
     Receipt,
 )
+from sync._ids import new_id_strings
 
 _ROW_OVERHEAD_BYTES: Final = 260  # JSON keys and ids around each mutation's fields
 _MUT_COLUMNS: Final = "seq, mutation_id, record_id, record_type, case_id, base_version, fields, attempts, state"
@@ -227,7 +227,7 @@ class Outbox:
         state: str = "queued",
     ) -> str:
         """A new row; returns its mutation id."""
-        mutation_id = str(uuid7())
+        mutation_id = new_id_strings(1)[0]
         self._conn.execute(
             _INSERT_ROW,
             (mutation_id, record_id, record_type, case_id, base_version, _dumps(dict(fields)), state, _now()),

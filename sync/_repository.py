@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
-import uuid6
-
 from protocol import (
     MAX_ATTACHMENT_BYTES,
     MAX_FIELD_NAME_LENGTH,
@@ -33,6 +31,7 @@ from protocol import (
 )
 from sync import _audit, _search
 from sync._errors import AppendOnlyRecord, RecordError
+from sync._ids import new_id, new_id_strings
 from sync._outbox import Outbox
 from sync._sqlcipher import DbConnection
 from sync._vault import Vault
@@ -194,7 +193,7 @@ class Repository:
     def _create(
         fresh: _NewRecords, rtype: RecordType, fields: dict[str, Any], case_id: UUID | None, record_id: UUID | None
     ) -> LocalRecord:
-        rid = record_id or uuid6.uuid7()
+        rid = record_id or new_id()
         if rtype is RecordType.CASE:
             cid = rid
         elif case_id is None:
@@ -309,7 +308,7 @@ class Repository:
         self, kind: str, body: Mapping[str, Any], *, case_id: UUID | None = None, draft_id: UUID | None = None
     ) -> UUID:
         """Create or replace a draft (saved at every change; never sent). Returns its id."""
-        did = draft_id or uuid6.uuid7()
+        did = draft_id or new_id()
         with self._vault.transaction() as conn:
             conn.execute(
                 "INSERT INTO drafts (id, case_id, kind, body, updated_at) VALUES (?, ?, ?, ?, ?) "
@@ -427,13 +426,13 @@ class _NewRecords:
     def __init__(self, now: str) -> None:
         self.now = now
         self._records: list[tuple[str, str, str, str, str, str]] = []
-        self._outbox: list[tuple[str, str, str, str, str, str]] = []
+        self._outbox: list[tuple[str, str, str, str, str]] = []  # all but the mutation id, made in ``write``
         self._searched: list[tuple[str, str, Mapping[str, Any]]] = []
 
     def add(self, rid: str, rtype: str, cid: str, fields: Mapping[str, Any]) -> None:
         body = _dumps(fields)
         self._records.append((rid, rtype, cid, body, self.now, self.now))
-        self._outbox.append((str(uuid6.uuid7()), rid, rtype, cid, body, self.now))
+        self._outbox.append((rid, rtype, cid, body, self.now))
         self._searched.append((rid, rtype, fields))
 
     def write(self, conn: DbConnection) -> None:
@@ -444,7 +443,8 @@ class _NewRecords:
             "created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 0, 'pending', NULL, ?, ?)",
             self._records,
         )
-        Outbox(conn).add_many(self._outbox)
+        mutation_ids = new_id_strings(len(self._outbox))  # in one go: ids made in order, one urandom call
+        Outbox(conn).add_many([(m, *row) for m, row in zip(mutation_ids, self._outbox, strict=True)])
         _search.index_new_records(conn, self._searched)
         _audit.append_audits(conn, "create", [(r[0], r[1]) for r in self._records])
         self._records, self._outbox, self._searched = [], [], []

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.support.hubproc import ROOT
 
 # What only the "field" extra installs (pyproject.toml); importing any of them fails in the child process.
-_FIELD_ONLY = ("flet", "flet_web", "sqlcipher3", "httpx", "truststore", "uuid6", "zxcvbn")
+_FIELD_ONLY = ("flet", "flet_web", "sqlcipher3", "httpx", "truststore", "zxcvbn")
 
 _CHILD = f"""
 import importlib.abc, sys
