@@ -123,6 +123,7 @@ from forms._kinds import (
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
+    TEAM_KINDS,
     CaseFields,
     FormFields,
     InfoRequestFields,
@@ -151,6 +152,7 @@ __all__ = [
     "OPERATORS",
     "POSITIONS",
     "RAG_HOURS",
+    "TEAM_KINDS",
     "WRITER_ANSWERS",
     "AttachmentRef",
     "BodyMap",
