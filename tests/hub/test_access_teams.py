@@ -116,3 +116,18 @@ def test_a_health_visitors_team_code_is_checked(hub: Hub) -> None:
         hub.user("hvbad", "health_visitor", ods="not a code")
     with pytest.raises(AdminError, match="only for GPs, health visitors and school nurses"):
         hub.user("staffteam", "hub_staff", ods="RA9HV1")
+
+
+def test_what_the_mash_already_knows_and_the_dashboard_name_the_team(hub: Hub, world: dict[str, Any]) -> None:
+    from hub._commissioning import _answer_times
+    from hub._known import _open_requests
+
+    case_id = world["case"]["case_id"]
+    with hub.db.read() as conn:
+        open_now = _open_requests(conn, {case_id})
+        times = {name: (n, answered) for name, n, answered, _ in _answer_times(conn, None)}
+    assert open_now == [
+        (world["to_team"]["reference"], "Health visiting team RA9HV1"),
+        (world["to_nurses"]["reference"], "School nursing team A81001"),
+    ]
+    assert times == {"Health visiting team RA9HV1": (1, 0), "School nursing team A81001": (1, 0)}
