@@ -119,6 +119,7 @@ from forms._kinds import FIELD_KINDS, KINDS, Family, Kind, typed_answer, typed_t
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
+    TEAM_KINDS,
     CaseFields,
     FormFields,
     InfoRequestFields,
@@ -149,6 +150,7 @@ __all__ = [
     "OPERATORS",
     "POSITIONS",
     "RAG_HOURS",
+    "TEAM_KINDS",
     "WRITER_ANSWERS",
     "AttachmentRef",
     "BodyMap",

@@ -216,6 +216,39 @@ def _gp_response() -> dict[str, Any]:
     }
 
 
+def _team_response() -> dict[str, Any]:
+    return {
+        "request_reference": "MASH-2026-0043",
+        "request_rag": "amber",
+        "request_deadline": "2026-12-01T10:00:00+00:00",
+        "request_child": "Amy Example",
+        "request_child_dob": "2021-03-14",
+        "request_child_nhs": "9990000018",
+        "request_adults": "Dana Example, 1994-05-02, mother",
+        "request_questions": "When did the team last see Amy?\nAny concerns about the home?",
+        "nothing_known": False,
+        "last_contact": "2026-10-20",
+        "child_seen": "seen",
+        "contacts": "Two-year review in October 2026; clinic in June 2026.",
+        "missed_contacts": 1,
+        "missed_detail": "A home visit in September 2026: nobody answered.",
+        "concerns_seen": "Speech a little behind; the home was cold and short of food in October.",
+        "family_circumstances": "Mother and Amy; the mother's partner stays some nights.",
+        "other_agencies": ["gp", "early_help"],
+        "other_agencies_detail": "Early help worker since November 2026.",
+        "team_analysis": "Neglect indicators rising since the autumn; the mother engages when visited.",
+        "team_rag": "amber",
+        "info_withheld": False,
+        "shared_without_consent": False,
+        "responder_name": "Sam Carter",
+        "team_code": "RA9HV1",
+        "responded_at": "2026-11-30T15:00:00+00:00",
+        "lawful_basis_art6": "art6_1_e",
+        "lawful_basis_art9": "art9_2_g_dpa_s1_p18",
+        "signature": {"signed_by": "Sam Carter", "signed_at": "2026-11-30T15:00:00+00:00", "attested": True},
+    }
+
+
 def _case_note() -> dict[str, Any]:
     return {
         "is_addendum": False,
@@ -234,6 +267,7 @@ _BUILDERS: Final = {
     "hv_concern": _hv_concern,
     "sn_referral": _sn_referral,
     "gp_response": _gp_response,
+    "team_response": _team_response,
     "case_note": _case_note,
 }
 

@@ -96,6 +96,8 @@ OdsCode = Annotated[
     str,
     _checker("invalid_ods_code", "Not a GP practice ODS code (like A81001).", lambda v: ids.normalise_ods_code(v) == v),
 ]
+#: A health visiting or school nursing team's organisation code: 3 to 6 capital letters and digits (an ODS code).
+TeamCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{3,6}$")]
 RecordId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Role = Literal["parent", "partner", "carer", "sibling", "alleged_perpetrator", "professional", "other"]
@@ -176,10 +178,11 @@ class FormFields(_Record):
 
 
 class ResponseFields(FormFields):
-    """A GP's answer to an information request: a gp_response form pointing at the request."""
+    """An answer to an information request: a GP's gp_response or a team's team_response, pointing at the request
+    (the hub checks the form fits the request's recipient)."""
 
     request_id: RecordId
-    form_id: Literal["gp_response"]
+    form_id: Literal["gp_response", "team_response"]
 
 
 class RequestChild(_Record):
@@ -194,19 +197,38 @@ class RequestAdult(_Record):
     relationship: Short | None = None
 
 
+#: The teams a request can go to besides a GP practice, and the role of their members.
+TEAM_KINDS: Final = {"health_visiting": "health_visitor", "school_nursing": "school_nurse"}
+
+
+class RequestTeam(_Record):
+    """A health visiting or school nursing team, by its organisation code."""
+
+    kind: Literal["health_visiting", "school_nursing"]
+    code: TeamCode
+
+
 class InfoRequestFields(_Record):
-    """A hub's request to a GP practice (made by hub staff; devices only read it)."""
+    """A hub's request to a GP practice or to a health visiting or school nursing team: exactly one of
+    ``practice_ods`` and ``team`` (made by hub staff; devices only read it)."""
 
     reference: Annotated[str, Field(min_length=1, max_length=100)]
     rag: Literal["red", "amber", "green"]
     deadline: IsoDateTime
-    practice_ods: OdsCode
+    practice_ods: OdsCode | None = None
+    team: RequestTeam | None = None
     child: RequestChild
     adults: list[RequestAdult] = Field(default_factory=list, max_length=20)
     questions: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(min_length=1, max_length=30)
     requested_by: Short
     # When the MASH chased the answer (the hub adds one each time; the addressee's devices pull the new version).
     chased_at: list[IsoDateTime] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> InfoRequestFields:
+        if (self.practice_ods is None) == (self.team is None):
+            raise PydanticCustomError("one_recipient", "A request goes to a GP practice or to a team: name one.")
+        return self
 
 
 #: The deadline a request's RAG rating implies (domain.md: typically red 4 h, amber 24 h, green 72 h).

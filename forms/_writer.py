@@ -18,4 +18,5 @@ WRITER_ANSWERS: Final[Mapping[str, WriterSource]] = {
     "responder_name": "display_name",  # gp_response: "Your name"
     "gmc_number": "registration",  # gp_response
     "practice_ods": "ods_code",  # gp_response: the practice answering
+    "team_code": "ods_code",  # team_response: the team answering (its organisation code)
 }

@@ -1,7 +1,10 @@
 """Who may see and write what. The same rules feed SQL filters (pull) and per-record checks (push, attachments).
 
 - health visitor, school nurse: the cases they created or were assigned to, and the records of those cases, except
-  information requests and GP responses (those go between the hub and the practice: Caldicott, need to know);
+  information requests and their responses (those go between the hub and the addressee: Caldicott, need to know);
+  and the information requests addressed to their team (its organisation code is their ``ods_code``; the request
+  names the role of the team's members, so a school nursing team never reads a health visiting team's) and the
+  responses to them;
 - GP: information requests addressed to their practice (ODS code) and the responses to them;
 - hub staff, admin: everything. Only admins manage users and devices (CLI).
 """
@@ -24,11 +27,12 @@ CASEWORKERS: Final = frozenset({Role.HEALTH_VISITOR, Role.SCHOOL_NURSE})
 
 #: What each role may create or change from a device.
 WRITABLE: Final[dict[Role, frozenset[RecordType]]] = {
+    # A caseworker's response answers a request to their team (hub._push checks the request is addressed to it).
     Role.HEALTH_VISITOR: frozenset(
-        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL}
+        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL, RecordType.RESPONSE}
     ),
     Role.SCHOOL_NURSE: frozenset(
-        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL}
+        {RecordType.CASE, RecordType.PERSON, RecordType.NOTE, RecordType.FORM, RecordType.REFERRAL, RecordType.RESPONSE}
     ),
     Role.GP: frozenset({RecordType.RESPONSE}),
     Role.HUB_STAFF: frozenset(set(RecordType) - {RecordType.RESPONSE}),
@@ -48,8 +52,28 @@ def visible(who: Principal) -> ColumnElement[bool]:
         return sa.and_(records.c.record_type.in_(_BETWEEN_HUB_AND_GP), records.c.practice_ods == who.ods_code)
     if who.role in CASEWORKERS:
         mine = sa.select(case_access.c.case_id).where(case_access.c.user_id == who.user_id)
-        return sa.and_(records.c.case_id.in_(mine), records.c.record_type.not_in(_BETWEEN_HUB_AND_GP))
+        cases = sa.and_(records.c.case_id.in_(mine), records.c.record_type.not_in(_BETWEEN_HUB_AND_GP))
+        if not who.ods_code:
+            return cases
+        team = sa.and_(
+            records.c.team == who.ods_code,
+            records.c.team_role == who.role.value,
+            records.c.record_type.in_(_BETWEEN_HUB_AND_GP),
+        )
+        return sa.or_(cases, team)
     return sa.false()
+
+
+def addressed_to(who: Principal, practice_ods: str | None, team: str | None, team_role: str | None) -> bool:
+    """Whether a request (or a response) with this address is for ``who``'s practice or team: the one rule both the
+    SQL filter above and the per-row checks (push, attachments) follow."""
+    if not who.ods_code:
+        return False
+    if who.role == Role.GP:
+        return team is None and practice_ods == who.ods_code
+    if who.role in CASEWORKERS:
+        return team == who.ods_code and team_role == who.role.value
+    return False
 
 
 def _holds(conn: Connection, case_id: str, user_id: str) -> bool:
@@ -82,8 +106,6 @@ def row_visible(who: Principal, row: Mapping[str, Any], has_case: Callable[[str]
     if who.is_staff:
         return True
     between = row["record_type"] in _BETWEEN_HUB_AND_GP
-    if who.role == Role.GP:
-        return bool(between and who.ods_code and row["practice_ods"] == who.ods_code)
-    if who.role in CASEWORKERS:
-        return not between and has_case(row["case_id"])
-    return False
+    if between:
+        return addressed_to(who, row["practice_ods"], row.get("team"), row.get("team_role"))
+    return who.role in CASEWORKERS and has_case(row["case_id"])

@@ -23,6 +23,7 @@ from protocol import Role
 
 _USERNAME: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
+_TEAM: Final = re.compile(r"^[A-Z0-9]{3,6}$")  # a health visiting or school nursing team (forms.TeamCode)
 _REGISTRATION: Final = re.compile(r"^(?:[0-9]{7}|[0-9]{2}[A-Z][0-9]{4}[A-Z])$")  # GMC number | NMC PIN
 CLI_ACTOR: Final = "cli"
 
@@ -58,8 +59,13 @@ def create_user(
         if not ods_code or not _ODS.match(ods_code.upper()):
             raise AdminError("a GP needs --ods: the practice ODS code, one letter and five digits (e.g. A81001)")
         ods_code = ods_code.upper()
+    elif role_value in (Role.HEALTH_VISITOR, Role.SCHOOL_NURSE) and ods_code:
+        # Their team's organisation code: information requests to the team reach them (hub._access).
+        if not _TEAM.match(ods_code.upper()):
+            raise AdminError("--ods for a health visitor or school nurse: their team's code, 3 to 6 letters and digits")
+        ods_code = ods_code.upper()
     elif ods_code:
-        raise AdminError("--ods is only for GPs")
+        raise AdminError("--ods is only for GPs, health visitors and school nurses")
     if not display_name.strip() or not organisation.strip():
         raise AdminError("display name and organisation must not be empty")
     registration = "".join((registration or "").split()).upper() or None

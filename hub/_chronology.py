@@ -21,6 +21,7 @@ from hub import _authorities, _referral_view
 from hub._console_tables import screening_events
 from hub._known import display_name
 from hub._linking_tables import child_links, children
+from hub._requests import recipient_words
 from hub._tables import records
 from protocol import RecordType
 
@@ -127,11 +128,12 @@ def load(conn: Connection, child_id: str, *, viewer_authority: str | None) -> Ch
             fields = json.loads(row.fields)
             if row.record_type == RecordType.INFO_REQUEST.value:
                 by = str(fields.get("requested_by") or "Not given")
-                what = f"Information request {fields.get('reference') or ''} to GP practice {row.practice_ods}"
+                to = recipient_words(row.practice_ods, fields)
+                what = f"Information request {fields.get('reference') or ''} to {to}"
                 events.append(Event(row.created_at, " ".join(what.split()), MASH, by, cases[row.case_id]))
             else:
                 who, organisation = _author(row)
-                agency = organisation or f"GP practice {row.practice_ods}"
+                agency = organisation or (f"GP practice {row.practice_ods}" if row.practice_ods else "Team")
                 what = "Answer to an information request"
                 events.append(Event(_written(fields, row.created_at), what, agency, who, cases[row.case_id]))
     events.sort(key=lambda e: e.happened_at)

@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--name", required=True, help="display name")
     c.add_argument("--role", required=True, choices=[r.value for r in Role], help="what the user does")
     c.add_argument("--org", required=True, help="organisation")
-    c.add_argument("--ods", help="GP practice ODS code (GPs only)")
+    c.add_argument("--ods", help="GP practice ODS code (GPs); team code (health visitors, school nurses)")
     c.add_argument("--registration", help="GMC number or NMC PIN: the number this user's forms must give")
     c.add_argument(
         "--authority",

@@ -59,6 +59,8 @@ TIMELINESS_WORDS: Final = {
     "overdue": "Waiting, overdue",
 }
 NOT_GIVEN: Final = "Not given"
+#: A request to a team, by the role of its members (records.team_role), in the dashboard's words.
+_TEAM_WORDS: Final = {Role.HEALTH_VISITOR.value: "Health visiting team", Role.SCHOOL_NURSE.value: "School nursing team"}
 _DISTRICT: Final = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 MAX_PERIODS: Final = 120
 
@@ -253,13 +255,15 @@ def _answer_times(conn: sa.Connection, authority: str | None) -> list[tuple[str,
     query = (
         sa.select(
             request.c.practice_ods,
+            request.c.team_role,
+            request.c.team,
             sa.func.count(),
             sa.func.count(first.c.answered_at),
             sa.func.avg(first.c.answered_at - request.c.created_at),
         )
         .outerjoin(first, first.c.request_id == request.c.record_id)
         .where(request.c.record_type == RecordType.INFO_REQUEST.value)
-        .group_by(request.c.practice_ods)
+        .group_by(request.c.practice_ods, request.c.team_role, request.c.team)
     )
     if authority:
         referral = records.alias("referral")
@@ -268,7 +272,10 @@ def _answer_times(conn: sa.Connection, authority: str | None) -> list[tuple[str,
             referral.c.routed_to.in_(_labels(authority)),
         )
         query = query.where(request.c.case_id.in_(mine))
-    out = [(f"GP practice {ods or NOT_GIVEN}", int(n), int(a), avg) for ods, n, a, avg in conn.execute(query)]
+    out = [
+        (_TEAM_WORDS.get(role, "Team") + f" {team}" if team else f"GP practice {ods or NOT_GIVEN}", int(n), int(a), avg)
+        for ods, role, team, n, a, avg in conn.execute(query)
+    ]
     ar = authority_requests.c
     mash = sa.select(
         ar.to_authority,

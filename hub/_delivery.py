@@ -1,5 +1,5 @@
 """Where each device has got to: the cursor it sent with its last push, so the console can say a request is "on a
-device" without any write on the pull path.
+device" (of the GP practice or the team it is addressed to) without any write on the pull path.
 
 A device stores a pulled page and its cursor in one transaction, and sends that cursor with its next round trip:
 so every record visible to it with a seq at or below the cursor it sends is stored on it. The hub writes that down
@@ -35,16 +35,17 @@ def note_cursor(conn: Connection, device_id: str, cursor: int, now: float) -> No
         conn.execute(sa.insert(device_cursors).values(device_id=device_id, pulled_seq=cursor, reported_at=now))
 
 
-def practice_reach(conn: Connection, practice_ods: str) -> int:
+def practice_reach(conn: Connection, practice_ods: str, role: Role = Role.GP) -> int:
     """The highest cursor any live device of the practice's GPs has reported (0: none). A request of the practice
-    with a seq at or below it is on at least one of their devices."""
+    with a seq at or below it is on at least one of their devices. A team's the same way: its code and the role of
+    its members (``Role.HEALTH_VISITOR`` or ``Role.SCHOOL_NURSE``)."""
     reached = conn.execute(
         sa.select(sa.func.max(device_cursors.c.pulled_seq))
         .join(devices, devices.c.device_id == device_cursors.c.device_id)
         .join(users, users.c.user_id == devices.c.user_id)
         .where(
             users.c.ods_code == practice_ods,
-            users.c.role == Role.GP.value,
+            users.c.role == role.value,
             users.c.disabled.is_(False),
             devices.c.revoked_at.is_(None),
         )

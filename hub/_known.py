@@ -27,6 +27,7 @@ from hub._decisions import DECISIONS
 from hub._linking import HOW_WORDS
 from hub._linking_tables import adult_keys, child_keys, child_links, possible_matches
 from hub._matching import Person
+from hub._requests import recipient_words
 from hub._tables import records
 from protocol import RecordType
 
@@ -62,7 +63,7 @@ class Earlier:
 class Known:
     links: list[Link] = field(default_factory=list)
     earlier: list[Earlier] = field(default_factory=list)
-    open_requests: list[tuple[str, str]] = field(default_factory=list)  # (reference, practice)
+    open_requests: list[tuple[str, str]] = field(default_factory=list)  # (reference, to whom in words)
     siblings: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
     adults_in_common: list[tuple[str, str]] = field(default_factory=list)  # (adult, the other household's child)
     repeat_count: int = 0
@@ -198,7 +199,7 @@ def _open_requests(conn: Connection, cases: set[str]) -> list[tuple[str, str]]:
         records.c.record_type == RecordType.RESPONSE.value, records.c.request_id.is_not(None)
     )
     rows = conn.execute(
-        sa.select(records.c.fields, records.c.practice_ods)
+        sa.select(records.c.fields, records.c.practice_ods, records.c.team)
         .where(
             records.c.case_id.in_(sorted(cases)),
             records.c.record_type == RecordType.INFO_REQUEST.value,
@@ -209,10 +210,12 @@ def _open_requests(conn: Connection, cases: set[str]) -> list[tuple[str, str]]:
     out = []
     for r in rows:
         try:
-            reference = str(json.loads(r.fields).get("reference") or "No reference")
+            fields = json.loads(r.fields)
+            reference = str(fields.get("reference") or "No reference")
         except (ValueError, AttributeError):
-            reference = "No reference"
-        out.append((reference, r.practice_ods or "Not given"))
+            fields, reference = {}, "No reference"
+        to = recipient_words(r.practice_ods, fields) if r.team else f"GP practice {r.practice_ods or 'Not given'}"
+        out.append((reference, to))
     return out
 
 

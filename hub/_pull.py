@@ -2,9 +2,8 @@
 
 The page is bounded by the horizon read first (``hub._store.horizon``): every seq below it is committed, and every
 change still in flight will commit above it, so the cursor handed back never passes a change that commits late.
-Work is one indexed range scan on ``records.seq`` (or on
-``(case_id, seq)`` / ``(practice_ods, seq)``) filtered by visibility in SQL: proportional to the changes since the
-cursor, never to the table.
+Work is one indexed range scan on ``records.seq`` (or on ``(case_id, seq)`` / ``(practice_ods, seq)`` /
+``(team, seq)``) filtered by visibility in SQL: proportional to the changes since the cursor, never to the table.
 
 A page goes out as JSON written straight from the rows (``change_json``): a record's fields are stored as JSON text
 already, so they are copied into the body, not parsed, validated and written again (that round trip was most of a

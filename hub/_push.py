@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from pydantic import JsonValue
 from sqlalchemy.engine import Connection
 
+import forms
 from hub import _access, _audit, _delivery, _linking, _store
 from hub._auth import Principal, when
 from hub._authorship import attest, claim_issues
@@ -63,7 +64,7 @@ _LOCK: Final = (
 _BASE: Final = sa.select(record_versions.c.fields).where(
     record_versions.c.record_id == sa.bindparam("rid"), record_versions.c.version == sa.bindparam("v")
 )
-_REQUEST: Final = sa.select(records.c.case_id, records.c.practice_ods).where(
+_REQUEST: Final = sa.select(records.c.case_id, records.c.practice_ods, records.c.team, records.c.team_role).where(
     records.c.record_id == sa.bindparam("rid"), records.c.record_type == RecordType.INFO_REQUEST.value
 )
 
@@ -211,10 +212,14 @@ class _Batch:
         elif not self._may_write_case(case_id):
             return _forbidden(m, "not your case")
         if m.record_type == RecordType.INFO_REQUEST:
-            ods = fields.get("practice_ods")
-            if not isinstance(ods, str) or not _ODS.match(ods):
-                return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
-            extra["practice_ods"] = ods
+            team = fields.get("team")
+            if isinstance(team, dict):  # the model checks the rest: exactly one addressee, a known kind, a code
+                extra["team"], extra["team_role"] = team.get("code"), forms.TEAM_KINDS.get(str(team.get("kind")))
+            else:
+                ods = fields.get("practice_ods")
+                if not isinstance(ods, str) or not _ODS.match(ods):
+                    return _rejected(m, "bad_ods_code", "practice_ods must be a GP practice ODS code", "practice_ods")
+                extra["practice_ods"] = ods
         issues = validate(m.record_type.value, fields, partial=False)
         claims = claim_issues(m.record_type, fields, who)  # names in the body must be the writer's own
         if errors(issues) or claims:
@@ -260,11 +265,17 @@ class _Batch:
         request = self.conn.execute(_REQUEST, {"rid": request_id}).one_or_none()
         if request is None:
             return _rejected(m, "unknown_request", "no such information request", "request_id")
-        if request.practice_ods != self.who.ods_code:
-            return _forbidden(m, "that request is addressed to another practice", path="request_id")
+        if not _access.addressed_to(self.who, request.practice_ods, request.team, request.team_role):
+            return _forbidden(m, "that request is addressed to another practice or team", path="request_id")
         if request.case_id != str(m.case_id):
             return _rejected(m, "case_mismatch", "case_id must be the case of the request it answers", "case_id")
-        extra.update(practice_ods=request.practice_ods, request_id=request_id)
+        form = "team_response" if request.team is not None else "gp_response"
+        if m.fields.get("form_id") != form:
+            words = "a team's response form" if request.team is not None else "the GP response form"
+            return _rejected(m, "wrong_form", f"this request is answered with {words}", "form_id")
+        extra.update(
+            practice_ods=request.practice_ods, team=request.team, team_role=request.team_role, request_id=request_id
+        )
         return None
 
     def _update(self, m: Mutation, row: dict[str, Any]) -> MutationResult:

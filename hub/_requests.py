@@ -1,13 +1,14 @@
-"""Information requests from the console: ask a GP practice (by ODS code) about a referral's child, with a deadline
-set by the referral's rating, and read what came back.
+"""Information requests from the console: ask a GP practice (by ODS code), a health visiting team or a school
+nursing team (by the team's organisation code) about a referral's child, with a deadline set by the referral's
+rating, and read what came back.
 
-A request is an ``info_request`` record on the referral's case (``hub._staff.create_request``), so the practice's
-enrolled devices pull it into their inbox; the GP's ``response`` names it. Its state is computed, never stored:
-answered (a response exists), overdue (past its deadline), on a device (a device of the practice has reported a
-cursor past it: ``hub._delivery``), else sent. A chase is a new version of the request with the time added to
-``chased_at`` (the practice's devices pull it), kept in the referral's history and the audit trail. Only GP
-practices for now: requests to health visiting and school nursing teams need the field app's inbox and the access
-rules to carry them (not built yet).
+A request is an ``info_request`` record on the referral's case (``hub._staff.create_request``), so the enrolled
+devices of the practice's GPs, or of the team's health visitors or school nurses, pull it into their inbox
+(``hub._access``); their ``response`` names it (``gp_response`` from a GP, ``team_response`` from a team). Its state
+is computed, never stored: answered (a response exists), overdue (past its deadline), on a device (a device of the
+addressee has reported a cursor past it: ``hub._delivery``), else sent. A chase is a new version of the request with
+the time added to ``chased_at`` (the addressee's devices pull it), kept in the referral's history and the audit
+trail.
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ from hub._screening import Forbidden, ScreeningError, record_event
 from hub._signin import CONSOLE_ROLES, Staff
 from hub._tables import records
 from hub._timescales import Timescales, time_left_words
-from protocol import RecordType
+from protocol import RecordType, Role
 
 _ODS: Final = re.compile(r"^[A-Z][0-9]{5}$")
+_TEAM: Final = re.compile(r"^[A-Z0-9]{3,6}$")
+#: Who a request can go to, in the console's words (the radios' order).
+RECIPIENTS: Final = {
+    "gp_practice": "GP practice",
+    "health_visiting": "Health visiting team",
+    "school_nursing": "School nursing team",
+}
 MAX_QUESTIONS: Final = 20
 MAX_QUESTION: Final = 500
 
@@ -56,7 +64,7 @@ STATE_TAGS: Final = {
 class RequestView:
     record_id: str
     reference: str
-    practice_ods: str
+    practice_ods: str  # "" for a team's
     deadline: dt.datetime | None
     questions: list[str]
     state: str  # one of STATES
@@ -64,6 +72,15 @@ class RequestView:
     answers: list[Answer] = field(default_factory=list)
     on_device: bool = False
     chased: list[dt.datetime] = field(default_factory=list)
+    recipient: str = ""  # in words: "GP practice A81001", "Health visiting team RA9HV1"
+
+
+def recipient_words(practice_ods: str | None, fields: dict[str, Any]) -> str:
+    """Who a request is addressed to, in words."""
+    team = fields.get("team")
+    if isinstance(team, dict):
+        return f"{RECIPIENTS.get(str(team.get('kind')), 'Team')} {team.get('code') or ''}".strip()
+    return f"GP practice {practice_ods or ''}".strip()
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,7 @@ class SideBySide:
 
 def side_by_side(requests: list[RequestView]) -> SideBySide:
     answered = [r for r in requests if r.answers]
-    columns = [f"{r.reference} ({r.practice_ods})" for r in answered]
+    columns = [f"{r.reference} ({r.recipient})" for r in answered]
     order: list[str] = []
     cells: dict[str, list[str]] = {}
     for n, r in enumerate(answered):
@@ -90,7 +107,7 @@ def side_by_side(requests: list[RequestView]) -> SideBySide:
 
 
 def chase(db: Database, actor: Staff, referral_id: str, request_id: str, now: float) -> None:
-    """Chase an unanswered request of the referral: a new version of it that the practice's devices pull."""
+    """Chase an unanswered request of the referral: a new version of it that the addressee's devices pull."""
     if actor.role not in CONSOLE_ROLES:
         raise Forbidden("", "Only MASH staff can chase information requests.")
     with db.write() as conn:
@@ -107,7 +124,7 @@ def chase(db: Database, actor: Staff, referral_id: str, request_id: str, now: fl
         fields = json.loads(row.fields)
         chased = [*fields.get("chased_at", []), dt.datetime.fromtimestamp(now, dt.UTC).isoformat()]
         if len(chased) > 50:
-            raise ScreeningError("requests", "This request has been chased 50 times: telephone the practice.")
+            raise ScreeningError("requests", "This request has been chased 50 times: telephone them instead.")
         _deadlines.revise_request(conn, request_id, {"chased_at": chased}, now, actor.user_id)
         record_event(
             conn,
@@ -115,20 +132,48 @@ def chase(db: Database, actor: Staff, referral_id: str, request_id: str, now: fl
             actor=actor,
             record_id=referral_id,
             action="chase",
-            after=str(fields.get("practice_ods") or ""),
+            after=str(fields.get("practice_ods") or recipient_words(None, fields)),
             text=str(fields.get("reference") or ""),
         )
 
 
+def _recipient(recipient: str, practice_ods: str, team_code: str) -> tuple[str, str, tuple[str, str] | None]:
+    """The form's recipient checked: (the field errors name, the code, the team or None for a practice)."""
+    kind = recipient or "gp_practice"  # a form from before the radios asked a GP practice
+    if kind not in RECIPIENTS:
+        raise ScreeningError(
+            "recipient", "Choose who to ask: a GP practice, a health visiting or a school nursing team."
+        )
+    if kind == "gp_practice":
+        ods = "".join(practice_ods.split()).upper()
+        if not _ODS.match(ods):
+            raise ScreeningError(
+                "practice_ods", "Enter the GP practice's ODS code: a letter and five digits, like A81001."
+            )
+        return "practice_ods", ods, None
+    code = "".join(team_code.split()).upper()
+    if not _TEAM.match(code):
+        raise ScreeningError(f"team_code_{kind}", "Enter the team's code: 3 to 6 letters and digits, like RA9HV1.")
+    return f"team_code_{kind}", code, (kind, code)
+
+
 def request_information(
-    db: Database, actor: Staff, record_id: str, practice_ods: str, questions: str, timescales: Timescales, now: float
+    db: Database,
+    actor: Staff,
+    record_id: str,
+    practice_ods: str,
+    questions: str,
+    timescales: Timescales,
+    now: float,
+    *,
+    recipient: str = "gp_practice",
+    team_code: str = "",
 ) -> str:
-    """Send a request about the referral's child to a GP practice; returns its hub reference."""
+    """Send a request about the referral's child to a GP practice (``practice_ods``) or, when ``recipient`` is
+    health_visiting or school_nursing, to that team (``team_code``); returns its hub reference."""
     if actor.role not in CONSOLE_ROLES:
         raise Forbidden("", "Only MASH staff can send information requests.")
-    ods = "".join(practice_ods.split()).upper()
-    if not _ODS.match(ods):
-        raise ScreeningError("practice_ods", "Enter the GP practice's ODS code: a letter and five digits, like A81001.")
+    where, ods, team = _recipient(recipient, practice_ods, team_code)
     asked = [" ".join(q.split()) for q in questions.splitlines() if q.strip()]
     if not asked:
         raise ScreeningError("questions", "Enter at least one question, one on each line.")
@@ -143,9 +188,7 @@ def request_information(
     if row is None or not _authorities.may_act(actor.authority, row.routed_to):
         raise ScreeningError("", "There is no such referral.")
     if row.rating not in ("red", "amber", "green"):
-        raise ScreeningError(
-            "practice_ods", "Rate the referral red, amber or green first: its rating sets the deadline."
-        )
+        raise ScreeningError(where, "Rate the referral red, amber or green first: its rating sets the deadline.")
     fields = json.loads(row.fields)
     raw = fields.get("document")
     document: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -156,7 +199,8 @@ def request_information(
     try:
         made = _staff.create_request(
             db,
-            practice_ods=ods,
+            practice_ods="" if team else ods,
+            team=team,
             child={
                 "name": str(child.get("child_name") or "Not given")[:200],
                 "date_of_birth": child.get("date_of_birth"),
@@ -181,7 +225,7 @@ def request_information(
                 at=now,
                 actor=actor.username,
                 action="request",
-                to_value=ods,
+                to_value=recipient_words("", {"team": {"kind": team[0], "code": ods}}) if team else ods,
                 text=str(made["reference"]),
             )
         )
@@ -192,7 +236,7 @@ def request_information(
             action="console.request",
             target=record_id,
             outcome="ok",
-            detail={"to": ods, "request": made["record_id"]},
+            detail={"to": ods, "team": team[0] if team else None, "request": made["record_id"]},
         )
         request_row = {"record_type": "info_request", "record_id": made["record_id"], "case_id": row.case_id}
         _linking.link_safely(conn, [{**request_row, "fields": "{}"}], now)
@@ -214,17 +258,24 @@ def _answer_rows(fields: dict[str, Any]) -> list[tuple[str, str]]:
 
 def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[RequestView]:
     rows = conn.execute(
-        sa.select(records.c.record_id, records.c.fields, records.c.practice_ods, records.c.seq)
+        sa.select(
+            records.c.record_id,
+            records.c.fields,
+            records.c.practice_ods,
+            records.c.team,
+            records.c.team_role,
+            records.c.seq,
+        )
         .where(records.c.case_id == case_id, records.c.record_type == RecordType.INFO_REQUEST.value)
         .order_by(records.c.created_at, records.c.record_id)
     ).all()
-    reach: dict[str, int] = {}
+    reach: dict[tuple[str, Role], int] = {}
     out = []
     for row in rows:
-        ods = str(row.practice_ods or "")
-        if ods not in reach:
-            reach[ods] = _delivery.practice_reach(conn, ods)
-        on_device = reach[ods] >= row.seq
+        ods, role = (str(row.team), Role(row.team_role)) if row.team else (str(row.practice_ods or ""), Role.GP)
+        if (ods, role) not in reach:
+            reach[ods, role] = _delivery.practice_reach(conn, ods, role)
+        on_device = reach[ods, role] >= row.seq
         fields = json.loads(row.fields)
         try:
             deadline = dt.datetime.fromisoformat(str(fields.get("deadline")))
@@ -258,6 +309,7 @@ def requests_for(conn: Connection, case_id: str, now: dt.datetime) -> list[Reque
                 answers=answers,
                 on_device=on_device,
                 chased=chased,
+                recipient=recipient_words(row.practice_ods, fields),
             )
         )
     return out

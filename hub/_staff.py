@@ -1,7 +1,8 @@
-"""Hub staff's work: information requests to GP practices, the responses, and moving referrals along.
+"""Hub staff's work: information requests to GP practices and to health visiting and school nursing teams, the
+responses, and moving referrals along.
 
 An information request is a record like any other (type ``info_request``), written by the hub with a fresh seq so
-the devices of the addressed practice pull it; a referral's status is a hub-only column shown in ``Change.hub``.
+the devices of the addressed practice or team pull it; a referral's status is a hub-only column shown in ``Change.hub``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from pydantic import JsonValue
 
+import forms
 from hub import _audit, _store
 from hub._admin import CLI_ACTOR
 from hub._authorship import attested_on_hub
@@ -32,7 +34,8 @@ REFERRAL_STATUSES: Final = ("received", "triaged", "information_requested", "out
 def create_request(
     db: Database,
     *,
-    practice_ods: str,
+    practice_ods: str = "",
+    team: tuple[str, str] | None = None,
     child: dict[str, str | None],
     adults: Sequence[dict[str, str | None]],
     rag: str,
@@ -41,12 +44,20 @@ def create_request(
     case_id: str | None = None,
     deadline_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Create an information request for a child (and adults) addressed to a GP practice. Returns its summary.
+    """Create an information request for a child (and adults) addressed to a GP practice (``practice_ods``) or to a
+    team (``team``: its kind, health_visiting or school_nursing, and its organisation code). Returns its summary.
     ``deadline_at``: when the answer is due (the console passes the rating's timescale); else ``RAG_HOURS``."""
     rag = rag.lower()
     if rag not in RAG_HOURS:
         raise AdminError("rag must be red, amber or green")
     practice_ods = practice_ods.upper()
+    if bool(practice_ods) == (team is not None):
+        raise AdminError("address the request to a GP practice or to a team: one of them")
+    if team is not None and team[0] not in forms.TEAM_KINDS:
+        raise AdminError(f"a team is one of: {', '.join(forms.TEAM_KINDS)}")
+    address: dict[str, JsonValue] = (
+        {"practice_ods": practice_ods} if team is None else {"team": {"kind": team[0], "code": team[1].upper()}}
+    )
     if not questions or not all(q.strip() for q in questions):
         raise AdminError("at least one question, none empty")
     if not child.get("name"):
@@ -63,7 +74,7 @@ def create_request(
             "reference": _store.hub_reference(conn, now, prefix="IR"),
             "rag": rag,
             "deadline": deadline.isoformat(),
-            "practice_ods": practice_ods,
+            **address,
             "child": {k: child.get(k) for k in ("name", "date_of_birth", "nhs_number")},
             "adults": [{k: a.get(k) for k in ("name", "date_of_birth", "relationship")} for a in adults],
             "questions": [q.strip() for q in questions],
@@ -82,7 +93,12 @@ def create_request(
             user_id=staff.user_id,
             mutation_id=None,
             keep_versions=False,
-            extra={"practice_ods": practice_ods, "author": attested_on_hub(staff)},
+            extra={
+                "practice_ods": practice_ods or None,
+                "team": None if team is None else team[1].upper(),
+                "team_role": None if team is None else forms.TEAM_KINDS[team[0]],
+                "author": attested_on_hub(staff),
+            },
         )
         _audit.record(
             conn,
@@ -91,7 +107,7 @@ def create_request(
             action="requests.create",
             target=record_id,
             outcome="ok",
-            detail={"practice": practice_ods, "rag": rag},
+            detail={"practice": practice_ods or None, "team": address.get("team"), "rag": rag},
         )
     return {"record_id": record_id, "case_id": case, **fields}
 

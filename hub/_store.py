@@ -264,6 +264,8 @@ def new_row(
         "fields": dumps(dict(fields)),
         "created_by": user_id,
         "practice_ods": None,
+        "team": None,
+        "team_role": None,
         "request_id": None,
         "routed_to": None,
         "status": None,

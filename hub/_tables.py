@@ -108,6 +108,10 @@ records: Final = sa.Table(
     sa.Column("fields", sa.Text, nullable=False),
     sa.Column("created_by", _ID, nullable=False),
     sa.Column("practice_ods", sa.String(6)),  # info_request and response: the GP practice they concern
+    # info_request and response to a health visiting or school nursing team: its organisation code and the role
+    # of its members (hub._access); NULL for a GP practice's (revision 0011).
+    sa.Column("team", sa.String(6)),
+    sa.Column("team_role", sa.String(20)),
     sa.Column("request_id", _ID),  # response: the info_request it answers
     sa.Column("routed_to", sa.String(200)),  # referral: the local authority it was routed to
     sa.Column("status", sa.String(40)),  # referral: moved by hub staff
@@ -120,6 +124,7 @@ records: Final = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("records_by_case_seq", "case_id", "seq"),
     sa.Index("records_by_practice_seq", "practice_ods", "seq"),
+    sa.Index("records_by_team_seq", "team", "seq"),
     # The answers to a request (the referral page reads each request's): revision 0009.
     sa.Index("records_by_request", "request_id"),
 )

@@ -117,7 +117,7 @@ class Author(_Model):
     display_name: str
     role: Role
     organisation: str
-    ods_code: str | None = None  # a GP's practice
+    ods_code: str | None = None  # a GP's practice; a health visitor's or school nurse's team
     registration: str | None = None  # professional registration (GMC number, NMC PIN) if the hub holds one
     device_id: UUID | None = None  # None: written on the hub itself (hub staff's tools)
 

@@ -1,7 +1,12 @@
-"""The GP inbox and one request: RAG, deadline countdown, whether and how it was answered."""
+"""The inbox of information requests and one request: RAG, deadline countdown, whether and how it was answered.
+
+GPs get the requests to their practice, health visitors and school nurses the requests to their team (the hub
+decides what each device pulls); a request to a team is answered with the team's response form, one to a
+practice with the GP's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +19,27 @@ if TYPE_CHECKING:
     from sync import LocalRecord
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+#: The roles whose devices receive information requests (the hub's access rules send them).
+INBOX_ROLES = frozenset({"gp", "health_visitor", "school_nurse"})
+TEAM_WORDS = {"health_visiting": "health visiting team", "school_nursing": "school nursing team"}
+
+
+def has_inbox(role: str) -> bool:
+    """Whether a user in this role gets information requests, so the caseload offers the inbox."""
+    return role in INBOX_ROLES
+
+
+def response_form(request: Mapping[str, Any]) -> str:
+    """The form that answers this request: the team's response for a team, the GP's for a practice."""
+    return "team_response" if isinstance(request.get("team"), dict) else "gp_response"
+
+
+def addressed_to(request: Mapping[str, Any]) -> str:
+    """Who the request asks, in words: "Your health visiting team (RA9HV1)", "Your practice (A81001)"."""
+    team = request.get("team")
+    if isinstance(team, dict):
+        return f"Your {TEAM_WORDS.get(str(team.get('kind')), 'team')} ({team.get('code') or ''})"
+    return f"Your practice ({request.get('practice_ods') or ''})"
 
 
 def countdown(deadline: str, now: datetime | None = None) -> str:
@@ -115,6 +141,14 @@ class RequestState:
         self.body = dict(rec.body)
         self.row = _row(self.services, rec, repo.list_records(record_type="response", case_id=rec.case_id), now)
         return True
+
+    @property
+    def form_id(self) -> str:
+        return response_form(self.body)
+
+    @property
+    def addressed_to(self) -> str:
+        return addressed_to(self.body)
 
     @property
     def adults(self) -> list[str]:

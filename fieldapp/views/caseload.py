@@ -8,6 +8,7 @@ import flet as ft
 
 from fieldapp._events import Event
 from fieldapp.state.caseload import MAX_ROWS, CaseloadState, CaseRow, status_route, status_text
+from fieldapp.state.inbox import has_inbox
 from fieldapp.views._kit import Ctx, app_bar, page_body, tag, view
 
 
@@ -98,7 +99,7 @@ def build(ctx: Ctx) -> ft.View:
     )
     creds = ctx.services.credentials()
     actions: list[ft.Control] = [status_chip(ctx)]
-    if creds is not None and creds.user.role.value == "gp":
+    if creds is not None and has_inbox(creds.user.role.value):
         actions.append(ft.TextButton("Inbox", icon=ft.Icons.INBOX, on_click=ctx.act(lambda e: ctx.go("/inbox"))))
     actions.append(ft.TextButton("Settings", icon=ft.Icons.SETTINGS, on_click=ctx.act(lambda e: ctx.go("/settings"))))
     fab = ft.FloatingActionButton(

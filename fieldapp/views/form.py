@@ -7,13 +7,15 @@ from uuid import UUID
 import flet as ft
 
 from fieldapp.state.form import FormSession
+from fieldapp.state.inbox import response_form
 from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 from fieldapp.views._renderer import FormRenderer
 from forms import UnknownForm
 
 
 def build_response(ctx: Ctx, record_id: str) -> ft.View:
-    """The GP response form for one information request (its back arrow leads to the request)."""
+    """The response form for one information request, the GP's or the team's as the request's addressee needs
+    (its back arrow leads to the request)."""
     route = f"/request/{record_id}/respond"
     rec = None
     if ctx.services.repo is not None:
@@ -23,7 +25,7 @@ def build_response(ctx: Ctx, record_id: str) -> ft.View:
             rec = None
     if rec is None or rec.type != "info_request":
         return view(route, app_bar(ctx, "Response"), page_body(ft.Text("This request is not on this device.")))
-    return _build(ctx, str(rec.case_id), "gp_response", route, record_id, dict(rec.body))
+    return _build(ctx, str(rec.case_id), response_form(rec.body), route, record_id, dict(rec.body))
 
 
 def build(ctx: Ctx, case_id: str, form_id: str) -> ft.View:

@@ -1,4 +1,5 @@
-"""GP inbox: information requests for the practice, with RAG and a deadline countdown."""
+"""The inbox: information requests for the GP's practice or the health visitor's or school nurse's team, with RAG
+and a deadline countdown."""
 
 from __future__ import annotations
 

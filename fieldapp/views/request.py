@@ -1,4 +1,5 @@
-"""One information request: what the hub asks, by when; answer with the GP response form or "nothing known"."""
+"""One information request: what the hub asks, of whom, by when; answer with the response form that fits the
+addressee (the GP's or the team's) or "nothing known"."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def build(ctx: Ctx, record_id: str) -> ft.View:
         ft.Row([rag_chip(row.rag), ft.Text(row.reference, theme_style=ft.TextThemeStyle.HEADLINE_SMALL)]),
         tag("countdown", ft.Text(row.countdown, weight=ft.FontWeight.BOLD)),
         ft.Text(f"Answer by {row.deadline.replace('T', ' ')[:16]}"),
+        tag("addressed-to", ft.Text(f"Asked of: {st.addressed_to}")),
         ft.Text("Child", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         ft.Text(row.child),
     ]

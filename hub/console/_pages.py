@@ -282,6 +282,7 @@ async def _referral_page(
         decisions=_decisions.DECISIONS,
         request_tags=_requests.STATE_TAGS,
         answers=_requests.side_by_side(row["requests"]),
+        recipients=_requests.RECIPIENTS,
         worker_items=worker_items,
         row_open=row_open,
         knowing=knowing,
@@ -389,8 +390,9 @@ async def act(request: Request, record_id: str, action: str) -> Response:
         run = lambda db, staff, rid, f, now: _requests.chase(db, staff, rid, f.get("request", ""), now)  # noqa: E731
     elif action == "request":
         run = lambda db, staff, rid, f, now: _requests.request_information(  # noqa: E731
-            db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now
-        )
+            db, staff, rid, f.get("practice_ods", ""), f.get("questions", ""), scales, now,
+            recipient=f.get("recipient", ""), team_code=f.get(f"team_code_{f.get('recipient', '')}"[:40], ""),
+        )  # fmt: skip
     elif action == "decide":
         run = lambda db, staff, rid, f, now: _decisions.decide(  # noqa: E731
             db, staff, rid, f.get("decision", ""), f.get("decision_rationale", ""), now=now, need_sign_off=need, tz=tz

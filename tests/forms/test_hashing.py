@@ -92,6 +92,7 @@ SPEC_HASHES = {
     ("gp_response", 1): "af4c98bfac4ad9064726fe76ebee34280434ecf6a3d9055feb7a0cb3340b88a1",
     ("hv_concern", 1): "4c413900ce737363b2f2d815ef5334eddc271eb6cb253f9dac2334db66bdb86e",
     ("sn_referral", 1): "36d9c1ff91ad475e29fc56c4b671db0134c6caf4c4bef66fc0b0b609045ed546",
+    ("team_response", 1): "5e7a6789324d256c64892b900a7536573a57f97ed8e0944da34cfeea393891c5",
 }
 
 

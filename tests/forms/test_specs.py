@@ -28,15 +28,16 @@ from forms import (
     validate_submission,
 )
 
-FORM_IDS = ["case_note", "gp_response", "hv_concern", "sn_referral"]
+FORM_IDS = ["case_note", "gp_response", "hv_concern", "sn_referral", "team_response"]
 
 
-def test_the_four_forms_are_bundled_at_their_latest_versions() -> None:
+def test_the_five_forms_are_bundled_at_their_latest_versions() -> None:
     assert [(s.id, s.version) for s in list_specs()] == [
         ("case_note", 2),
         ("gp_response", 1),
         ("hv_concern", 1),
         ("sn_referral", 1),
+        ("team_response", 1),
     ]
     assert list_versions("case_note") == [1, 2]
     assert load_spec("case_note", 1).version == 1
@@ -70,7 +71,7 @@ def test_spec_hash_is_stable_and_sensitive() -> None:
     assert len(spec_hash(spec)) == 64
     changed = spec.model_copy(update={"title": "Health visitor concern (amended)"})
     assert spec_hash(changed) != spec_hash(spec)
-    assert len({spec_hash(s) for s in list_specs()}) == 4
+    assert len({spec_hash(s) for s in list_specs()}) == 5
 
 
 def _always_required(items: tuple[Any, ...]) -> list[str]:

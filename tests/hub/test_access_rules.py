@@ -162,8 +162,9 @@ CASEWORK = {"case", "person", "note", "form", "referral"}
 def test_what_each_role_may_write() -> None:
     writable: dict[Role, Any] = {role: {t.value for t in types} for role, types in _access.WRITABLE.items()}
     assert writable == {
-        Role.HEALTH_VISITOR: CASEWORK,
-        Role.SCHOOL_NURSE: CASEWORK,  # a school nurse raises referrals too
+        # a response only to a request addressed to their team (hub._push checks; tests/hub/test_access_teams.py)
+        Role.HEALTH_VISITOR: CASEWORK | {"response"},
+        Role.SCHOOL_NURSE: CASEWORK | {"response"},  # a school nurse raises referrals too
         Role.GP: {"response"},
         Role.HUB_STAFF: {t.value for t in RecordType} - {"response"},  # only a practice answers for itself
         Role.MANAGER: {t.value for t in RecordType} - {"response"},  # a MASH manager: what hub staff write

@@ -23,7 +23,9 @@ FORGED_REGISTRATION = {"gmc_number": "7654321", "registration": "98B7654C"}
 #: ``Author`` instead): anything else a form asks about "you" must be checked against the hub's account.
 NOT_ATTESTABLE = {"referrer_role", "referrer_agency"}
 #: Labels of fields asking who the writer is.
-_WHO_WROTE = re.compile(r"^(Your (name|role|agency)|Written by|Recorded by|GMC number|NMC PIN|Practice ODS code)$")
+_WHO_WROTE = re.compile(
+    r"^(Your (name|role|agency|team's code)|Written by|Recorded by|GMC number|NMC PIN|Practice ODS code)$"
+)
 
 
 @pytest.fixture
@@ -37,13 +39,23 @@ def world(hub: Hub) -> dict[str, Any]:
         hub.db, practice_ods="A81001", child={"name": "C"}, adults=[], rag="red", questions=["q"],
         requested_by="staff1", case_id=case["case_id"],
     )  # fmt: skip
-    return {"hv": hv, "gp": gp, "staff": staff, "case_id": case["case_id"], "request": request}
+    team_hv = hub.device("teamhv", ods="RA9HV1")
+    to_team = create_request(
+        hub.db, team=("health_visiting", "RA9HV1"), child={"name": "C"}, adults=[], rag="red", questions=["q"],
+        requested_by="staff1", case_id=case["case_id"],
+    )  # fmt: skip
+    return {"hv": hv, "gp": gp, "staff": staff, "case_id": case["case_id"], "request": request,
+            "team_hv": team_hv, "to_team": to_team}  # fmt: skip
 
 
 def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
     """One valid record of every type that has author-like fields, each written by the user it names."""
     case_id, request = world["case_id"], world["request"]
     hv, gp, staff = world["hv"], world["gp"], world["staff"]
+    team_fields = {
+        **form_fields("team_response", by="TEAMHV", ods="RA9HV1"),
+        "request_id": world["to_team"]["record_id"],
+    }
     return [
         ("case", hv, new_case(case_fields(created_by="HV1"))),
         ("note", hv, mutation("note", {"text": "visited", "author": "HV1"}, case_id=case_id)),
@@ -51,6 +63,7 @@ def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
         ("case_note", hv, mutation("form", form_fields("case_note"), case_id=case_id)),
         ("referral", hv, mutation("referral", referral_fields(case_id), case_id=case_id)),
         ("response", gp, mutation("response", response_fields(request["record_id"]), case_id=case_id)),
+        ("team_response", world["team_hv"], mutation("response", team_fields, case_id=case_id)),
         ("info_request", staff, mutation("info_request", info_request_fields(), case_id=case_id)),
     ]
 
