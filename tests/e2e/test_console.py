@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -23,7 +24,7 @@ from hub._admin import create_user
 from hub._console_tables import screenings
 from hub._db import Database
 from hub._signin import set_password
-from tests.hub._records import case_fields, form_fields, response_fields
+from tests.hub._records import case_fields, form_fields, response_fields, team_response_fields
 from tests.hub.conftest import mutation, new_case
 from tests.support.browser import ARTIFACTS
 from tests.support.hubproc import HubProcess
@@ -33,36 +34,69 @@ SHOTS = ARTIFACTS / "console"
 _axe = Axe()
 
 
+def _govuk_conditional_reveal(violation: dict[str, Any]) -> bool:
+    """GOV.UK Frontend's radios that reveal a question put aria-expanded on each radio: invalid in ARIA 1.2 and
+    flagged by axe, but kept deliberately by the Design System after research with screen reader users (its known
+    issue, alphagov/govuk-frontend#979). Only that is let through: every node a radio of its component carrying
+    aria-expanded, and nothing else wrong with it."""
+    nodes = violation.get("nodes", [])
+    return (
+        violation.get("id") == "aria-allowed-attr"
+        and bool(nodes)
+        and all(
+            'class="govuk-radios__input"' in n["html"]
+            and "aria-expanded" in n["html"]
+            and all(
+                "aria-expanded" in str(m) for c in n.get("any", []) + n.get("all", []) for m in [c.get("message", "")]
+            )
+            for n in nodes
+        )
+    )
+
+
 def _check(page: Page, name: str) -> None:
     """Screenshot, then axe: no serious or critical violation on this page."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     results = _axe.run(page)
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+    bad = [
+        v
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical") and not _govuk_conditional_reveal(v)
+    ]
+    assert not bad, f"{name}: " + "; ".join(
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {[n['html'][:120] for n in v['nodes'][:3]]})" for v in bad
+    )
 
 
-def _gp_answers(base_url: str, code: str) -> None:
-    """The GP's device: enrol, pull the request addressed to its practice, push a response to it."""
-    with httpx.Client(base_url=base_url, timeout=30) as gp:
-        creds = gp.post("/v1/enrol", json={"code": code, "device_name": "gp-desktop"}).json()
+HV_TEAM = "DVHV1"  # the health visiting team the test's health visitor belongs to
+
+
+def _device_answers(base_url: str, code: str) -> None:
+    """A field device (the GP's, or a health visitor's): enrol, pull the newest request addressed to its practice or
+    team, push its role's response to it, all over the sync protocol on a real socket."""
+    with httpx.Client(base_url=base_url, timeout=30) as device:
+        creds = device.post("/v1/enrol", json={"code": code, "device_name": "field-device"}).json()
         auth = {"Authorization": f"Bearer {creds['access_token']}"}
-        changes = gp.get("/v1/pull", params={"cursor": 0, "limit": 500}, headers=auth).json()["changes"]
+        changes = device.get("/v1/pull", params={"cursor": 0, "limit": 500}, headers=auth).json()["changes"]
         request = [c for c in changes if c["record_type"] == "info_request"][-1]  # the newest (the demo has one)
+        user = creds["user"]
+        # The hub attests authors: the answer names its real writer, practice or team.
+        writer = {"by": user["display_name"], "registration": user.get("registration")}
+        fields = (
+            response_fields(request["record_id"], ods=user["ods_code"], **writer)
+            if user["role"] == "gp"
+            else team_response_fields(request["record_id"], team=user["ods_code"], **writer)
+        )
         answer = {
             "mutation_id": str(uuid.uuid4()),
             "record_id": str(uuid.uuid4()),
             "record_type": "response",
             "case_id": request["case_id"],
             "base_version": 0,
-            "fields": response_fields(
-                request["record_id"],
-                by=creds["user"]["display_name"],  # the hub attests authors: the answer names its real writer
-                ods=creds["user"]["ods_code"],
-                registration=creds["user"].get("registration"),
-            ),
+            "fields": fields,
         }
-        results = gp.post("/v1/push", json={"mutations": [answer]}, headers=auth).json()["results"]
+        results = device.post("/v1/push", json={"mutations": [answer]}, headers=auth).json()["results"]
         assert results[0]["outcome"] == "applied", results
 
 
@@ -109,27 +143,40 @@ def test_sign_in_find_the_red_referral_and_rate_it(browser: Browser, tmp_path: P
             expect(history.locator("td").nth(4)).to_have_text("amber")
             _check(page, "5-rated")
 
-            # Ask the child's GP practice; the GP's device (the sync protocol over a real socket) answers.
-            page.get_by_label("Ask a GP practice (ODS code)").fill("A81001")
+            # Ask the child's GP practice and the health visiting team; each device answers over a real socket.
+            page.get_by_label("GP practice", exact=True).check()
+            page.get_by_label("The practice's ODS code").fill("A81001")
             page.get_by_label("Questions, one on each line").fill("Is the family known to the practice?")
             page.get_by_role("button", name="Send request").click()
             expect(page.get_by_text("Information request sent")).to_be_visible()
             expect(page.locator("#request-1")).to_contain_text("Sent")
-            _gp_answers(hub.base_url, gp_code)
+            page.get_by_label("Health visiting team", exact=True).check()
+            page.locator("#team_code_health_visiting").fill(HV_TEAM)
+            page.get_by_label("Questions, one on each line").fill("When did the team last see the family?")
+            page.get_by_role("button", name="Send request").click()
+            expect(page.get_by_text("Information request sent")).to_be_visible()
+            expect(page.locator("#request-2")).to_contain_text(f"Health visiting team {HV_TEAM}")
+            _check(page, "6-asked")
+            _device_answers(hub.base_url, gp_code)
+            _device_answers(hub.base_url, hub.enrol_code("hvteam", "health_visitor", ods=HV_TEAM))
             page.reload()
             expect(page.locator("#request-1")).to_contain_text("Answered")
-            expect(page.locator("#answers table thead th")).to_have_count(2)  # the question, and the one answer
-            _check(page, "6-answered")
+            expect(page.locator("#request-2")).to_contain_text("Answered")
+            header = page.locator("#answers table thead")
+            expect(header.locator("th")).to_have_count(3)  # the question, and the two answers side by side
+            expect(header).to_contain_text("(GP practice A81001)")
+            expect(header).to_contain_text(f"(Health visiting team {HV_TEAM})")
+            _check(page, "7-answered")
 
             page.get_by_label("A strategy discussion (section 47)").check()
             page.get_by_label("Reason for the decision").fill("Injuries with no explanation that fits.")
             page.get_by_role("button", name="Record decision").click()
             expect(page.get_by_text("Decision recorded")).to_be_visible()
             expect(page.locator("#decision-section + dl")).to_contain_text("Waiting for a manager's sign-off")
-            _check(page, "7-decided")
+            _check(page, "8-decided")
             page.get_by_role("button", name="Sign out").click()
             expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
-            _check(page, "8-signed-out")
+            _check(page, "9-signed-out")
             assert not errors, errors  # no CSP violation or script error in the browser's console
         finally:
             context.close()

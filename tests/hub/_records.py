@@ -72,6 +72,11 @@ def response_fields(
     return {**form_fields("gp_response", by=by, ods=ods, registration=registration), "request_id": request_id}
 
 
+def team_response_fields(request_id: str, by: str, team: str, registration: str | None = None) -> dict[str, Any]:
+    """A health visiting or school nursing team's answer (``team`` is the member's team code)."""
+    return {**form_fields("team_response", by=by, ods=team, registration=registration), "request_id": request_id}
+
+
 def info_request_fields(practice_ods: str = "A81001") -> dict[str, Any]:
     return {
         "reference": "IR-TEST-1",

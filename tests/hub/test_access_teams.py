@@ -9,12 +9,8 @@ import pytest
 
 from hub._staff import create_request
 from hub._tables import records
-from tests.hub._records import form_fields, response_fields
+from tests.hub._records import response_fields, team_response_fields
 from tests.hub.conftest import Device, Hub, mutation, new_case
-
-
-def team_response_fields(request_id: str, by: str, team: str) -> dict[str, Any]:
-    return {**form_fields("team_response", by=by, ods=team), "request_id": request_id}
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ answered with the team's form, or overdue."""
 
 from __future__ import annotations
 
+from tests.hub._records import team_response_fields
 from tests.hub.conftest import Clock, Hub, mutation, new_case
 from tests.hub.console.conftest import Browser, push_referral, soup
-from tests.hub.test_access_teams import team_response_fields
 
 
 def _panel(page: object, n: int = 1) -> str:
