@@ -14,6 +14,7 @@ from fieldapp._routes import landing
 from fieldapp._services import Services
 from fieldapp.state.case import concern_form
 from fieldapp.state.enrol import EnrolState
+from fieldapp.state.inbox import response_form
 from protocol import Role, UserInfo
 from sync import ConsoleUser, HubClient
 from tests.fieldapp.conftest import PASSPHRASE
@@ -95,3 +96,9 @@ def test_a_school_nurse_enrols_and_raises_her_own_form(tmp_path: Path, hub: InPr
         assert concern_form(svc) == "sn_referral"
     finally:
         svc.close()
+
+
+def test_a_request_is_answered_with_its_addressees_form() -> None:
+    assert response_form({"practice_ods": "A81001"}) == "gp_response"
+    assert response_form({"team": {"kind": "health_visiting", "code": "RA9HV1"}}) == "team_response"
+    assert response_form({"team": {"kind": "school_nursing", "code": "RA9SN1"}}) == "team_response"
