@@ -12,6 +12,7 @@ from protocol import ErrorCode
 from sync import (
     ENROL_AGAIN,
     HUB_URL,
+    ConsoleUser,
     HubNotTrusted,
     HubRefused,
     HubUnreachable,
@@ -124,6 +125,8 @@ class Enrolment:
                 f"for someone else yet. {who} must enrol it again (with a new code from the hub administrator) so "
                 "the work can be sent. The code you entered was not used: it still works for its own user."
             )
+        if isinstance(exc, ConsoleUser):
+            return str(exc)
         if isinstance(exc, HubNotTrusted):
             return (
                 "This computer does not trust the hub's certificate. Ask your IT team to install the council's "

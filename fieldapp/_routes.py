@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from forms import role_forms
+from protocol import Role
+
 
 @dataclass(frozen=True)
 class Route:
@@ -41,6 +44,12 @@ ROUTES: Final[tuple[Route, ...]] = (
     _r("settings", "/settings", "/caseload"),
 )
 HOME: Final = "/caseload"
+
+
+def landing(role: Role | None) -> str:
+    """Where the app opens after unlock for the enrolled user's role (a GP's inbox; a caseload otherwise, also before
+    enrolling). Console roles never enrol, so they never reach here."""
+    return f"/{role_forms(role).landing}"
 
 
 def match(path: str) -> tuple[Route, dict[str, str]] | None:

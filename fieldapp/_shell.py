@@ -84,8 +84,12 @@ class Shell:
         if status is VaultStatus.LOCKED:
             return "/unlock"
         if found is None or not found[0].needs_unlock:
-            return _routes.HOME
+            return self._landing()
         return path
+
+    def _landing(self) -> str:
+        creds = self.services.credentials()
+        return _routes.landing(creds.user.role if creds is not None else None)
 
     def render(self, path: str) -> None:
         bare = path.split("?", 1)[0]
@@ -125,7 +129,7 @@ class Shell:
     async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
         if len(self.page.views) > 1:
             self.page.views.pop()
-            await self.page.push_route(self.page.views[-1].route or _routes.HOME)
+            await self.page.push_route(self.page.views[-1].route or self._landing())
 
     def _on_connect(self, e: Any) -> None:
         self._unsubscribe()  # never twice

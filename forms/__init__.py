@@ -66,6 +66,11 @@ Referrals
     ``referral_issues(...)``; when ``route(postcode)`` says ``choose`` / ``unknown_area`` / ``invalid_postcode``, let
     the user pick from ``Routing.candidates`` and pass ``local_authority=``.
 
+Roles
+    ``role_forms(role)`` (``ROLE_FORMS``): the forms a field role raises (``concern_form`` opens on "Raise a
+    concern"), the response form that answers a request addressed to it, and its landing screen; ``field_role``
+    is None for the console's roles (``CONSOLE_ONLY_ROLES``).
+
 Errors (see forms/_errors.py): FormsError > UnknownForm, SpecError, DraftMismatch, ReferralError. Answers never raise.
 """
 
@@ -131,6 +136,15 @@ from forms._records import (
 )
 from forms._referral import Referral, SubmittedForm, build_referral, referral_issues
 from forms._registry import check_spec, list_specs, list_versions, load_spec, spec_hash
+from forms._roles import (
+    CONSOLE_ONLY_ROLES,
+    ROLE_FORMS,
+    RoleForms,
+    field_role,
+    is_field_role,
+    raised_forms,
+    role_forms,
+)
 from forms._routing import LocalAuthority, Routing, RoutingTable, load_routing_table, route, route_postcode
 from forms._schema import spec_json_schema
 from forms._spec import Constraint, FormField, FormSpec, Group, Option, Repeat, Rule
@@ -142,6 +156,7 @@ from protocol import canonical_json, content_hash
 __all__ = [
     "ASSETS",
     "BODY_REGIONS",
+    "CONSOLE_ONLY_ROLES",
     "EXAMPLE_TODAY",
     "FIELD_KINDS",
     "FIGURES",
@@ -150,6 +165,7 @@ __all__ = [
     "OPERATORS",
     "POSITIONS",
     "RAG_HOURS",
+    "ROLE_FORMS",
     "TEAM_KINDS",
     "WRITER_ANSWERS",
     "AttachmentRef",
@@ -187,6 +203,7 @@ __all__ = [
     "Region",
     "Repeat",
     "ResponseFields",
+    "RoleForms",
     "Routing",
     "RoutingTable",
     "Rule",
@@ -209,6 +226,7 @@ __all__ = [
     "evaluate",
     "example_answers",
     "expected_date_problem",
+    "field_role",
     "figure_for_age",
     "figure_label",
     "figure_svg",
@@ -216,6 +234,7 @@ __all__ = [
     "initial_answers",
     "injuries",
     "injury_lines",
+    "is_field_role",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",
@@ -235,12 +254,14 @@ __all__ = [
     "placed_mark",
     "postcode_district",
     "postcode_sector",
+    "raised_forms",
     "raw_marks",
     "referral_injuries",
     "referral_issues",
     "region_at",
     "region_label",
     "regions",
+    "role_forms",
     "route",
     "route_postcode",
     "spec_hash",

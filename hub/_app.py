@@ -50,7 +50,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for status, text in {
         400: "bad request",
         401: "token missing, invalid or expired",
-        403: "device revoked, user disabled or forbidden",
+        403: "device revoked, user disabled, forbidden, or an enrolment code of a console user (not spent)",
         404: "not found",
         409: "an enrolment code of another user (not spent)",
         413: "too large",
@@ -157,7 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def enrol(body: EnrolRequest, request: Request) -> Response:
         only = None if body.only_for_user is None else str(body.only_for_user)
         limiter.check("enrol", client=client_of(request), account=only)
-        return _json(await lanes.write(lambda: _auth.enrol(db, settings, body.code, body.device_name, only)))
+        return _json(
+            await lanes.write(
+                lambda: _auth.enrol(db, settings, body.code, body.device_name, only, field_app=body.field_app)
+            )
+        )
 
     @route("POST", "/token/refresh", Credentials)
     async def refresh(body: RefreshRequest, request: Request) -> Response:

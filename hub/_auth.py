@@ -25,6 +25,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from forms import is_field_role
 from hub import _audit
 from hub._db import Database
 from hub._errors import ApiError
@@ -134,16 +135,24 @@ def _issue(
 
 
 def enrol(
-    db: Database, settings: Settings, code: str, device_name: str, only_for_user: str | None = None
+    db: Database,
+    settings: Settings,
+    code: str,
+    device_name: str,
+    only_for_user: str | None = None,
+    *,
+    field_app: bool = False,
 ) -> Credentials:
     """A one-time code becomes a device and its credentials. With ``only_for_user`` (a device holding that user's
-    unsent work), a code of another user is refused and stays unspent, so no stray device is made."""
+    unsent work), a code of another user is refused and stays unspent, so no stray device is made. With
+    ``field_app`` (the field app enrolling), a code of a console user (hub staff, manager, admin) is refused unspent:
+    they work in the MASH console in a browser."""
     now = settings.clock()
     code_hash = digest(normalise_code(code))
-    other_user = False
+    other_user = console_user = False
 
     def work(conn: Connection) -> Credentials | None:
-        nonlocal other_user
+        nonlocal other_user, console_user
         if only_for_user is not None:
             owner = conn.execute(
                 sa.select(enrol_codes.c.user_id).where(enrol_codes.c.code_hash == code_hash)
@@ -151,6 +160,18 @@ def enrol(
             other_user = owner is not None and str(owner) != only_for_user
             if other_user:
                 return None
+        # Hub staff, managers and admins work in the console, never on a device: a live code of theirs is refused
+        # before it is claimed, so it stays unspent (a code that is used or expired says so as any other does).
+        if field_app:
+            owner_role = conn.execute(
+                sa.select(users.c.role)
+                .join(enrol_codes, enrol_codes.c.user_id == users.c.user_id)
+                .where(enrol_codes.c.code_hash == code_hash, enrol_codes.c.used_at.is_(None))
+                .where(enrol_codes.c.expires_at > now)
+            ).scalar_one_or_none()
+            console_user = owner_role is not None and not is_field_role(owner_role)
+        if console_user:
+            return None
         # Claim the code atomically: two devices racing with one code, only one UPDATE matches.
         claimed = conn.execute(
             sa.update(enrol_codes)
@@ -183,6 +204,12 @@ def enrol(
             _audit.record(conn, at=now, actor="anonymous", action="enrol", outcome="refused")
         if other_user:
             raise ApiError(409, ErrorCode.ENROLMENT_OTHER_USER, "this code belongs to another user; it was not used")
+        if console_user:
+            raise ApiError(
+                403,
+                ErrorCode.ENROLMENT_CONSOLE_USER,
+                "this code is for a MASH console account, which does not enrol devices; it was not used",
+            )
         raise ApiError(401, ErrorCode.ENROLMENT_INVALID, "enrolment code unknown, used or expired")
     return creds
 

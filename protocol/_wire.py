@@ -205,6 +205,9 @@ class EnrolRequest(_Model):
     device_name: str = Field(min_length=1, max_length=100)
     # Set by a device holding this user's unsent work: a code of anyone else is refused and NOT spent.
     only_for_user: UUID | None = None
+    # Set by the field app: only a field role (health visitor, school nurse, GP) may enrol it; a code of hub staff, a
+    # manager or an admin is refused (``enrolment_console_user``) and NOT spent. Tools on the device API leave it unset.
+    field_app: bool = False
 
 
 class RefreshRequest(_Model):
@@ -245,6 +248,7 @@ class ErrorCode(StrEnum):
     REFRESH_REUSED = "refresh_reused"  # a rotated refresh token came back: the family is revoked
     ENROLMENT_INVALID = "enrolment_invalid"
     ENROLMENT_OTHER_USER = "enrolment_other_user"  # the code is valid but another user's; it was not spent
+    ENROLMENT_CONSOLE_USER = "enrolment_console_user"  # a valid code of a console user (hub staff, admin): not spent
     DEVICE_REVOKED = "device_revoked"  # erase the vault key now
     USER_DISABLED = "user_disabled"
     FORBIDDEN = "forbidden"

@@ -39,6 +39,7 @@ from sync._errors import (
 from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
+    ConsoleUser,
     HubBusy,
     HubNotTrusted,
     HubRefused,
@@ -77,6 +78,7 @@ __all__ = [
     "CaseSummary",
     "Choice",
     "ConflictView",
+    "ConsoleUser",
     "Draft",
     "EngineSettings",
     "HubBusy",

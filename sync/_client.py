@@ -36,6 +36,7 @@ from sync._backoff import parse_retry_after
 from sync._errors_sync import (
     AccessEnded,
     BadAnswer,
+    ConsoleUser,
     HubBusy,
     HubNotTrusted,
     HubRefused,
@@ -137,8 +138,11 @@ class HubClient:
 
     # -- calls ---------------------------------------------------------------------------------------------------
 
-    def enrol(self, code: str, device_name: str, only_for_user: UUID | None = None) -> Credentials:
-        body = EnrolRequest(code=code, device_name=device_name, only_for_user=only_for_user)
+    def enrol(
+        self, code: str, device_name: str, only_for_user: UUID | None = None, *, field_app: bool = False
+    ) -> Credentials:
+        """``field_app``: enrolling the field app, which only field roles may (``ConsoleUser`` otherwise)."""
+        body = EnrolRequest(code=code, device_name=device_name, only_for_user=only_for_user, field_app=field_app)
         return self._call("POST", "/enrol", Credentials, model=body)
 
     def refresh(self, refresh_token: str) -> Credentials:
@@ -280,6 +284,8 @@ def _refusal(response: httpx.Response, body: bytes) -> HubRefused:
         pass
     if code == ErrorCode.TOKEN_EXPIRED:
         return TokenExpired(message, status=status, code=code)
+    if code == ErrorCode.ENROLMENT_CONSOLE_USER:
+        return ConsoleUser(status=status, code=code)
     if code in _ACCESS_ENDED:
         return AccessEnded(message, status=status, code=code)
     if status == 413 or code == ErrorCode.TOO_LARGE:

@@ -35,7 +35,9 @@ def enrol(vault: VaultPort, client: HubClient, code: str, device_name: str) -> S
     counts = Replica(vault).counts()
     guarded = previous is not None and bool(counts.pending or counts.conflicts or counts.rejected)
     try:
-        creds = client.enrol(code, device_name, only_for_user=previous.user_id if guarded and previous else None)
+        creds = client.enrol(
+            code, device_name, only_for_user=previous.user_id if guarded and previous else None, field_app=True
+        )
     except HubRefused as exc:
         if exc.code == ErrorCode.ENROLMENT_OTHER_USER and previous is not None:
             raise _other_users_work(previous.display_name, "The code entered was not used.") from None

@@ -10,6 +10,7 @@
     ├── BadAnswer               garbage, truncated, wrong-schema or oversized answer
     └── HubRefused              the hub answered with an error (``code``, ``status``, ``retry_after``)
         ├── HubBusy             429 / 5xx: try again later (honours Retry-After)
+        ├── ConsoleUser         enrolment refused: the code is a console user's (hub staff, admin); not spent
         ├── TokenExpired        the access token ran out: refresh once, then retry
         ├── AccessEnded         refresh_reused / device_revoked / user_disabled / token_invalid: no retry helps
         └── TooLarge            the hub refused a request as too large
@@ -71,6 +72,19 @@ class HubBusy(HubRefused):
     """Rate limited or a server error: try again later."""
 
 
+class ConsoleUser(HubRefused):
+    """Enrolment refused: the code belongs to hub staff, a MASH manager or an admin, who use the MASH console in a
+    browser, not a field device. The code was not spent. ``str()`` is a sentence for the user."""
+
+    MESSAGE = (
+        "This code is for a MASH hub account (hub staff, manager or administrator). Those accounts do not use the "
+        "field app: open the MASH console in a web browser and sign in there. The code was not used."
+    )
+
+    def __init__(self, *, status: int, code: ErrorCode | None) -> None:
+        super().__init__(self.MESSAGE, status=status, code=code)
+
+
 class TokenExpired(HubRefused):
     """The access token expired: refresh it once, then retry."""
 
@@ -96,6 +110,7 @@ class AccessEnded(HubRefused):
 __all__ = [
     "AccessEnded",
     "BadAnswer",
+    "ConsoleUser",
     "HubBusy",
     "HubRefused",
     "HubTimeout",

@@ -17,10 +17,11 @@ from forms import (
     normalise_ods_code,
     normalise_postcode,
     parse_date,
+    role_forms,
 )
 
 if TYPE_CHECKING:
-    from fieldapp.state.needs import SavesRecords
+    from fieldapp.state.needs import KnowsEnrolment, SavesRecords
 
 #: Demographic fields of a case record, in screen order: (field, label).
 DEMOGRAPHICS: tuple[tuple[str, str], ...] = (
@@ -128,6 +129,13 @@ def sync_label(state: str, receipt_ref: str | None = None, status: str | None = 
     if status:
         out += f" · {status}"
     return out
+
+
+def concern_form(services: KnowsEnrolment) -> str | None:
+    """The form "Raise a concern" opens for the enrolled user's role (a school nurse's own referral form); None when
+    the role raises none (a GP). Before enrolling, the health visitor's form, as the app always offered."""
+    creds = services.credentials()
+    return role_forms(creds.user.role if creds is not None else None).concern_form
 
 
 @dataclass

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fieldapp.state.case import sync_label
+from forms import TEAM_KINDS, role_forms
+from protocol import Role
 
 if TYPE_CHECKING:
     from fieldapp.state.needs import ReadsRecords
@@ -30,8 +32,11 @@ def has_inbox(role: str) -> bool:
 
 
 def response_form(request: Mapping[str, Any]) -> str:
-    """The form that answers this request: the team's response for a team, the GP's for a practice."""
-    return "team_response" if isinstance(request.get("team"), dict) else "gp_response"
+    """The form that answers this request, from the forms' role table: the team's role's for a team (a health
+    visiting or school nursing team), the GP's for a practice."""
+    team = request.get("team")
+    role = TEAM_KINDS.get(str(team.get("kind"))) if isinstance(team, dict) else Role.GP
+    return role_forms(role or Role.HEALTH_VISITOR).answers_with
 
 
 def addressed_to(request: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from forms import (
     ReferralError,
     SubmittedForm,
     build_referral,
+    content_hash,
     injuries,
     lawful_basis_from_answers,
     load_spec,
@@ -159,6 +160,8 @@ class ReferralStatus:
     case_id: UUID | None = None
     content_hash: str = ""
     injuries: list[Injury] = field(default_factory=list)
+    hash_line: str = ""  # the one hash shown, explained ("" until the hub's receipt confirms it)
+    next_steps: str = ""
 
     def load(self) -> bool:
         repo = self.services.repo
@@ -175,12 +178,48 @@ class ReferralStatus:
         receipt = repo.get_receipt(rec.id)
         self.sync = sync_label(rec.state, receipt.hub_reference if receipt else None, self.hub_status or None)
         self.receipt_lines = []
+        self.hash_line = ""
         if receipt is not None:
-            self.receipt_lines = [
-                f"Hub reference: {receipt.hub_reference}",
-                f"Received: {receipt.received_at:%Y-%m-%d %H:%M} UTC"
+            received = (
+                f"{receipt.received_at:%d %B %Y at %H:%M} UTC"
                 if hasattr(receipt.received_at, "strftime")
-                else f"Received: {receipt.received_at}",
-                f"Content hash: {receipt.content_hash}",
-            ]
+                else str(receipt.received_at)
+            )
+            self.receipt_lines = [f"Hub reference: {receipt.hub_reference}", f"Received: {received.lstrip('0')}"]
+            # One hash, explained: the hub's fingerprint of what it stored, checked against what this device sent.
+            if receipt.content_hash:
+                code = receipt.content_hash[:12]
+                if receipt.content_hash == content_hash(dict(rec.body)):
+                    self.hash_line = (
+                        f"Check code {code}: the hub worked out the same code from what it stored as this device "
+                        "did from what it sent, so the referral arrived complete and unchanged."
+                    )
+                else:
+                    self.hash_line = (
+                        f"Check code {code}: the hub's fingerprint of what it stored. It differs from this device's "
+                        "copy: tell your safeguarding lead."
+                    )
+        self.next_steps = _next_steps(rec.state, receipt is not None, self.hub_status)
         return True
+
+
+def _next_steps(state: str, received: bool, hub_status: str) -> str:
+    """What happens next, in plain words, for the referral's place on its way to the MASH."""
+    if state in ("conflict", "rejected"):
+        return "The hub could not accept this referral yet. Open Sync to see why and put it right."
+    if not received:
+        return (
+            "The referral is saved on this device and goes to the MASH at the next sync. If there is no signal, it "
+            "waits here safely and is sent when the device is back online. If a child is in immediate danger, "
+            "phone 999 now."
+        )
+    if hub_status:
+        return (
+            "The MASH has the referral and is working on it. Its screening officer may contact you for more "
+            "information; you will see their progress here after each sync."
+        )
+    return (
+        "The MASH has the referral. A screening officer will look at it and decide what happens next, usually "
+        "within one working day; they may contact you for more information. Their progress shows here after each "
+        "sync. If a child is in immediate danger, phone 999."
+    )

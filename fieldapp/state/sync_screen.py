@@ -88,11 +88,29 @@ class SyncScreenState:
 
     @property
     def progress_text(self) -> str:
+        """How far this run got, in words; "" when there is nothing to count (never "0 of 0 items")."""
         p = self.status.progress
-        return (
-            f"{p.items_done} of {p.items_total} items · {human_bytes(p.bytes_sent)} sent · "
-            f"{human_bytes(p.bytes_received)} received"
-        )
+        parts: list[str] = []
+        if p.items_total:
+            parts.append(f"{p.items_done} of {p.items_total} {'item' if p.items_total == 1 else 'items'}")
+        if p.bytes_sent:
+            parts.append(f"{human_bytes(p.bytes_sent)} sent")
+        if p.bytes_received:
+            parts.append(f"{human_bytes(p.bytes_received)} received")
+        return " · ".join(parts)
+
+    @property
+    def has_conflicts(self) -> bool:
+        """Offer "Resolve conflicts" only when something on this device is in conflict with the hub."""
+        return self.status.conflicts > 0 or any(w.state == "conflict" for w in self.waiting)
+
+    @property
+    def rejections_heading(self) -> str:
+        """The heading over the hub's refusals; "" when it refused nothing (no empty heading)."""
+        n = len(self.rejections)
+        if not n:
+            return ""
+        return "Refused by the hub" if n == 1 else f"Refused by the hub ({n})"
 
     @property
     def last_success_text(self) -> str:

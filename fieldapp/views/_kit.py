@@ -41,6 +41,24 @@ class Ctx(Protocol):
     def on_event(self, fn: Callable[[Any, Any], None]) -> None: ...
 
 
+def passphrase_field(label: str, *, width: int = 400, autofocus: bool = False) -> ft.TextField:
+    """A passphrase box with a show/hide eye that has an accessible name ("Show passphrase" / "Hide passphrase").
+
+    Flet's own ``can_reveal_password`` eye has no tooltip or label, so screen readers announce a bare button."""
+    box = ft.TextField(label=label, password=True, width=width, autofocus=autofocus)
+    eye = ft.IconButton(icon=ft.Icons.VISIBILITY, tooltip=f"Show {label.lower()}")
+
+    def toggle(e: Any) -> None:
+        box.password = not box.password
+        eye.icon = ft.Icons.VISIBILITY if box.password else ft.Icons.VISIBILITY_OFF
+        eye.tooltip = f"{'Show' if box.password else 'Hide'} {label.lower()}"
+        box.update()
+
+    eye.on_click = toggle
+    box.suffix_icon = eye
+    return box
+
+
 def tag(identifier: str, control: ft.Control, label: str | None = None) -> ft.Control:
     """Give a control a test/automation identifier; ``label`` also makes it one node for screen readers."""
     return ft.Semantics(identifier=identifier, label=label, container=label is not None, content=control)

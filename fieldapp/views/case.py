@@ -8,11 +8,9 @@ from uuid import UUID
 import flet as ft
 
 from fieldapp._events import Event
-from fieldapp.state.case import CaseState, TimelineItem
+from fieldapp.state.case import CaseState, TimelineItem, concern_form
 from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, tag, view
 from fieldapp.views.new_case import demographics_fields
-
-CONCERN_FORM = "hv_concern"
 
 
 def _timeline_tile(ctx: Ctx, case_id: str, item: TimelineItem) -> ft.Control:
@@ -119,19 +117,19 @@ def build(ctx: Ctx, case_id: str) -> ft.View:
             )
         )
     title = str(state.values.get("child_name") or "Case")
-    actions = ft.Row(
-        [
-            ft.Button(
-                "Write note", icon=ft.Icons.EDIT_NOTE, on_click=ctx.act(lambda e: ctx.go(f"/case/{case_id}/note"))
-            ),
+    buttons: list[ft.Control] = [
+        ft.Button("Write note", icon=ft.Icons.EDIT_NOTE, on_click=ctx.act(lambda e: ctx.go(f"/case/{case_id}/note")))
+    ]
+    own_form = concern_form(ctx.services)  # the role's own form, from the forms' role table
+    if own_form is not None:
+        buttons.append(
             ft.Button(
                 "Raise a concern",
                 icon=ft.Icons.REPORT,
-                on_click=ctx.act(lambda e: ctx.go(f"/case/{case_id}/form/{CONCERN_FORM}")),
-            ),
-        ],
-        wrap=True,
-    )
+                on_click=ctx.act(lambda e: ctx.go(f"/case/{case_id}/form/{own_form}")),
+            )
+        )
+    actions = ft.Row(buttons, wrap=True)
     subtitle = " · ".join(
         str(state.values[k]) for k in ("date_of_birth", "nhs_number", "postcode") if state.values.get(k)
     )

@@ -19,8 +19,8 @@ def build(ctx: Ctx) -> ft.View:
         state.hub_url, state.code = url.value or "", code.value or ""
         err.value = "Contacting the hub…"
         if state.submit():
-            ctx.toast("Enrolled. Your caseload will sync when the hub can be reached.")
-            ctx.go("/caseload")
+            ctx.toast("Enrolled. Your work will sync when the hub can be reached.")
+            ctx.go("/")  # the enrolled role's own landing screen
         err.value = state.error
 
     code.on_submit = ctx.act(on_enrol)

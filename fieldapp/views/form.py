@@ -10,7 +10,7 @@ from fieldapp.state.form import FormSession
 from fieldapp.state.inbox import response_form
 from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 from fieldapp.views._renderer import FormRenderer
-from forms import UnknownForm
+from forms import UnknownForm, raised_forms
 
 
 def build_response(ctx: Ctx, record_id: str) -> ft.View:
@@ -68,7 +68,7 @@ def _build(
         if session.spec.record_type == "response" and request_id:
             ctx.toast("Response saved. It will be sent at the next sync.")
             ctx.go(f"/request/{request_id}")
-        elif form_id in ("hv_concern", "sn_referral"):
+        elif form_id in raised_forms():
             ctx.go(f"/referral/{record_id}")
         else:
             ctx.go(f"/case/{case_id}")

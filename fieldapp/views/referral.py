@@ -30,22 +30,38 @@ def build(ctx: Ctx, record_id: str) -> ft.View:
 
 def _status_view(ctx: Ctx, route: str, st: ReferralStatus) -> ft.View:
     sync = ft.Text(st.sync, weight=ft.FontWeight.BOLD, color=OK if st.receipt_lines else None)
-    receipt = ft.Column([ft.Text(line, selectable=True) for line in st.receipt_lines], spacing=2)
+    receipt = ft.Column(spacing=2)
+    next_steps = ft.Text(st.next_steps)
+
+    def show() -> None:
+        sync.value = st.sync
+        receipt.controls = [ft.Text(line, selectable=True) for line in st.receipt_lines]
+        if st.hash_line:
+            receipt.controls.append(ft.Text(st.hash_line, size=12, selectable=True))
+        next_steps.value = st.next_steps
 
     def on_event(event: Event, payload: Any) -> None:
         if event in (Event.SYNC_STATUS, Event.DATA_CHANGED) and st.load():
-            sync.value = st.sync
-            receipt.controls = [ft.Text(line, selectable=True) for line in st.receipt_lines]
+            show()
 
     ctx.on_event(on_event)
+    show()
+    back: list[ft.Control] = []
+    if st.case_id is not None:
+        case_route = f"/case/{st.case_id}"
+        back.append(
+            ft.Button("Back to the case", icon=ft.Icons.ARROW_BACK, on_click=ctx.act(lambda e: ctx.go(case_route)))
+        )
     body = page_body(
         ft.Text("Referral", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
         tag("referral-sync", sync),
+        ft.Text("What happens next", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        tag("referral-next", next_steps),
         tag("referral-receipt", receipt),
+        *back,
         ft.Text("Summary", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         ft.Text(st.summary, selectable=True),
         *injury_pictures(st.injuries),
-        ft.Text(f"Content hash: {st.content_hash}", size=12, selectable=True),
     )
     return view(route, app_bar(ctx, "Referral"), body)
 

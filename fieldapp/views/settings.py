@@ -5,16 +5,16 @@ from __future__ import annotations
 import flet as ft
 
 from fieldapp.state.settings import TIMEOUTS, SettingsState
-from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, tag, view
+from fieldapp.views._kit import ERROR, OK, Ctx, app_bar, page_body, passphrase_field, tag, view
 
 
 def build(ctx: Ctx) -> ft.View:
     st = SettingsState(ctx.services)
     msg = ft.Text("", color=OK)
     err = ft.Text("", color=ERROR)
-    old = ft.TextField(label="Current passphrase", password=True, can_reveal_password=True, width=420)
-    new = ft.TextField(label="New passphrase", password=True, can_reveal_password=True, width=420)
-    again = ft.TextField(label="New passphrase again", password=True, can_reveal_password=True, width=420)
+    old = passphrase_field("Current passphrase", width=420)
+    new = passphrase_field("New passphrase", width=420)
+    again = passphrase_field("New passphrase again", width=420)
 
     def report() -> None:
         msg.value, err.value = st.message, st.error

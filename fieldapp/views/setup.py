@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from fieldapp.state.vault_screens import SetupState
-from fieldapp.views._kit import ERROR, OK, WARN, Ctx, app_bar, error_text, page_body, tag, view
+from fieldapp.views._kit import ERROR, OK, WARN, Ctx, app_bar, error_text, page_body, passphrase_field, tag, view
 
 _COLORS = (ERROR, ERROR, WARN, OK, OK)
 
@@ -16,8 +16,8 @@ def build(ctx: Ctx) -> ft.View:
     verdict = tag("strength", ft.Text("Strength: Very weak"))
     advice = ft.Text("", size=13)
     err = ft.Text("", color=ERROR)
-    pw = ft.TextField(label="Passphrase", password=True, can_reveal_password=True, width=400, autofocus=True)
-    confirm = ft.TextField(label="Confirm passphrase", password=True, can_reveal_password=True, width=400)
+    pw = passphrase_field("Passphrase", width=400, autofocus=True)
+    confirm = passphrase_field("Confirm passphrase", width=400)
 
     def show() -> None:
         s = state.strength

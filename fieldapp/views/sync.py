@@ -24,16 +24,25 @@ def build(ctx: Ctx) -> ft.View:
     waiting = ft.Column(spacing=2)
     rejected = ft.Column(spacing=8)
     button = ft.Button("Sync now", icon=ft.Icons.SYNC)
-    enrol_again = ft.Button("Enrol again", icon=ft.Icons.LINK, visible=False)
+    enrol_again = ft.Button("Enrol again", icon=ft.Icons.LINK)
+    # Hide the tagged wrapper with the control inside it: a shown Semantics whose content is hidden is a framework
+    # error ("Semantics.content must be provided and visible", the red box this screen showed on every visit).
+    enrol_again_tag = tag("enrol-again", enrol_again)
+    conflicts_link = ft.TextButton("Resolve conflicts", icon=ft.Icons.CALL_SPLIT)
+    rejected_heading = ft.Text("", theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
 
     def show() -> None:
         headline.value = st.headline
         explanation.value = st.explanation
         bar.value = st.progress if st.progress is not None else (None if headline.value.startswith("Syncing") else 0)
         numbers.value = st.progress_text
+        numbers.visible = bool(st.progress_text)
         last.value = st.last_success_text
         message.value = st.message
-        enrol_again.visible = st.needs_enrolment
+        enrol_again_tag.visible = enrol_again.visible = st.needs_enrolment
+        conflicts_link.visible = st.has_conflicts
+        rejected_heading.value = st.rejections_heading
+        rejected_heading.visible = bool(st.rejections_heading)
         waiting.controls = [
             ft.ListTile(
                 title=ft.Text(w.what),
@@ -73,20 +82,18 @@ def build(ctx: Ctx) -> ft.View:
     enrol_again.on_click = ctx.act(lambda e: ctx.go("/enrol"))
     ctx.on_event(on_event)
     show()
-    conflicts_link = ft.TextButton(
-        "Resolve conflicts", icon=ft.Icons.CALL_SPLIT, on_click=ctx.act(lambda e: ctx.go("/conflicts"))
-    )
+    conflicts_link.on_click = ctx.act(lambda e: ctx.go("/conflicts"))
     body = page_body(
         tag("sync-headline", headline),
         explanation,
         bar,
         numbers,
         last,
-        ft.Row([button, tag("enrol-again", enrol_again), conflicts_link]),
+        ft.Row([button, enrol_again_tag, conflicts_link]),
         tag("sync-message", message),
         ft.Text("Waiting for the hub", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         waiting,
-        ft.Text("Refused by the hub", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        rejected_heading,
         rejected,
     )
     return view("/sync", app_bar(ctx, "Sync"), body)

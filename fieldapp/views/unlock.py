@@ -6,21 +6,21 @@ import flet as ft
 
 from fieldapp._vault_keeper import VaultStatus
 from fieldapp.state.vault_screens import UnlockState
-from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
+from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, passphrase_field, tag, view
 
 
 def build(ctx: Ctx) -> ft.View:
     state = UnlockState(ctx.services, ctx.session)
     erased = ctx.services.vault_status(ctx.session) is VaultStatus.ERASED
     err = ft.Text("", color=ERROR)
-    pw = ft.TextField(label="Passphrase", password=True, can_reveal_password=True, width=400, autofocus=True)
+    pw = passphrase_field("Passphrase", width=400, autofocus=True)
 
     def on_unlock(e: ft.ControlEvent) -> None:
         ok = state.submit(pw.value or "")
         pw.value = ""
         err.value = state.error
         if ok:
-            ctx.go("/caseload")
+            ctx.go("/")  # the shell sends each role to its own landing screen (a GP to the inbox)
 
     pw.on_submit = ctx.act(on_unlock)
     if erased:

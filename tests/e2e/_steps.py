@@ -27,13 +27,14 @@ def create_vault(ui: AppPage) -> None:
     ui.wait_url("/enrol")
 
 
-def enrol(ui: AppPage, hub_url: str, code: str) -> None:
+def enrol(ui: AppPage, hub_url: str, code: str, landing: str = "/caseload") -> None:
+    """Enrol, then wait for the role's landing screen (a GP's is the inbox)."""
     ui.wait_url("/enrol")
     ui.type_ident("hub-url", hub_url)
     ui.type_ident("enrol-code", code)
     ui.shot("enrol")
     ui.click("Enrol", exact=True)
-    ui.wait_url("/caseload")
+    ui.wait_url(landing)
 
 
 def unlock(ui: AppPage) -> None:

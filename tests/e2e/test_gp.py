@@ -46,9 +46,7 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
 
         ui = AppPage(browser, app.url, "gp").open()
         _steps.create_vault(ui)
-        _steps.enrol(ui, hub.base_url, code)
-        ui.click("Inbox")
-        ui.wait_url("/inbox")
+        _steps.enrol(ui, hub.base_url, code, landing="/inbox")  # a GP lands on the inbox
         ui.wait_text(reference.group(0), timeout_s=60)
         ui.wait_text("Due in")
         ui.shot("inbox")

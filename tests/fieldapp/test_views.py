@@ -117,3 +117,82 @@ def test_enrol_again_is_offered_where_sync_is_shown(unlocked: Services) -> None:
     assert "Enrol again · 1 waiting" in " ".join(texts(chip))
     chip.on_click(None)
     assert ctx.routes == ["/enrol", "/enrol"]
+
+
+def _passphrase_boxes(control: Any) -> Iterator[ft.TextField]:
+    if isinstance(control, ft.TextField) and control.password:
+        yield control
+    for attr in ("content", "title", "appbar", "leading", "subtitle", "trailing"):
+        child = getattr(control, attr, None)
+        if isinstance(child, ft.BaseControl):
+            yield from _passphrase_boxes(child)
+    for attr in ("controls", "actions"):
+        for child in getattr(control, attr, None) or []:
+            yield from _passphrase_boxes(child)
+
+
+def test_every_show_passphrase_eye_has_a_name(services: Services) -> None:
+    ctx = StubCtx(services)
+    boxes = list(_passphrase_boxes(SCREENS["setup"](ctx)))
+    assert services.create_vault("correct horse battery staple 42") == ""
+    boxes += list(_passphrase_boxes(SCREENS["unlock"](ctx))) + list(_passphrase_boxes(SCREENS["settings"](ctx)))
+    assert len(boxes) == 6  # setup 2, unlock 1, settings 3
+    for box in boxes:
+        assert not box.can_reveal_password  # Flet's own eye has no accessible name
+        eye = box.suffix_icon
+        assert isinstance(eye, ft.IconButton)
+        assert eye.tooltip == f"Show {str(box.label).lower()}"
+
+
+def test_an_idle_sync_screen_shows_no_empty_parts(unlocked: Services) -> None:
+    ctx = StubCtx(unlocked)
+    shown: list[str] = []
+
+    def visible_texts(control: Any) -> None:
+        if getattr(control, "visible", True) is False:
+            return
+        for attr in ("value", "text"):
+            v = getattr(control, attr, None)
+            if isinstance(v, str) and v:
+                shown.append(v)
+        if isinstance(getattr(control, "content", None), str):
+            shown.append(control.content)
+        for attr in ("content", "title", "appbar", "leading", "subtitle", "trailing"):
+            child = getattr(control, attr, None)
+            if isinstance(child, ft.BaseControl):
+                visible_texts(child)
+        for attr in ("controls", "actions"):
+            for child in getattr(control, attr, None) or []:
+                visible_texts(child)
+
+    visible_texts(SCREENS["sync"](ctx))
+    said = " ".join(shown)
+    assert "0 of 0" not in said
+    assert "Refused by the hub" not in said
+    assert "Resolve conflicts" not in said
+    assert "Sync now" in said
+    unlocked.last_status = SyncStatus(state=SyncState.IDLE, conflicts=1)
+    shown.clear()
+    visible_texts(SCREENS["sync"](ctx))
+    assert "Resolve conflicts" in " ".join(shown)
+
+
+def test_no_shown_semantics_wraps_a_hidden_control(unlocked: Services) -> None:
+    """Flet draws a red error box for a shown Semantics whose content is hidden (the sync screen did, every visit)."""
+    ctx = StubCtx(unlocked)
+
+    def check(control: Any) -> None:
+        if getattr(control, "visible", True) is False:
+            return
+        if isinstance(control, ft.Semantics) and isinstance(control.content, ft.BaseControl):
+            assert control.content.visible is not False, control.identifier
+        for attr in ("content", "title", "appbar", "leading", "subtitle", "trailing"):
+            child = getattr(control, attr, None)
+            if isinstance(child, ft.BaseControl):
+                check(child)
+        for attr in ("controls", "actions"):
+            for child in getattr(control, attr, None) or []:
+                check(child)
+
+    for name in ("sync", "caseload", "settings", "enrol"):
+        check(SCREENS[name](ctx))

@@ -6,6 +6,7 @@ import hashlib
 import threading
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from hub import _auth
@@ -56,6 +57,39 @@ def test_a_code_of_another_user_is_refused_unspent_when_the_device_asks(hub: Hub
     later = client.post("/v1/enrol", json={"code": code, "device_name": "b"})
     assert later.status_code == 200
     assert later.json()["user"]["username"] == "hv2"
+
+
+@pytest.mark.parametrize("role", ["hub_staff", "manager", "admin"])
+def test_the_field_app_refuses_a_console_users_code_unspent(hub: Hub, client: httpx.Client, role: str) -> None:
+    """Hub staff, managers and admins use the MASH console: the field app's enrolment with their code is refused,
+    makes no device and leaves the code working (for a tool on the device API, which does not say it is the app)."""
+    hub.user("console1", role)
+    code = enrol_code(hub.db, "console1")
+    refused = client.post("/v1/enrol", json={"code": code, "device_name": "tablet", "field_app": True})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "enrolment_console_user"
+    assert list_devices(hub.db, "console1") == []
+    later = client.post("/v1/enrol", json={"code": code, "device_name": "checker"})
+    assert later.status_code == 200
+    assert later.json()["user"]["username"] == "console1"
+
+
+@pytest.mark.parametrize("role", ["health_visitor", "school_nurse", "gp"])
+def test_the_field_app_enrols_each_field_role(hub: Hub, client: httpx.Client, role: str) -> None:
+    hub.user("field1", role, ods="A81001" if role == "gp" else None)
+    response = client.post(
+        "/v1/enrol", json={"code": enrol_code(hub.db, "field1"), "device_name": "tablet", "field_app": True}
+    )
+    assert response.status_code == 200
+    assert response.json()["user"]["role"] == role
+
+
+def test_a_used_console_code_is_refused_as_used(hub: Hub, client: httpx.Client) -> None:
+    hub.user("staff1", "hub_staff")
+    code = enrol_code(hub.db, "staff1")
+    assert client.post("/v1/enrol", json={"code": code, "device_name": "checker"}).status_code == 200
+    again = client.post("/v1/enrol", json={"code": code, "device_name": "tablet", "field_app": True})
+    assert again.json()["code"] == "enrolment_invalid"
 
 
 def test_enrolment_code_expires(hub: Hub, client: httpx.Client, clock: Clock) -> None:
