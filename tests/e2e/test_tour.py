@@ -31,14 +31,15 @@ def _hub_cli(db_url: str, *args: str) -> str:
     return done.stdout
 
 
-def _enrol_with_the_filled_in_address(ui: AppPage, hub_url: str, code: str) -> None:
+def _enrol_with_the_filled_in_address(ui: AppPage, hub_url: str, code: str, landing: str = "/caseload") -> None:
+    """``landing``: where the role lands once enrolled (a GP: the inbox)."""
     ui.wait_url("/enrol")
     address = ui.ident("hub-url").get_by_role("textbox").first
     ui.focus_for_typing(address)  # Flutter puts a field's value into the accessible DOM once it has focus
     expect(address).to_have_value(hub_url, timeout=20_000)
     ui.type_ident("enrol-code", code)
     ui.click("Enrol", exact=True)
-    ui.wait_url("/caseload")
+    ui.wait_url(landing)
 
 
 def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
@@ -88,9 +89,7 @@ def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
             wait_http(gp_url)
             gp = AppPage(browser, gp_url, "tour-gp").open()
             _steps.create_vault(gp)
-            _enrol_with_the_filled_in_address(gp, hub_url, gp_code)
-            gp.click("Inbox")
-            gp.wait_url("/inbox")
+            _enrol_with_the_filled_in_address(gp, hub_url, gp_code, landing="/inbox")  # a GP lands on the inbox
             gp.wait_text(request_ref, timeout_s=90)
             gp.text(re.compile(request_ref)).click()
             gp.wait_url_re(r"/request/")
