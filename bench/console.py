@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 import time
 import uuid
@@ -32,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import forms
-from bench.hub import _codes, _Connection, _note
+from bench.hub import _NO_LIMITS, _codes, _Connection, _note
 from hub import Settings, create_app
 from hub._admin import create_user
 from hub._console_tables import screenings
@@ -276,6 +277,8 @@ def _run(name: str, url: str, args: argparse.Namespace) -> Stats:
     busy, sessions = _fill(url, args.open, args.closed, args.staff)
     codes = _codes(url, args.devices)
     filled = time.monotonic() - started
+    # 200 devices enrol at once from one address: the per-client enrolment limit would refuse most of them.
+    os.environ["MASH_HUB_RATE_LIMITS"] = _NO_LIMITS  # read by the hub subprocess (hub._config)
     with HubProcess(url, extra_args=("--workers", str(args.workers)), start_timeout=600) as hub:
         stats = asyncio.run(_load(hub.port, codes, sessions, busy, args.seconds))
     print(

@@ -48,6 +48,11 @@ class Filters:
     overdue: bool = False
     sort: str = "priority"
 
+    @property
+    def unfiltered(self) -> bool:
+        """No filter set (a sort is not a filter): the page lists every open referral."""
+        return not (self.authority or self.rating or self.worker or self.status or self.overdue)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "authority": self.authority,
@@ -191,11 +196,19 @@ def load_one(
 
 
 _WORKER: Final = users.alias("queue_worker")
-_FROM: Final = (
-    referral_facts.join(records, records.c.record_id == referral_facts.c.record_id)
-    .outerjoin(screenings, screenings.c.record_id == referral_facts.c.record_id)
-    .outerjoin(_WORKER, _WORKER.c.user_id == screenings.c.worker_id)
-)
+# Only the joins a page needs: ``records`` (large rows: a join to it is most of a scan's cost) for an authority's
+# scope, the worker's user row for a filter by worker.
+_FACTS: Final = referral_facts.outerjoin(screenings, screenings.c.record_id == referral_facts.c.record_id)
+_SCOPED_FACTS: Final = _FACTS.join(records, records.c.record_id == referral_facts.c.record_id)
+
+
+def _from(authority: str | None, filters: Filters | None = None) -> Any:
+    joined = _FACTS if authority is None else _SCOPED_FACTS
+    if filters is not None and filters.worker not in ("", "none"):
+        joined = joined.outerjoin(_WORKER, _WORKER.c.user_id == screenings.c.worker_id)
+    return joined
+
+
 _RATING_ORDER: Final = sa.case(*((screenings.c.rating == r, n) for n, r in enumerate(RATINGS)), else_=len(RATINGS))
 # Most urgent first: anything with a deadline by its deadline, then the unrated oldest first, then the rest (blue)
 # newest first. The same order the queue has always had, now in SQL.
@@ -250,43 +263,44 @@ def load(
     at = now.timestamp()
     is_open = sa.and_(referral_facts.c.open.is_(True), _authorities.scope(authority))
     with db.read() as conn:
-        by_rating = conn.execute(
-            sa.select(screenings.c.rating, sa.func.count())
-            .select_from(_FROM)
+        # Every count the page shows from one scan of the open set: by rating, authority and status.
+        summary = conn.execute(
+            sa.select(
+                screenings.c.rating,
+                referral_facts.c.authority,
+                referral_facts.c.status,
+                sa.func.count(),
+                sa.func.sum(sa.case((screenings.c.due_at <= at, 1), else_=0)),
+            )
+            .select_from(_from(authority))
             .where(is_open)
-            .group_by(screenings.c.rating)
+            .group_by(screenings.c.rating, referral_facts.c.authority, referral_facts.c.status)
         ).all()
-        overdue = conn.execute(
-            sa.select(sa.func.count()).select_from(_FROM).where(is_open, screenings.c.due_at <= at)
-        ).scalar_one()
-        authorities = list(
-            conn.execute(
-                sa.select(referral_facts.c.authority)
-                .select_from(_FROM)
-                .where(is_open)
-                .distinct()
-                .order_by(referral_facts.c.authority)
-            ).scalars()
-        )
-        statuses = list(
-            conn.execute(sa.select(referral_facts.c.status).select_from(_FROM).where(is_open).distinct()).scalars()
-        )
         where = [*_where(filters, at), _authorities.scope(authority)]
-        total = conn.execute(sa.select(sa.func.count()).select_from(_FROM).where(*where)).scalar_one()
+        if filters.unfiltered:
+            total = sum(int(n) for *_, n, _ in summary)
+        else:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(_from(authority, filters)).where(*where)
+            ).scalar_one()
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
         ids = list(
             conn.execute(
                 sa.select(referral_facts.c.record_id)
-                .select_from(_FROM)
+                .select_from(_from(authority, filters))
                 .where(*where)
                 .order_by(*_ORDER.get(filters.sort, _PRIORITY))
                 .limit(page_size)
                 .offset((page - 1) * page_size)
             ).scalars()
         )
-    counts: Counter[str] = Counter({(rating or "unrated"): n for rating, n in by_rating})
-    counts["overdue"] = int(overdue)
+    counts: Counter[str] = Counter()
+    for rating, _, _, n, _ in summary:
+        counts[rating or "unrated"] += int(n)
+    counts["overdue"] = sum(int(late or 0) for *_, late in summary)
+    authorities = sorted({authority for _, authority, *_ in summary})
+    statuses = list({status for _, _, status, *_ in summary})
     rows = {r.record_id: r for r in _rows(db, ids, None, authority)}
     items = _items([rows[i] for i in ids if i in rows], timescales, now, per_authority or {})
     order = list(STATUS_WORDS)

@@ -144,6 +144,20 @@ def _viewer_authority(staff: Staff) -> str | None:
     return staff.authority
 
 
+def page_window(page: int, pages: int) -> list[int | None]:
+    """The page numbers to offer, as the GOV.UK pagination pattern does: the first, the last, the current page and
+    its neighbours, with None for each gap (an ellipsis). A queue of 400 pages lists 5 links, not 400."""
+    shown = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
+    out: list[int | None] = []
+    last = 0
+    for n in shown:
+        if last and n - last > 1:
+            out.append(None)
+        out.append(n)
+        last = n
+    return out
+
+
 def _pagination(filters: _queue.Filters, page: int, pages: int) -> dict[str, Any] | None:
     if pages == 1:
         return None
@@ -153,7 +167,10 @@ def _pagination(filters: _queue.Filters, page: int, pages: int) -> dict[str, Any
         return PREFIX + "/?" + urlencode({**query, "page": n})
 
     params: dict[str, Any] = {
-        "items": [{"number": n, "href": href(n), "current": n == page} for n in range(1, pages + 1)],
+        "items": [
+            {"ellipsis": True} if n is None else {"number": n, "href": href(n), "current": n == page}
+            for n in page_window(page, pages)
+        ],
         "landmarkLabel": "Pages of the queue",
     }
     if page > 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from hub._signin import set_password
@@ -219,3 +220,21 @@ def test_the_queue_comes_in_pages_that_keep_the_filters(
     assert [r["data-record"] for r in rows] == [ids[0]]  # newest first: the oldest is last
     for odd in ("999", "0", "abc", "-1", "9" * 50):
         assert browser.get(f"/?page={odd}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "shown"),
+    [
+        (1, 1, [1]),
+        (1, 2, [1, 2]),
+        (1, 5, [1, 2, None, 5]),
+        (3, 5, [1, 2, 3, 4, 5]),
+        (2, 400, [1, 2, 3, None, 400]),
+        (200, 400, [1, None, 199, 200, 201, None, 400]),
+        (400, 400, [1, None, 399, 400]),
+    ],
+)
+def test_a_long_queue_offers_a_window_of_pages_not_all_of_them(page: int, pages: int, shown: list[int | None]) -> None:
+    from hub.console._pages import page_window
+
+    assert page_window(page, pages) == shown
