@@ -9,6 +9,7 @@ shown again). A new kind is one new row; ``tests/forms/test_kinds.py`` fails if 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -54,9 +55,10 @@ def _as_integer(text: str) -> int | str:
 
 def _as_decimal(text: str) -> float | str:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return text
+    return value if math.isfinite(value) else text  # "nan" and "inf" are words here, not numbers
 
 
 def _as_datetime(text: str) -> str:

@@ -28,6 +28,7 @@ from protocol import (
     Mutation,
     Receipt,
 )
+from sync import _json
 from sync._ids import new_id_strings
 
 _ROW_OVERHEAD_BYTES: Final = 260  # JSON keys and ids around each mutation's fields
@@ -113,15 +114,12 @@ def _now() -> str:
 def _loads(text: str | None) -> dict[str, JsonValue]:
     if not text:
         return {}
-    value = json.loads(text)
+    value = _json.loads(text)
     return value if isinstance(value, dict) else {}
 
 
-_ENCODE: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode
-
-
 def _dumps(value: Any) -> str:
-    return _ENCODE(value)
+    return _json.dumps(value, sort_keys=True)
 
 
 _NO_HUB_META: Final = HubMeta()

@@ -52,15 +52,25 @@ class SearchHit:
 
 
 def _strings(value: Any) -> list[str]:
+    out: list[str] = []
+    _collect(value, out)
+    return out
+
+
+def _collect(value: Any, out: list[str]) -> None:
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return [str(value)]
-    return []
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            if isinstance(v, str):  # most values: no call for them
+                out.append(v)
+            else:
+                _collect(v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _collect(v, out)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        out.append(str(value))
 
 
 def _joined_numbers(text: str) -> list[str]:
@@ -73,7 +83,7 @@ def _joined_numbers(text: str) -> list[str]:
         # times faster than the regex's scan of text that (as most text) holds no such run.
         raw = text.encode("ascii")
         zeroed = raw.translate(_ALL_DIGITS_ZERO)
-        if b"0 0" not in zeroed and b"0-0" not in zeroed:
+        if b"0" not in zeroed or (b"0 0" not in zeroed and b"0-0" not in zeroed):  # no digit: one fast scan
             return out
         runs = [r.decode("ascii") for r in _ASCII_DIGIT_RUN.findall(raw)]
     else:

@@ -83,6 +83,8 @@ def test_typed_text_is_read_as_the_kind_wants_and_shown_back() -> None:
     assert typed_answer("integer", " 12 ") == 12
     assert typed_answer("integer", "twelve") == "twelve"  # kept as typed: the checker explains
     assert typed_answer("decimal", "2.5") == 2.5
+    for word in ("nan", "inf", "-Infinity"):  # floats to Python, not numbers to anyone filling in a form
+        assert typed_answer("decimal", word) == word
     assert typed_answer("datetime", "2026-11-30 09:40") == "2026-11-30T09:40"
     assert typed_answer("date", "2026-11-30") == "2026-11-30"
     assert typed_text("datetime", "2026-11-30T09:40:00+00:00") == "2026-11-30 09:40"
