@@ -13,12 +13,12 @@ as the model would write them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+import orjson
 import sqlalchemy as sa
 
 from hub import _access, _audit, _store
@@ -64,9 +64,9 @@ def _hub_meta_json(m: Mapping[str, Any] | sa.RowMapping, authors: dict[str, str]
         receipt = Receipt(
             hub_reference=m["receipt_ref"], received_at=when(m["receipt_at"]), content_hash=m["receipt_hash"]
         ).model_dump_json()
-    flags = json.dumps(json.loads(m["flags"]), ensure_ascii=False) if m["flags"] else "[]"
+    flags = orjson.dumps(orjson.loads(m["flags"])).decode() if m["flags"] else "[]"
     return '{"status":%s,"flags":%s,"receipt":%s,"author":%s}' % (  # noqa: UP031 (a template, like _CHANGE)
-        json.dumps(m["status"], ensure_ascii=False),
+        orjson.dumps(m["status"]).decode(),
         flags,
         receipt or "null",
         authors[author] if author else "null",

@@ -212,6 +212,7 @@ def request_information(
             requested_by=actor.username,
             case_id=row.case_id,
             deadline_at=deadline,
+            now=now,
         )
     except AdminError as exc:
         raise ScreeningError("questions", f"The request could not be made: {exc}") from None

@@ -43,10 +43,12 @@ def create_request(
     requested_by: str,
     case_id: str | None = None,
     deadline_at: datetime | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """Create an information request for a child (and adults) addressed to a GP practice (``practice_ods``) or to a
     team (``team``: its kind, health_visiting or school_nursing, and its organisation code). Returns its summary.
-    ``deadline_at``: when the answer is due (the console passes the rating's timescale); else ``RAG_HOURS``."""
+    ``deadline_at``: when the answer is due (the console passes the rating's timescale); else ``RAG_HOURS``.
+    ``now``: when it is made (the console's clock, so the deadline and the record's time agree); else the wall clock."""
     rag = rag.lower()
     if rag not in RAG_HOURS:
         raise AdminError("rag must be red, amber or green")
@@ -62,7 +64,7 @@ def create_request(
         raise AdminError("at least one question, none empty")
     if not child.get("name"):
         raise AdminError("the child's name is required")
-    now = time.time()
+    now = time.time() if now is None else now
     deadline = deadline_at or datetime.fromtimestamp(now, UTC) + timedelta(hours=RAG_HOURS[rag])
     record_id = str(uuid.uuid4())
     case = str(uuid.UUID(case_id)) if case_id else str(uuid.uuid4())

@@ -148,7 +148,7 @@ def test_production_argon2_cost_is_above_owasps_floor() -> None:
 _CHILD = """
 import sys, tempfile
 from pathlib import Path
-from sync._vault import Vault, VaultSettings
+from sync import Vault, VaultSettings
 with tempfile.TemporaryDirectory() as tmp:
     settings = VaultSettings.for_tests(memory_security=sys.argv[1] == "on") if sys.argv[1] != "default" else None
     vault = Vault.create(Path(tmp) / "v", "correct horse battery staple", settings=settings)
