@@ -17,7 +17,7 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -80,14 +80,16 @@ def name_of(code: str | None) -> str:
     return found.name if found else "Not known"
 
 
-def scope(authority: str | None) -> ColumnElement[bool]:
-    """A SQL condition on ``records`` true for the referrals a user of ``authority`` may read."""
+def scope(authority: str | None, routed_to: Any = None) -> ColumnElement[bool]:
+    """A SQL condition on ``records`` true for the referrals a user of ``authority`` may read. ``routed_to``: the
+    column to test when the referral is an alias of ``records`` (default ``records.routed_to``)."""
     if authority is None:
         return sa.true()
     found = find(authority)
     if found is None:
         return sa.false()
-    return records.c.routed_to.in_([found.label, found.name])
+    column = records.c.routed_to if routed_to is None else routed_to
+    return column.in_([found.label, found.name])
 
 
 def may_act(authority: str | None, routed_to: str | None) -> bool:

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
 import forms
-from hub.console import _linking_pages, _pages, _photos, _region_pages, _signin_pages
+from hub.console import _late_pages, _linking_pages, _pages, _photos, _region_pages, _signin_pages
 from hub.console._hsts import ConsoleHsts
 from hub.console._web import HERE, PREFIX, render, secure
 
@@ -54,7 +54,9 @@ def _council_css() -> bytes | None:
 
 def mount(app: FastAPI) -> None:
     app.add_middleware(ConsoleHsts, prefix=PREFIX)
-    for router in (_signin_pages.router, _region_pages.router, _pages.router, _photos.router, _linking_pages.router):
+    routers = (_signin_pages.router, _region_pages.router, _pages.router, _photos.router, _linking_pages.router,
+               _late_pages.router)  # fmt: skip
+    for router in routers:
         app.include_router(router, prefix=PREFIX, include_in_schema=False)
 
     @app.get(PREFIX + "/assets/{name}", include_in_schema=False)
