@@ -15,7 +15,6 @@ runs ``python -m hub --db URL ...`` against the same database and returns its st
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -30,6 +29,8 @@ from typing import Self
 
 import httpx
 
+from tests.support.procgroup import signal_group, stop_group
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,12 +38,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    """Signal the process group this helper created for the hub (its pid is the group id), never anything else."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
 
 
 class HubError(RuntimeError):
@@ -129,19 +124,13 @@ class HubProcess:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        _signal_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(proc, signal.SIGKILL)
-            proc.wait(timeout=timeout)
-        _signal_group(proc, signal.SIGKILL)  # any worker process left behind
+        stop_group(proc, signal.SIGTERM, timeout)
 
     def kill(self) -> None:
         """SIGKILL now, workers included (a crash)."""
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            _signal_group(proc, signal.SIGKILL)
+            signal_group(proc, signal.SIGKILL)
             proc.wait(timeout=10)
 
     def restart(self) -> None:

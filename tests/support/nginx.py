@@ -12,7 +12,6 @@ deadline. The access log names, for every request, the upstream that answered it
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import shutil
@@ -28,6 +27,7 @@ from typing import Self
 import httpx
 
 from tests.support.hubproc import free_port
+from tests.support.procgroup import stop_group
 
 # The tested configuration; docs/deployment.md shows the same, with a real server name and certificate paths.
 CONFIG = """\
@@ -177,17 +177,8 @@ class Nginx:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGQUIT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=timeout)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the master and any worker left behind (its group, nothing else)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=timeout)
+        if proc is not None:
+            stop_group(proc, signal.SIGQUIT, timeout)  # SIGQUIT: finish the requests in flight
 
     def __enter__(self) -> Self:
         self.start()
