@@ -61,15 +61,17 @@ def match(path: str) -> tuple[Route, dict[str, str]] | None:
     return None
 
 
-def stack(path: str) -> list[tuple[str, Route, dict[str, str]]]:
-    """The path and every parent under it, bottom first: the views the back arrow walks through."""
+def stack(path: str, home: str = HOME) -> list[tuple[str, Route, dict[str, str]]]:
+    """The path and every parent under it, bottom first: the views the back arrow walks through. ``home``: the
+    user's landing screen (``landing``), the bottom of every stack: a GP's back arrow leads to the inbox, never to a
+    caseload, and the landing screen itself has nothing under it."""
     found = match(path)
     if found is None:
         return []
     route, params = found
     out = [(path, route, params)]
-    while route.parent is not None:
-        parent_path = route.parent
+    while route.parent is not None and out[-1][0] != home:
+        parent_path = home if route.parent == HOME else route.parent
         for k, v in params.items():
             parent_path = parent_path.replace(f"<{k}>", v)
         found = match(parent_path)

@@ -103,7 +103,7 @@ class Shell:
         path = target.split("?", 1)[0]
         self._listeners = []
         views: list[ft.View] = []
-        for sub_path, route, params in _routes.stack(path):
+        for sub_path, route, params in _routes.stack(path, self._landing()):
             builder = SCREENS[route.name]
             try:
                 built = builder(self, **params)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp._config import AppConfig
-from fieldapp._routes import landing
+from fieldapp._routes import landing, stack
 from fieldapp._services import Services
 from fieldapp.state.case import concern_form
 from fieldapp.state.enrol import EnrolState
@@ -44,6 +44,18 @@ def test_landing_after_unlock_per_role() -> None:
     assert landing(Role.HEALTH_VISITOR) == "/caseload"
     assert landing(Role.SCHOOL_NURSE) == "/caseload"
     assert landing(None) == "/caseload"
+
+
+def test_the_back_arrow_ends_on_the_roles_own_landing_screen() -> None:
+    """A GP's back arrow leads to the inbox, never to a caseload; a health visitor's inbox sits on her caseload."""
+    gp = landing(Role.GP)
+    assert [p for p, _, _ in stack("/inbox", gp)] == ["/inbox"]
+    assert [p for p, _, _ in stack("/request/r1/respond", gp)] == ["/inbox", "/request/r1", "/request/r1/respond"]
+    assert [p for p, _, _ in stack("/sync", gp)] == ["/inbox", "/sync"]
+    assert [p for p, _, _ in stack("/settings", gp)] == ["/inbox", "/settings"]
+    hv = landing(Role.HEALTH_VISITOR)
+    assert [p for p, _, _ in stack("/request/r1", hv)] == ["/caseload", "/inbox", "/request/r1"]
+    assert [p for p, _, _ in stack("/sync", hv)] == ["/caseload", "/sync"]
 
 
 @pytest.mark.parametrize(
