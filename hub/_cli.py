@@ -268,6 +268,10 @@ def _serve(config: _config.HubConfig) -> int:
         # uvicorn restarts a worker that has not answered its supervisor in this time; its default (5 s) is shorter
         # than a worker's start (imports, migrations check, pools) on a busy server, which then never starts.
         timeout_worker_healthcheck=60,
+        # Longer than any client or proxy keeps an idle connection (nginx's upstream keepalive_timeout is 60 s):
+        # the one that closes first must be the client, or a request sent as the hub closes is reset. uvicorn's
+        # 5 s default raced devices that sync every 5 s (bench.console counted the resets).
+        timeout_keep_alive=75,
         backlog=2048,
     )
     return 0
