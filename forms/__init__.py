@@ -121,6 +121,7 @@ from forms._identifiers import (
 )
 from forms._issues import IssueCode, ValidationIssue
 from forms._kinds import FIELD_KINDS, KINDS, Family, Kind, typed_answer, typed_text
+from forms._messages import NOT_KNOWN, NOT_KNOWN_TEXT, error_name, is_not_known, required_message
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -162,6 +163,8 @@ __all__ = [
     "FIGURES",
     "KINDS",
     "MARK_SHAPES",
+    "NOT_KNOWN",
+    "NOT_KNOWN_TEXT",
     "OPERATORS",
     "POSITIONS",
     "RAG_HOURS",
@@ -223,6 +226,7 @@ __all__ = [
     "content_hash",
     "deadline_for",
     "england_today",
+    "error_name",
     "evaluate",
     "example_answers",
     "expected_date_problem",
@@ -235,6 +239,7 @@ __all__ = [
     "injuries",
     "injury_lines",
     "is_field_role",
+    "is_not_known",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",
@@ -261,6 +266,7 @@ __all__ = [
     "region_at",
     "region_label",
     "regions",
+    "required_message",
     "role_forms",
     "route",
     "route_postcode",
