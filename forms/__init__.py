@@ -90,6 +90,7 @@ from forms._body_regions import (
     region_label,
     regions,
 )
+from forms._check_answers import AnswerRow, AnswerSection, check_answers
 from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, expected_date_problem
@@ -171,6 +172,8 @@ __all__ = [
     "ROLE_FORMS",
     "TEAM_KINDS",
     "WRITER_ANSWERS",
+    "AnswerRow",
+    "AnswerSection",
     "AttachmentRef",
     "BodyMap",
     "BodyMapPosition",
@@ -220,6 +223,7 @@ __all__ = [
     "birth_date_problem",
     "build_referral",
     "canonical_json",
+    "check_answers",
     "check_spec",
     "clean_answers",
     "consent_from_answers",
