@@ -93,7 +93,7 @@ from forms._body_regions import (
 from forms._check_answers import AnswerRow, AnswerSection, check_answers
 from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
-from forms._dates import Problem, birth_date_problem, expected_date_problem
+from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
     FieldState,
@@ -228,6 +228,8 @@ __all__ = [
     "clean_answers",
     "consent_from_answers",
     "content_hash",
+    "date_from_parts",
+    "date_parts",
     "deadline_for",
     "england_today",
     "error_name",

@@ -99,9 +99,12 @@ def _family(kind: str) -> Family:
     return KINDS[kind].family
 
 
-def not_real_message(field: FormField) -> str:
-    """A date (or date and time) that cannot be on a calendar: "Date of birth must be a real date"."""
+def not_real_message(field: FormField, missing: str | None = None) -> str:
+    """A date (or date and time) that cannot be on a calendar: "Date of birth must be a real date"; with the part
+    missing from the Day, Month and Year boxes: "Date of birth must include a month"."""
     name = field.error_name or _TRAILING_BRACKETS.sub("", field.label).strip().rstrip("?:").strip()
     name = name[:1].upper() + name[1:]
+    if missing:
+        return f"{name} must include a {missing}"
     what = "a real date and time" if field.kind == "datetime" else "a real date"
     return f"{name} must be {what}"

@@ -12,6 +12,8 @@ from forms import (
     FormSpec,
     IssueCode,
     clean_answers,
+    date_from_parts,
+    date_parts,
     evaluate,
     load_spec,
     summary_lines,
@@ -141,3 +143,31 @@ def test_not_known_reads_as_words_in_the_summary() -> None:
     lines = summary_lines(NOT_KNOWN_SPEC, {"nhs": dict(NOT_KNOWN), "name": "Amy"}, TODAY)
     assert lines == ["NHS number: Not known"]
     assert summary_lines(NOT_KNOWN_SPEC, {"nhs": "9434765919", "name": "Amy"}, TODAY) == ["NHS number: 943 476 5919"]
+
+
+def test_day_month_and_year_become_the_iso_answer_and_back() -> None:
+    assert date_from_parts("1", "6", "2025") == "2025-06-01"
+    assert date_from_parts(" 01 ", "06", "2025") == "2025-06-01"
+    assert date_from_parts("", "", "") is None
+    assert date_from_parts("30", "2", "2025") == "2025-02-30"  # kept for the checker to refuse
+    assert date_from_parts("1", "", "2025") == "2025--1"
+    assert date_from_parts("1", "6", "25") == "25-6-1"  # a two-digit year is not a whole date
+    assert date_parts("2025-06-01") == ("1", "6", "2025")
+    assert date_parts({"value": "2025-06-01", "estimated": True}) == ("1", "6", "2025")
+    assert date_parts("2025--1") == ("1", "", "2025")
+    assert date_parts(None) == ("", "", "")
+    assert date_parts("not a date") == ("", "", "")
+
+
+def test_a_date_missing_a_part_says_which_and_an_impossible_one_says_it_is_not_real() -> None:
+    spec = _spec({"kind": "date", "id": "dob", "label": "Date of birth", "required": True})
+    for parts, message in [
+        (("1", "", "2025"), "Date of birth must include a month"),
+        (("", "6", "2025"), "Date of birth must include a day"),
+        (("1", "6", ""), "Date of birth must include a year"),
+        (("31", "4", "2025"), "Date of birth must be a real date"),
+        (("1", "6", "25"), "Date of birth must be a real date"),
+    ]:
+        [issue] = validate(spec, {"dob": date_from_parts(*parts)}, today=TODAY)
+        assert (issue.code, issue.message) == (IssueCode.BAD_DATE, message), parts
+    assert validate(spec, {"dob": date_from_parts("1", "6", "2025")}, today=TODAY) == []
