@@ -108,8 +108,13 @@ class FormRenderer:
         reason.on_change = self.act(lambda e: self._override(path, reason))
         reason_holder = ft.Semantics(identifier=f"reason-{path}", content=reason, visible=False)
         self.reason_holders[path] = reason_holder
-        box = ft.Column([control, holder, reason_holder], spacing=2)
-        wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box, key=_scroll_key(path))
+        parts: list[ft.Control] = [control, holder, reason_holder]
+        if path not in self.focusables:
+            # Nothing here takes the focus when asked (radios, ticks): a marker to scroll to instead. Only a small
+            # marker carries the key: a key on the wrapper makes Flutter build text boxes anew, and empty them.
+            parts.insert(0, ft.Container(height=0, key=_scroll_key(path)))
+        box = ft.Column(parts, spacing=2)
+        wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box)
         self.wrappers[path] = wrapper
         return wrapper
 

@@ -105,27 +105,7 @@ def _build(
         return first.content if isinstance(first, ft.Semantics) else None
 
     def show_check_page() -> None:
-        rows: list[ft.Control] = [
-            ft.Semantics(
-                header=True,
-                content=ft.Text("Check your answers before sending", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-            )
-        ]
-        for section in check_answers_page(session):
-            rows.append(
-                ft.Semantics(header=True, content=ft.Text(section.title, theme_style=ft.TextThemeStyle.TITLE_LARGE))
-            )
-            for row in section.rows:
-                cells: list[ft.Control] = [
-                    ft.Container(ft.Text(row.label, weight=ft.FontWeight.BOLD), expand=2),
-                    ft.Container(ft.Text(row.value, selectable=True), expand=3),
-                ]
-                if row.changeable:
-                    change = ft.TextButton("Change", tooltip=f"Change: {row.label}")
-                    change.on_click = link_to(row.path)
-                    cells.append(ft.Semantics(identifier=f"change-{row.path}", content=change))
-                rows.append(ft.Row(cells, vertical_alignment=ft.CrossAxisAlignment.START))
-            rows.append(ft.Divider())
+        rows = check_answers_rows(session, link_to)
         send = ft.Button("Submit form", icon=ft.Icons.SEND, on_click=ctx.act(on_submit))
         rows.append(ft.Text("Once you submit, it is saved on this device and sent at the next sync."))
         rows.append(ft.Row([send, ft.TextButton("Back to the form", on_click=back_to_form)]))
@@ -197,3 +177,32 @@ def _build(
 def check_answers_page(session: FormSession) -> tuple[AnswerSection, ...]:
     """The check-your-answers sections of the session's answers (the pure rows: ``forms.check_answers``)."""
     return check_answers(session.spec, session.answers)
+
+
+def check_answers_rows(
+    session: FormSession, link_to: Callable[[str], Callable[[], Coroutine[Any, Any, None]]]
+) -> list[ft.Control]:
+    """The controls of "Check your answers before sending": the heading, each section's title and its rows
+    (question, answer in words, a "Change" link made by ``link_to(path)`` where the answer may be changed)."""
+    rows: list[ft.Control] = [
+        ft.Semantics(
+            header=True,
+            content=ft.Text("Check your answers before sending", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+        )
+    ]
+    for section in check_answers_page(session):
+        rows.append(
+            ft.Semantics(header=True, content=ft.Text(section.title, theme_style=ft.TextThemeStyle.TITLE_LARGE))
+        )
+        for row in section.rows:
+            cells: list[ft.Control] = [
+                ft.Container(ft.Text(row.label, weight=ft.FontWeight.BOLD), expand=2),
+                ft.Container(ft.Text(row.value), expand=3),
+            ]
+            if row.changeable:
+                change = ft.TextButton("Change", tooltip=f"Change: {row.label}")
+                change.on_click = link_to(row.path)
+                cells.append(ft.Semantics(identifier=f"change-{row.path}", content=change))
+            rows.append(ft.Row(cells, vertical_alignment=ft.CrossAxisAlignment.START))
+        rows.append(ft.Divider())
+    return rows
