@@ -90,7 +90,7 @@ from forms._body_regions import (
     region_label,
     regions,
 )
-from forms._check_answers import AnswerRow, AnswerSection, check_answers
+from forms._check_answers import AnswerRow, AnswerSection, SectionStatus, check_answers, section_statuses
 from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
@@ -213,6 +213,7 @@ __all__ = [
     "Routing",
     "RoutingTable",
     "Rule",
+    "SectionStatus",
     "Signature",
     "SpecError",
     "SubmittedForm",
@@ -276,6 +277,7 @@ __all__ = [
     "role_forms",
     "route",
     "route_postcode",
+    "section_statuses",
     "spec_hash",
     "spec_json_schema",
     "summary_lines",

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from forms import EXAMPLE_TODAY, NOT_KNOWN, FormSpec, check_answers, example_answers, load_spec
-from tests.forms._helpers import edit
+from forms import (
+    EXAMPLE_TODAY,
+    NOT_KNOWN,
+    FormSpec,
+    check_answers,
+    evaluate,
+    example_answers,
+    load_spec,
+    section_statuses,
+)
+from tests.forms._helpers import DELETE, edit
 
 
 def _rows(form_id: str, answers: dict[str, object]) -> dict[str, tuple[str, str, bool]]:
@@ -57,4 +66,41 @@ def test_read_only_answers_have_no_change_link_and_not_known_reads_as_words() ->
     assert [(r.path, r.value, r.changeable) for r in section.rows] == [
         ("ref", "MASH-1", False),
         ("nhs", "Not known", True),
+    ]
+
+
+def test_the_task_list_gives_each_section_its_status_with_the_urgency_gate_first() -> None:
+    spec = load_spec("hv_concern")
+    blank = section_statuses(spec, evaluate(spec, {}, today=EXAMPLE_TODAY))
+    assert blank[0].title == "Urgency"
+    assert blank[0].first == "immediate_danger"
+    assert {s.status for s in blank} == {"Not started"}
+    answers = example_answers("hv_concern")
+    done = {s.id: s.status for s in section_statuses(spec, evaluate(spec, answers, today=EXAMPLE_TODAY))}
+    assert done["urgency"] == done["visit"] == "Completed"
+    edit(answers, {"visit_date": DELETE})
+    partly = {s.id: s.status for s in section_statuses(spec, evaluate(spec, answers, today=EXAMPLE_TODAY))}
+    assert partly["visit"] == "In progress"  # answered in part, a required question blank
+    assert partly["urgency"] == "Completed"
+
+
+def test_a_hidden_section_cannot_start_yet() -> None:
+    spec = FormSpec.model_validate(
+        {
+            "id": "t",
+            "version": 1,
+            "title": "T",
+            "items": [
+                {"kind": "group", "id": "gate", "label": "Gate",
+                 "items": [{"kind": "yes_no", "id": "go", "label": "Go on?", "required": True}]},
+                {"kind": "group", "id": "rest", "label": "Rest", "show_if": {"eq": [{"var": "go"}, True]},
+                 "items": [{"kind": "short_text", "id": "what", "label": "What", "required": True}]},
+            ],
+        }
+    )  # fmt: skip
+    assert [s.status for s in section_statuses(spec, evaluate(spec, {}))] == ["Not started", "Cannot start yet"]
+    assert [s.status for s in section_statuses(spec, evaluate(spec, {"go": True}))] == ["Completed", "Not started"]
+    assert [s.status for s in section_statuses(spec, evaluate(spec, {"go": True, "what": "x"}))] == [
+        "Completed",
+        "Completed",
     ]
