@@ -12,7 +12,7 @@ from fieldapp.state.form import FormSession
 from fieldapp.state.inbox import response_form
 from fieldapp.views._kit import ERROR, Ctx, app_bar, page_body, tag, view
 from fieldapp.views._renderer import FormRenderer
-from forms import AnswerSection, UnknownForm, check_answers, raised_forms
+from forms import AnswerSection, UnknownForm, check_answers, raised_forms, section_statuses
 
 
 def build_response(ctx: Ctx, record_id: str) -> ft.View:
@@ -60,8 +60,13 @@ def _build(
     )
     checking = ft.Column(spacing=14, visible=False)
 
+    tasks: dict[str, ft.Text] = {}
+
     def after_change() -> None:
         saved.value = "Draft saved on this device" if session.draft_id else ""
+        for line in section_statuses(session.spec, session.state):
+            if line.id in tasks:
+                tasks[line.id].value = line.status
 
     def _update(*controls: ft.Control) -> None:
         if ctx.page is not None:  # a screen built in a test has no page
@@ -108,7 +113,7 @@ def _build(
         rows = check_answers_rows(session, link_to)
         send = ft.Button("Submit form", icon=ft.Icons.SEND, on_click=ctx.act(on_submit))
         rows.append(ft.Text("Once you submit, it is saved on this device and sent at the next sync."))
-        rows.append(ft.Row([send, ft.TextButton("Back to the form", on_click=back_to_form)]))
+        rows.append(ft.Row([tag("form-submit", send), ft.TextButton("Back to the form", on_click=back_to_form)]))
         checking.controls = rows
         checking.visible = True
         filling.visible = False
@@ -151,6 +156,7 @@ def _build(
         else:
             ctx.go(f"/case/{case_id}")
 
+    task_list = _task_list(session, link_to, tasks)
     renderer.on_after_change = after_change
     form = renderer.build()
     after_change()
@@ -166,12 +172,39 @@ def _build(
         )
     continue_button = ft.Button("Continue", icon=ft.Icons.ARROW_FORWARD, on_click=on_continue)
     filling = ft.Column(
-        [*header, error_summary, form, ft.Row([tag("form-continue", continue_button), saved])], spacing=14
+        [*header, error_summary, *task_list, form, ft.Row([tag("form-continue", continue_button), saved])],
+        spacing=14,
     )
     body = page_body(filling, checking)
     scroller = body if isinstance(body, ft.Column) else None
     renderer.scroller = scroller
     return view(route, app_bar(ctx, session.spec.title), body)
+
+
+def _task_list(
+    session: FormSession,
+    link_to: Callable[[str], Callable[[], Coroutine[Any, Any, None]]],
+    statuses: dict[str, ft.Text],
+) -> list[ft.Control]:
+    """The form's sections as a task list (the urgency gate first), each a link to its first question with its
+    status in words, kept up to date in ``statuses`` (empty for a form without sections)."""
+    lines = section_statuses(session.spec, session.state)
+    if len(lines) < 2:
+        return []
+    rows: list[ft.Control] = [
+        ft.Semantics(header=True, content=ft.Text("Sections", theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+    ]
+    for line in lines:
+        status = ft.Text(line.status, size=13)
+        statuses[line.id] = status
+        link = ft.TextButton(line.title, on_click=link_to(line.first))
+        rows.append(
+            tag(
+                f"task-{line.id}",
+                ft.Row([ft.Container(link, expand=True), status], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+            )
+        )
+    return [ft.Card(ft.Container(ft.Column(rows, spacing=0), padding=12))]
 
 
 def check_answers_page(session: FormSession) -> tuple[AnswerSection, ...]:

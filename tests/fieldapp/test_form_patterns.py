@@ -196,3 +196,22 @@ def test_with_no_problems_continue_shows_check_your_answers_and_submit_sends(unl
     _press(submit)
     assert len(ctx.routes) == 1
     assert ctx.routes[0].startswith("/referral/")
+
+
+def test_the_sections_task_list_leads_to_each_section_and_follows_the_answers(unlocked: Services) -> None:
+    case_id = _case(unlocked)
+    _, screen = _screen(unlocked, case_id)
+    urgency = find(screen, "task-urgency")
+    assert urgency is not None
+    assert _shown(urgency) == ["Not started", "Urgency"]
+    visit = find(screen, "task-visit")
+    assert _shown(visit) == ["Not started", "The visit"]
+    [radio_group] = [
+        c for c in _walk(screen.controls[0]) if isinstance(c, ft.RadioGroup) and c.value is None and c.on_change
+    ][:1]
+    radio_group.value = "no"  # the first question of the form: is a child in immediate danger?
+    handler: Any = radio_group.on_change
+    handler(None)
+    assert _shown(urgency) == ["Completed", "Urgency"]
+    [link] = [c for c in _walk(visit) if isinstance(c, ft.TextButton)]
+    _press(link)  # leads to the section's first question (no page in a test: it only has to run)
