@@ -10,6 +10,12 @@ Run: ``python -m bench.app``. The last lines are ``name: value``:
   character at a time (from the second character), the time for ``CaseloadState.set_query`` (FTS over the encrypted
   database, then the filtered caseload) plus building the list's controls (the screen shows at most 200 rows).
   Median. Goal: at most 100 ms.
+- ``app_form_open_ms``: the longest form (the most questions, counted over the spec's tree) with a full draft (its
+  complete example answers, saved as the case's draft): ``views.form.build`` resumes the draft from the vault,
+  evaluates it and builds every control. Median of 5. Goal: at most 300 ms.
+- ``app_check_answers_ms``: that form's "Check your answers before sending" page: the rows in words
+  (``forms.check_answers``) and their controls (``views.form.check_answers_rows``). Median of 5. Goal: at most
+  300 ms.
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from typing import Any
 
 from fieldapp._config import AppConfig
 from fieldapp._services import Services
+from fieldapp.state.case import create_case
 from fieldapp.state.caseload import CaseloadState
+from fieldapp.state.form import FormSession
 from fieldapp.views import caseload as caseload_view
+from fieldapp.views import form as form_view
+from forms import FormField, FormSpec, Group, Repeat, example_answers, list_specs
 from sync import RecordInput
 
 PASSPHRASE = "amber otter quietly folds maps"
@@ -191,6 +201,46 @@ def keystrokes(services: Services) -> list[float]:
     return times
 
 
+def _questions(items: tuple[FormField | Group | Repeat, ...]) -> int:
+    return sum(_questions(i.items) if isinstance(i, Group | Repeat) else 1 for i in items)
+
+
+def longest_form() -> FormSpec:
+    return max(list_specs(), key=lambda spec: _questions(spec.items))
+
+
+def _link(path: str) -> Callable[[], Any]:
+    async def go() -> None:
+        return None
+
+    return go
+
+
+def form_figures(services: Services) -> tuple[str, int, list[float], list[float]]:
+    """(form id, rows on its check page, open times, check-page times), each in ms."""
+    spec = longest_form()
+    case_id, _ = create_case(services, {"child_name": "Amy Example", "nhs_number_not_known": True})
+    assert case_id is not None
+    draft = FormSession(services, case_id, spec.id)
+    draft.answers = example_answers(spec.id)
+    draft.override("", "")  # saves the draft with the full answers
+    ctx = BenchCtx(services)
+    opened, checked, rows = [], [], 0
+    for _ in range(5):
+        start = time.perf_counter()
+        view = form_view.build(ctx, str(case_id), spec.id)  # type: ignore[arg-type]
+        opened.append((time.perf_counter() - start) * 1000)
+        assert view.route.endswith(f"/form/{spec.id}")
+        session = FormSession(services, case_id, spec.id)
+        assert session.answers == draft.answers  # the draft was resumed, in full
+        start = time.perf_counter()
+        controls = form_view.check_answers_rows(session, _link)
+        checked.append((time.perf_counter() - start) * 1000)
+        rows = sum(len(s.rows) for s in form_view.check_answers_page(session))
+        assert len(controls) > rows
+    return spec.id, rows, opened, checked
+
+
 def main() -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
@@ -207,8 +257,12 @@ def main() -> None:
                 f"caseload rows: {len(state.refresh())}; keystrokes measured: {len(keys)}; "
                 f"p90 keystroke: {statistics.quantiles(keys, n=10)[-1]:.1f} ms"
             )
+            form_id, rows, opened, checked = form_figures(services)
+            print(f"longest form: {form_id}, {rows} answers on its check page")
             print(f"app_unlock_to_caseload_ms: {statistics.median(unlock):.1f}")
             print(f"app_search_keystroke_ms: {statistics.median(keys):.1f}")
+            print(f"app_form_open_ms: {statistics.median(opened):.1f}")
+            print(f"app_check_answers_ms: {statistics.median(checked):.1f}")
         finally:
             services.close()
 

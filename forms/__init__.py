@@ -90,9 +90,10 @@ from forms._body_regions import (
     region_label,
     regions,
 )
+from forms._check_answers import AnswerRow, AnswerSection, SectionStatus, check_answers, section_statuses
 from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
-from forms._dates import Problem, birth_date_problem, expected_date_problem
+from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
 from forms._engine import (
     FieldState,
@@ -121,6 +122,7 @@ from forms._identifiers import (
 )
 from forms._issues import IssueCode, ValidationIssue
 from forms._kinds import FIELD_KINDS, KINDS, Family, Kind, typed_answer, typed_text
+from forms._messages import NOT_KNOWN, NOT_KNOWN_TEXT, error_name, is_not_known, required_message
 from forms._prefill import initial_answers
 from forms._records import (
     RAG_HOURS,
@@ -162,12 +164,16 @@ __all__ = [
     "FIGURES",
     "KINDS",
     "MARK_SHAPES",
+    "NOT_KNOWN",
+    "NOT_KNOWN_TEXT",
     "OPERATORS",
     "POSITIONS",
     "RAG_HOURS",
     "ROLE_FORMS",
     "TEAM_KINDS",
     "WRITER_ANSWERS",
+    "AnswerRow",
+    "AnswerSection",
     "AttachmentRef",
     "BodyMap",
     "BodyMapPosition",
@@ -207,6 +213,7 @@ __all__ = [
     "Routing",
     "RoutingTable",
     "Rule",
+    "SectionStatus",
     "Signature",
     "SpecError",
     "SubmittedForm",
@@ -217,12 +224,16 @@ __all__ = [
     "birth_date_problem",
     "build_referral",
     "canonical_json",
+    "check_answers",
     "check_spec",
     "clean_answers",
     "consent_from_answers",
     "content_hash",
+    "date_from_parts",
+    "date_parts",
     "deadline_for",
     "england_today",
+    "error_name",
     "evaluate",
     "example_answers",
     "expected_date_problem",
@@ -235,6 +246,7 @@ __all__ = [
     "injuries",
     "injury_lines",
     "is_field_role",
+    "is_not_known",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",
@@ -261,9 +273,11 @@ __all__ = [
     "region_at",
     "region_label",
     "regions",
+    "required_message",
     "role_forms",
     "route",
     "route_postcode",
+    "section_statuses",
     "spec_hash",
     "spec_json_schema",
     "summary_lines",

@@ -18,7 +18,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from forms import _body_regions as body
 from forms import _identifiers as ids
+from forms._dates import missing_part
 from forms._issues import IssueCode
+from forms._messages import not_real_message
 from forms._values import (
     MARK_SHAPES,
     MARK_SIZE_MAX_CM,
@@ -132,13 +134,13 @@ def _unwrap_estimated(f: FormField, raw: object) -> tuple[object, bool]:
 def _date(f: FormField, raw: object) -> Checked:
     inner, _ = _unwrap_estimated(f, raw)
     value = parse_date(inner)
-    return (value, None) if value else (None, (IssueCode.BAD_DATE, "Enter a real date, for example 2024-03-27."))
+    return (value, None) if value else (None, (IssueCode.BAD_DATE, not_real_message(f, missing_part(inner))))
 
 
 def _datetime(f: FormField, raw: object) -> Checked:
     inner, _ = _unwrap_estimated(f, raw)
     value = parse_datetime(inner)
-    return (value, None) if value else (None, (IssueCode.BAD_DATETIME, "Enter a real date and time."))
+    return (value, None) if value else (None, (IssueCode.BAD_DATETIME, not_real_message(f)))
 
 
 def _yes_no(f: FormField, raw: object) -> Checked:

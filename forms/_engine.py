@@ -17,6 +17,7 @@ from forms._checkers import Checked, to_json
 from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
 from forms._issues import IssueCode, ValidationIssue, error
+from forms._messages import is_not_known, required_message
 from forms._prefill import initial_answers as initial_answers  # re-exported: fieldapp imports it from here
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
@@ -65,6 +66,8 @@ class Scope:
         raw = self.raw.get(name)
         if not answered(raw) or cf.checker is None or not isinstance(cf.spec, FormField):
             result: Checked = (None, None)
+        elif cf.spec.allow_not_known and is_not_known(raw):
+            result = (None, None)  # "Not known", given explicitly: no value for logic, but the question is answered
         else:
             result = cf.checker(cf.spec, raw)
         self._checked[name] = result
@@ -203,8 +206,8 @@ class _Walk:
             value, problem = scope.checked(cf.name)
             if problem is not None:
                 found.append(error(path, *problem))
-            elif value is None and required:
-                found.append(error(path, IssueCode.REQUIRED, spec.required_message or "Answer this question."))
+            elif value is None and required and not (spec.allow_not_known and is_not_known(raw)):
+                found.append(error(path, IssueCode.REQUIRED, required_message(spec)))
             elif value is not None:
                 found.extend(self.constraints(scope, cf, path))
                 if cf.kind == "person_ref":

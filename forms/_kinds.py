@@ -93,6 +93,8 @@ class TextEntry:
     numeric: bool = False
     multiline: bool = False
     stamp: Stamp | None = None
+    #: Taken in three boxes, Day, Month and Year (UK order), instead of one (``date_from_parts`` makes the answer).
+    day_month_year: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,13 @@ _ROWS: Final = (
     Kind("long_text", check.long_text, "text", Family.TEXT, TextEntry(multiline=True)),
     Kind("integer", check.integer, "integer", Family.TEXT, TextEntry(parse=_as_integer, numeric=True)),
     Kind("decimal", check.decimal, "decimal", Family.TEXT, TextEntry(parse=_as_decimal, numeric=True)),
-    Kind("date", check.date, "date", Family.TEXT, TextEntry(hint="YYYY-MM-DD", stamp=Stamp("Today", "%Y-%m-%d"))),
+    Kind(
+        "date",
+        check.date,
+        "date",
+        Family.TEXT,
+        TextEntry(hint="YYYY-MM-DD", stamp=Stamp("Today", "%Y-%m-%d"), day_month_year=True),
+    ),
     Kind(
         "datetime",
         check.datetime,

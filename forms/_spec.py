@@ -76,6 +76,11 @@ class FormField(_Model):
     required: bool = False
     required_if: Expr = None
     required_message: Text | None = None
+    #: How error messages name the field ("the child's date of birth" -> "Enter the child's date of birth");
+    #: absent: a name made from the label (forms/_messages.py).
+    error_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    #: A required question that may be answered "Not known" explicitly (the answer ``{"not_known": true}``).
+    allow_not_known: bool = False
     show_if: Expr = None
     read_only: bool = False
     default: JsonValue = None

@@ -11,6 +11,7 @@ from forms._body_regions import region_label
 from forms._compile import CNode
 from forms._engine import Scope
 from forms._identifiers import format_nhs_number
+from forms._messages import NOT_KNOWN_TEXT, is_not_known
 from forms._registry import compiled
 from forms._spec import FormField, FormSpec, Repeat
 from forms._values import BodyMap, BodyMapPosition, BodyMark
@@ -67,6 +68,8 @@ def _own(scope: Scope, node: CNode) -> list[str]:
         value = scope.get(name)
         if value is not None and value != () and value != "":
             out.append(f"{cf.spec.label}: {say(cf.spec, value)}")
+        elif cf.spec.allow_not_known and is_not_known(scope.raw.get(name)) and scope.visible(name):
+            out.append(f"{cf.spec.label}: {NOT_KNOWN_TEXT}")
     return out
 
 

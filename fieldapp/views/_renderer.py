@@ -20,12 +20,31 @@ from fieldapp.state.form import FormSession
 from fieldapp.state.photo import PhotoField, describe
 from fieldapp.views._body_map import body_map_control
 from fieldapp.views._photo_picker import FletPhotoPicker, PhotoSource
-from forms import KINDS, Family, FormField, Group, Repeat, typed_answer, typed_text
+from forms import (
+    KINDS,
+    NOT_KNOWN,
+    NOT_KNOWN_TEXT,
+    Family,
+    FormField,
+    Group,
+    Repeat,
+    date_from_parts,
+    date_parts,
+    is_not_known,
+    typed_answer,
+    typed_text,
+)
 
 Item = FormField | Group | Repeat
 Act = Callable[[Callable[..., Any]], Callable[..., Any]]
 PREVIEW = 96
 MANY_OPTIONS = 10
+
+
+def _scroll_key(path: str) -> ft.ScrollKey:
+    """The key a field's wrapper carries, so the screen can scroll to it (Flet's keys are dataclasses built by a
+    decorator mypy does not follow)."""
+    return ft.ScrollKey(f"f-{path}")  # type: ignore[call-arg]
 
 
 def _join(prefix: str, name: str) -> str:
@@ -50,7 +69,13 @@ class FormRenderer:
         self.issue_holders: dict[str, ft.Control] = {}
         self.reason_holders: dict[str, ft.Control] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
+        #: The control that takes the keyboard focus for a field (its first box), for "go to this question".
+        self.focusables: dict[str, ft.Control] = {}
+        #: A field's "Not known" box and the text boxes it empties (they keep no answer while it is ticked).
+        self.not_known_boxes: dict[str, ft.Checkbox] = {}
+        self.group_paths: dict[str, str] = {}  # a field's path -> its top-level group's id (for sections)
         self.on_after_change: Callable[[], None] = lambda: None
+        self.scroller: ft.Column | None = None  # the screen's scrolling column, set by the screen
         self._lock = threading.RLock()
 
     # -- building ---------------------------------------------------------------------------------------------
@@ -83,7 +108,12 @@ class FormRenderer:
         reason.on_change = self.act(lambda e: self._override(path, reason))
         reason_holder = ft.Semantics(identifier=f"reason-{path}", content=reason, visible=False)
         self.reason_holders[path] = reason_holder
-        box = ft.Column([control, holder, reason_holder], spacing=2)
+        parts: list[ft.Control] = [control, holder, reason_holder]
+        if path not in self.focusables:
+            # Nothing here takes the focus when asked (radios, ticks): a marker to scroll to instead. Only a small
+            # marker carries the key: a key on the wrapper makes Flutter build text boxes anew, and empty them.
+            parts.insert(0, ft.Container(height=0, key=_scroll_key(path)))
+        box = ft.Column(parts, spacing=2)
         wrapper = ft.Semantics(identifier=f"f-{path}", container=True, content=box)
         self.wrappers[path] = wrapper
         return wrapper
@@ -124,6 +154,9 @@ class FormRenderer:
             self.repeat_boxes.pop(p, None)
         for p in [p for p in self.photo_fields if p.startswith(f"{path}[")]:
             self.photo_fields.pop(p, None)
+        for table in (self.focusables, self.not_known_boxes):
+            for p in [p for p in table if p.startswith(f"{path}[")]:
+                table.pop(p, None)
         raw = self.s.get(path)
         n = len(raw) if isinstance(raw, list) else 0
         cards: list[ft.Control] = []
@@ -187,7 +220,32 @@ class FormRenderer:
             return control  # text to read: no answer, so no issue or reason under it
         if f.help and family is not Family.TEXT:  # a text box shows its help itself
             control = ft.Column([control, ft.Text(f.help, size=12)], spacing=2)
+        if f.allow_not_known and not f.read_only:
+            control = ft.Column([control, self._not_known(f, path)], spacing=2)
         return self._wrap(path, control)
+
+    def _not_known(self, f: FormField, path: str) -> ft.Control:
+        """ "Not known", given explicitly: the answer becomes ``NOT_KNOWN``; unticked, the question is blank again."""
+        box = ft.Checkbox(label=NOT_KNOWN_TEXT, value=is_not_known(self.s.get(path)))
+        self.not_known_boxes[path] = box
+
+        def changed(e: ft.ControlEvent) -> None:
+            with self._lock:
+                self.s.set(path, dict(NOT_KNOWN) if box.value else None)
+                self.refresh()
+
+        box.on_change = self.act(changed)
+        return ft.Semantics(label=f"{f.label}: not known", container=True, content=box)
+
+    async def focus(self, path: str) -> None:
+        """Move the keyboard focus to a field (its first box), or at least bring it into view."""
+        control = self.focusables.get(path)
+        focus = getattr(control, "focus", None)
+        if focus is not None:
+            await focus()
+            return
+        if self.scroller is not None and path in self.wrappers:
+            await self.scroller.scroll_to(scroll_key=_scroll_key(path), duration=0)
 
     def _display(self, f: FormField, path: str) -> ft.Control:
         text = f.text or f.label
@@ -222,6 +280,8 @@ class FormRenderer:
     def _text(self, f: FormField, path: str) -> ft.Control:
         entry = KINDS[f.kind].entry
         assert entry is not None  # every kind of the text family has one (tests/forms/test_kinds.py)
+        if entry.day_month_year:
+            return self._day_month_year(f, path)
         long = entry.multiline
         box = ft.TextField(
             label=self._label(f),
@@ -234,6 +294,7 @@ class FormRenderer:
             read_only=f.read_only,
             keyboard_type=ft.KeyboardType.NUMBER if entry.numeric else ft.KeyboardType.TEXT,
         )
+        self.focusables[path] = box
         # Read the box when the handler runs, under the lock: change events may be handled out of order on
         # worker threads, and the control always holds the latest text.
         box.on_change = self.act(lambda e: self._changed_with(path, lambda: to_answer(f.kind, box.value or "")))
@@ -254,6 +315,53 @@ class FormRenderer:
             )
         return ft.Row([ft.Container(box, expand=True)])
 
+    def _day_month_year(self, f: FormField, path: str) -> ft.Control:
+        """A date in three boxes, Day, Month and Year (the NHS pattern, UK order), under the question; what they
+        hold becomes the same ISO answer as one box did (``date_from_parts``), and a draft's ISO date fills them."""
+        raw = self.s.get(path)
+        day, month, year = date_parts(raw)
+        boxes = [
+            ft.TextField(
+                label=name,
+                value=value,
+                width=width,
+                max_length=size,
+                counter="",
+                read_only=f.read_only,
+                keyboard_type=ft.KeyboardType.NUMBER,
+                input_filter=ft.InputFilter(regex_string=r"^[0-9]*$", allow=True, replacement_string=""),
+                dense=True,
+            )
+            for name, value, width, size in (("Day", day, 80, 2), ("Month", month, 80, 2), ("Year", year, 110, 4))
+        ]
+        self.focusables[path] = boxes[0]
+
+        def answer() -> object:
+            value = date_from_parts(*(b.value or "" for b in boxes))
+            before = self.s.get(path)
+            if value is not None and isinstance(before, dict) and "value" in before:
+                return {**before, "value": value}  # an estimated date stays estimated
+            return value
+
+        for b in boxes:
+            b.on_change = self.act(lambda e: self._changed_with(path, answer))
+        parts: list[ft.Control] = list(boxes)
+        stamp = KINDS[f.kind].entry
+        if stamp is not None and stamp.stamp is not None and not f.read_only:
+            label = stamp.stamp.label
+
+            def today(e: ft.ControlEvent) -> None:
+                now = datetime.now()
+                for b, v in zip(boxes, (now.day, now.month, now.year), strict=True):
+                    b.value = str(v)
+                self._changed_with(path, answer)
+
+            parts.append(ft.TextButton(label, tooltip=f"{label}: {f.label}", on_click=self.act(today)))
+        column: list[ft.Control] = [ft.Text(self._label(f))]
+        column.append(ft.Text(f.help or "For example, 27 3 2024", size=12))
+        column.append(ft.Row(parts, spacing=8, vertical_alignment=ft.CrossAxisAlignment.START))
+        return ft.Semantics(label=f.label, container=True, content=ft.Column(column, spacing=4))
+
     def _yes_no(self, f: FormField, path: str) -> ft.Control:
         value = self.s.get(path)
         group = ft.RadioGroup(
@@ -273,6 +381,7 @@ class FormRenderer:
                 width=480,
             )
             dd.on_select = self.act(lambda e: self._changed(path, dd.value))
+            self.focusables[path] = dd
             return ft.Semantics(label=f.label, container=True, content=dd)
         group = ft.RadioGroup(
             value=value, content=ft.Column([ft.Radio(value=o.code, label=o.label) for o in f.options], spacing=0)
@@ -392,6 +501,8 @@ class FormRenderer:
             )
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
+        for path, box in self.not_known_boxes.items():
+            box.value = is_not_known(self.s.get(path))
         self.on_after_change()
 
 

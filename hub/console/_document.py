@@ -128,6 +128,8 @@ def _words(item: Any, value: Any, tz: ZoneInfo) -> str:
     if value is None or value == "" or value == []:
         return ""
     if isinstance(value, Mapping):
+        if forms.is_not_known(value):
+            return forms.NOT_KNOWN_TEXT  # "Not known", given explicitly
         if kind == "attachment":
             return f"Photograph: {value.get('name', 'unnamed')}"
         if kind == "body_map":

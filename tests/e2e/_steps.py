@@ -61,8 +61,9 @@ def add_case(
     return case_id
 
 
-def fill_concern(ui: AppPage) -> FormDriver:
-    """The health visitor concern form: urgency gate, visit, one injury on the body map, concern, consent, sign."""
+def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
+    """The health visitor concern form: urgency gate, visit, one injury on the body map, concern, consent, sign.
+    ``visit_date=False`` leaves the date of the contact blank (for a flow that enters it by keyboard)."""
     f = FormDriver(ui)
     f.wait("immediate_danger")
     f.radio("immediate_danger", "Yes")
@@ -70,7 +71,8 @@ def fill_concern(ui: AppPage) -> FormDriver:
     ui.shot("concern-999-banner")
     f.radio("immediate_danger", "No")
     today = date.today().isoformat()
-    f.text("visit_date", today)
+    if visit_date:
+        f.date("visit_date", today)
     f.radio("visit_type", "Home visit")
     f.text("present", "Mother and the baby.")
     f.radio("child_seen", "Yes")

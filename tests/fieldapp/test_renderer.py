@@ -83,12 +83,18 @@ def test_every_input_family_has_a_control_and_text_boxes_follow_the_kinds_table(
         entry = KINDS[field.kind].entry if field.kind in KINDS else None  # repeats and groups are not kinds
         if entry is None or path not in renderer.wrappers:
             continue
-        (box,) = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextField) and c.label != REASON]
+        found = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextField) and c.label != REASON]
+        stamps = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextButton) and c.tooltip]
+        assert [b.content for b in stamps] == ([entry.stamp.label] if entry.stamp and not field.read_only else [])
+        if entry.day_month_year:  # a date: three numeric boxes, UK order
+            assert [b.label for b in found] == ["Day", "Month", "Year"], path
+            assert all(b.keyboard_type == ft.KeyboardType.NUMBER for b in found), path
+            boxes += 1
+            continue
+        (box,) = found
         assert box.hint_text == entry.hint, path
         assert box.multiline is entry.multiline, path
         assert (box.keyboard_type == ft.KeyboardType.NUMBER) is entry.numeric, path
-        stamps = [c for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.TextButton) and c.tooltip]
-        assert [b.content for b in stamps] == ([entry.stamp.label] if entry.stamp and not field.read_only else [])
         boxes += 1
     assert boxes > 5
 

@@ -284,7 +284,21 @@ class FormDriver:
         self.ui.type_into(self.box(path), value)
         self.typed[path] = value
 
+    def date(self, path: str, iso: str) -> None:
+        """A date field's Day, Month and Year boxes (UK order), from an ISO date: 2025-06-01 is typed 1, 6, 2025."""
+        year, month, day = iso.split("-")
+        for name, part in (("Day", str(int(day))), ("Month", str(int(month))), ("Year", year)):
+            self.ui.type_into(self.part(path, name), part)
+            self.typed[f"{path}#{name}"] = part
+
+    def part(self, path: str, name: str) -> Locator:
+        """One of a date field's boxes: "Day", "Month" or "Year"."""
+        return self.field(path).get_by_role("textbox", name=name, exact=True).first
+
     def box(self, path: str) -> Locator:
+        if "#" in path:  # a date's part, as ``date`` notes it
+            field, name = path.split("#", 1)
+            return self.part(field, name)
         return self.field(path).get_by_role("textbox").first
 
     def check_typed(self) -> None:
@@ -294,18 +308,25 @@ class FormDriver:
         assert not wrong, f"fields that do not show what was typed into them: {wrong}"
 
     def submit(self, leave_url: str) -> None:
-        """Check the typed fields, press "Submit form" and wait for the URL to match ``leave_url``. A refusal
-        fails with the app's list of problems: a typed value the app did not hear is a bug, not something to type
-        again."""
+        """Check the typed fields, press "Continue", check the answers page appears, press "Submit form" on it and
+        wait for the URL to match ``leave_url``. A refusal fails with the app's error summary: a typed value the
+        app did not hear is a bug, not something to type again."""
         self.check_typed()
-        self.ui.click("Submit form")
+        self.ui.click("Continue", exact=True)
         try:
-            self.ui.wait_url_re(leave_url, timeout_s=20)
-            return
+            self.ui.wait_text("Check your answers before sending", timeout_s=20)
         except TimeoutError:
-            pass
-        self.ui.shot("form-refused")
-        raise AssertionError([line for line in self.ui.body_text().splitlines() if "•" in line])
+            self.ui.shot("form-refused")
+            raise AssertionError(self.problems()) from None
+        self.ui.shot("check-answers")
+        self.ui.click("Submit form")
+        self.ui.wait_url_re(leave_url, timeout_s=20)
+
+    def problems(self) -> list[str]:
+        """The error summary's problems, as the screen shows them."""
+        links = self.ui.page.locator("[flt-semantics-identifier^='problem-']")
+        found = [links.nth(i) for i in range(links.count())]
+        return [link.inner_text() or link.get_attribute("aria-label") or "" for link in found]
 
     def radio(self, path: str, label: str) -> None:
         """Choose an option and wait until the app shows it chosen (a click can be lost while Flutter redraws)."""

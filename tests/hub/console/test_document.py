@@ -7,10 +7,13 @@ import json
 import time
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from forms import NOT_KNOWN, FormField
 from hub._tables import attachment_chunks, attachment_links, audit, records
+from hub.console._document import _words
 from tests.hub._records import form_fields
 from tests.hub.conftest import Hub
 from tests.hub.console.conftest import Browser, push_referral, soup
@@ -165,3 +168,13 @@ def test_a_stored_referral_keeps_every_mark_and_the_page_draws_each(browser: Bro
     assert marks[1].endswith("Mark: Lower back (back)")
     assert marks[2].endswith("Mark: Right thigh (front), round")
     assert "Type of injury: Burn or scald" in marks[2]
+
+
+def test_an_answer_given_as_not_known_reads_not_known() -> None:
+
+    field = FormField.model_validate(
+        {"kind": "nhs_number", "id": "nhs", "label": "NHS number", "allow_not_known": True}
+    )
+    tz = ZoneInfo("Europe/London")
+    assert _words(field, dict(NOT_KNOWN), tz) == "Not known"
+    assert _words(field, "9434765919", tz) == "943 476 5919"
