@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         f.radio("shared_without_consent", "No")
         f.text("responder_name", "Dr Gina Practitioner")
         f.text("gmc_number", "1234567")
-        f.press("responded_at", "Now")
+        f.text("responded_at", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))  # typed (a click on Now may miss)
         f.tick("signature", "Signed as")
         ui.shot("response-filled")
         f.submit(r"/request/[^/]+$")

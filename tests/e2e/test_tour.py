@@ -4,6 +4,7 @@ hub; after each step the hub CLI line the demo printed (``MASH_HUB_DB``) shows t
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -104,7 +105,7 @@ def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
             f.radio("shared_without_consent", "No")
             f.text("responder_name", "Dr Gina Practitioner")
             f.text("gmc_number", "1234567")
-            f.press("responded_at", "Now")
+            f.text("responded_at", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))  # typed (a click on Now may miss)
             f.tick("signature", "Signed as")
             f.submit(r"/request/[^/]+$")
             gp.wait_text("Received by hub", timeout_s=90)
