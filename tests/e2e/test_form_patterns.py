@@ -155,8 +155,8 @@ def test_error_summary_date_input_and_check_your_answers_by_keyboard(browser: Br
         ui.shot("received")
 
         stored = _steps.hub_records(hub, case_id=case_id, record_type="form")
-        [form] = stored
-        answers = form["fields"]["answers"]
+        [record] = stored
+        answers = record["fields"]["answers"]
         assert answers["visit_date"] == today.isoformat()  # three boxes, one ISO answer
         assert answers["children"][0]["nhs_number"] == "9434765919"
         ui.close()
