@@ -30,12 +30,12 @@ import psycopg
 import pyotp
 import sqlalchemy as sa
 
-from hub import Settings, _authorities, _facts, create_app
+from hub import Settings, _authorities, _fact_codes, _facts, create_app
 from hub._admin import create_user
 from hub._commissioning import CATEGORY_WORDS
 from hub._db import Database
 from hub._migrations import migrate
-from hub._region_tables import fact_categories, need_facts
+from hub._region_tables import need_facts
 from hub._signin import set_password
 from tests.hub._asgi import PortalTransport
 from tests.support.postgres import PostgresCluster
@@ -47,26 +47,24 @@ _PREFIX = {"devon": ["EX", "TQ"], "torbay": ["TQ"], "plymouth": ["PL"], "cornwal
 _FACT_COLUMNS = [c.name for c in need_facts.columns]
 
 
-def _with_nth(
-    rows: list[tuple[tuple[object, ...], list[str]]], days: int
-) -> list[tuple[tuple[object, ...], list[str]]]:
+def _with_nth(rows: list[dict[str, object]], days: int) -> list[dict[str, object]]:
     """Each row's ``nth`` (referrals about its child within ``days`` days up to it), as hub._facts keeps it."""
-    by_child: dict[object, list[int]] = {}
-    for i, (row, _) in enumerate(rows):
-        if row[10] is not None:
-            by_child.setdefault(row[10], []).append(i)
-    nth: dict[int, int] = {}
-    for indexes in by_child.values():
-        indexes.sort(key=lambda i: float(rows[i][0][6]))  # type: ignore[arg-type]
+    by_child: dict[object, list[dict[str, object]]] = {}
+    for row in rows:
+        if row["child_key"] is not None:
+            by_child.setdefault(row["child_key"], []).append(row)
+    for mine in by_child.values():
+        mine.sort(key=lambda r: float(r["received_at"]))  # type: ignore[arg-type]
         first = 0
-        for k, i in enumerate(indexes):
-            while float(rows[indexes[first]][0][6]) < float(rows[i][0][6]) - days * 86400:  # type: ignore[arg-type]
+        for k, row in enumerate(mine):
+            while float(mine[first]["received_at"]) < float(row["received_at"]) - days * 86400:  # type: ignore[arg-type]
                 first += 1
-            nth[i] = k - first + 1
-    return [((*row[:-1], nth.get(i)), cats) for i, (row, cats) in enumerate(rows)]
+            row["nth"] = k - first + 1
+    return rows
 
 
-def _facts_rows(n: int, children: int, seed: int = 13) -> Iterator[tuple[tuple[object, ...], list[str]]]:
+def _facts_rows(n: int, children: int, seed: int = 13) -> Iterator[dict[str, object]]:
+    """``n`` facts as ``need_facts`` stores them (hub._fact_codes), ``nth`` not yet counted."""
     rng = random.Random(seed)
     authorities = list(_authorities.PENINSULA)
     categories = list(CATEGORY_WORDS)
@@ -83,43 +81,38 @@ def _facts_rows(n: int, children: int, seed: int = 13) -> Iterator[tuple[tuple[o
             else None
         )
         decided = at + rng.expovariate(1 / 40) * 3600 if rating and rng.random() < 0.85 else None
-        row = (
-            str(uuid.UUID(int=rng.getrandbits(128))),
-            authority.code,
-            district,
-            rng.choice([2, 2, 3, 3, 4]),
-            rng.choice(list(_facts.AGE_BANDS)),
-            rng.choice(list(_facts.AGENCIES)),
-            at,
-            week,
-            month,
-            year,
-            rng.choice(child_keys) if rng.random() < 0.85 else None,
-            rating,
-            rng.choice(["nfa", "advice", "early_help", "s17", "s47"]) if decided else None,
-            decided,
-            due,
-            decided,
-            None,  # nth: counted by hub._facts.refresh, as on a running hub
-        )
-        yield row, rng.sample(categories, rng.choice([1, 1, 2, 3]))
+        row = {
+            "record_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "authority": authority.code,
+            "district": district,
+            "level": rng.choice([2, 2, 3, 3, 4]),
+            "age_band": rng.choice(list(_facts.AGE_BANDS)),
+            "agency": rng.choice(list(_facts.AGENCIES)),
+            "received_at": at,
+            "week": week,
+            "month": month,
+            "year": year,
+            "child_key": rng.choice(child_keys) if rng.random() < 0.85 else None,
+            "rating": rating,
+            "outcome": rng.choice(["nfa", "advice", "early_help", "s17", "s47"]) if decided else None,
+            "decided_at": decided,
+            "due_at": due,
+            "screened_at": decided,
+            "nth": None,  # counted by hub._facts.refresh, as on a running hub
+        }
+        yield _fact_codes.encode_fact(row, rng.sample(categories, rng.choice([1, 1, 2, 3])))
 
 
 _TZ = Settings().timescales.working.tz
 
 
 def _copy(url: str, n: int, children: int, requests: int) -> None:
-    """COPY the facts, their categories and the information requests into PostgreSQL."""
+    """COPY the facts and the information requests into PostgreSQL."""
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY need_facts ({', '.join(_FACT_COLUMNS)}) FROM STDIN") as facts_copy:
-            cats: list[tuple[str, str]] = []
-            for row, categories in _with_nth(list(_facts_rows(n, children)), 90):
-                facts_copy.write_row(row)
-                cats += [(str(row[0]), c) for c in categories]
-        with cur.copy("COPY fact_categories (record_id, category) FROM STDIN") as cat_copy:
-            for pair in cats:
-                cat_copy.write_row(pair)
+            for row in _with_nth(list(_facts_rows(n, children)), 90):
+                facts_copy.write_row([row[c] for c in _FACT_COLUMNS])
         with cur.copy(f"COPY records ({', '.join(_RECORD_COLUMNS)}) FROM STDIN") as rec_copy:
             for row in _request_rows(requests):
                 rec_copy.write_row(row)
@@ -153,17 +146,13 @@ def _fill_sqlite(url: str, n: int, children: int) -> None:
     migrate(db)
     with db.write() as conn:
         batch: list[dict[str, object]] = []
-        cats: list[dict[str, object]] = []
-        for row, categories in _facts_rows(n, children):
-            batch.append(dict(zip(_FACT_COLUMNS, row, strict=True)))
-            cats += [{"record_id": row[0], "category": c} for c in categories]
+        for row in _facts_rows(n, children):
+            batch.append(row)
             if len(batch) >= 5000:
                 conn.execute(sa.insert(need_facts), batch)
-                conn.execute(sa.insert(fact_categories), cats)
-                batch, cats = [], []
+                batch = []
         if batch:
             conn.execute(sa.insert(need_facts), batch)
-            conn.execute(sa.insert(fact_categories), cats)
         conn.exec_driver_sql("ANALYZE")
     db.dispose()
 

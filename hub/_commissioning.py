@@ -10,7 +10,6 @@ made from the same suppressed tables. A user with an authority sees that authori
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from collections.abc import Mapping
@@ -20,12 +19,12 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub import _audit, _authorities, _disclosure, _facts
+from hub import _audit, _authorities, _disclosure, _fact_codes, _facts
 from hub._db import Database
 from hub._decisions import DECISIONS
 from hub._errors import AdminError
 from hub._referral_view import LEVEL_WORDS
-from hub._region_tables import authority_requests, fact_categories, need_facts
+from hub._region_tables import authority_requests, need_facts
 from hub._settings import Settings
 from hub._signin import Staff
 from hub._tables import records
@@ -157,19 +156,20 @@ def _where(filters: Filters, authority: str | None) -> list[ColumnElement[bool]]
     if filters.level:
         out.append(f.level == int(filters.level))
     if filters.age_band:
-        out.append(f.age_band == filters.age_band)
+        out.append(f.age_band == _fact_codes.AGE_BAND[filters.age_band])
     if filters.agency:
-        out.append(f.agency == filters.agency)
+        out.append(f.agency == _fact_codes.AGENCY[filters.agency])
     if filters.outcome:
-        out.append(f.outcome.is_(None) if filters.outcome == "none" else f.outcome == filters.outcome)
-    if filters.category:
-        chosen = fact_categories.alias("chosen")  # its own name: the category table may be in the query too
         out.append(
-            sa.exists()
-            .where(chosen.c.record_id == f.record_id, chosen.c.category == filters.category)
-            .correlate(need_facts)
+            f.outcome.is_(None) if filters.outcome == "none" else f.outcome == _fact_codes.OUTCOME[filters.outcome]
         )
+    if filters.category:
+        out.append(_has_category(_fact_codes.CATEGORY_BIT[filters.category]))
     return out
+
+
+def _has_category(bit: int) -> ColumnElement[bool]:
+    return need_facts.c.categories.bitwise_and(1 << bit) != 0
 
 
 def _count_by(conn: sa.Connection, column: Any, where: list[ColumnElement[bool]]) -> dict[Any, int]:
@@ -177,29 +177,24 @@ def _count_by(conn: sa.Connection, column: Any, where: list[ColumnElement[bool]]
     return {key: int(n) for key, n in conn.execute(query)}
 
 
-def _categories(conn: sa.Connection, where: list[ColumnElement[bool]]) -> dict[str, int]:
-    query = sa.select(fact_categories.c.category, sa.func.count()).group_by(fact_categories.c.category)
-    if where:
-        query = query.join(need_facts, need_facts.c.record_id == fact_categories.c.record_id).where(*where)
-    return {key: int(n) for key, n in conn.execute(query)}
-
-
-def _domains() -> dict[str, tuple[Any, list[Any]]]:
-    """The dimensions with a fixed list of values (each counted in the one scan), and their values."""
+def _domains() -> dict[str, tuple[Any, dict[Any, Any]]]:
+    """The dimensions with a fixed list of values (each counted in the one scan): each value and what it is stored
+    as (hub._fact_codes)."""
     f = need_facts.c
     return {
-        "authority": (f.authority, [a.code for a in _authorities.ALL]),
-        "level": (f.level, list(LEVEL_WORDS)),
-        "age_band": (f.age_band, list(_facts.AGE_BANDS)),
-        "agency": (f.agency, list(_facts.AGENCIES)),
-        "outcome": (f.outcome, list(DECISIONS)),
+        "authority": (f.authority, {a.code: a.code for a in _authorities.ALL}),
+        "level": (f.level, {k: k for k in LEVEL_WORDS}),
+        "age_band": (f.age_band, {k: _fact_codes.AGE_BAND[k] for k in _facts.AGE_BANDS}),
+        "agency": (f.agency, {k: _fact_codes.AGENCY[k] for k in _facts.AGENCIES}),
+        "outcome": (f.outcome, {k: _fact_codes.OUTCOME[k] for k in DECISIONS}),
     }
 
 
 def _one_scan(
     conn: sa.Connection, where: list[ColumnElement[bool]], now: float, repeat_count: int
 ) -> tuple[int, dict[str, dict[Any, int]]]:
-    """Every fixed-list count, the timeliness and the repeat referrals in ONE pass over the facts (``count(*)
+    """Every fixed-list count, the categories, the timeliness and the repeat referrals in ONE pass over the facts
+    (``count(*)
     FILTER (WHERE ...)`` per value: the same SQL on SQLite and PostgreSQL, where GROUPING SETS would not be; on
     PostgreSQL a third faster than a sum of CASEs, and parallel, where GROUPING SETS measured slower still). Values
     outside the lists come back as None ("Not given")."""
@@ -211,20 +206,24 @@ def _one_scan(
     columns: list[Any] = [sa.func.count()]
     keys: list[tuple[str, Any]] = []
     for name, (column, values) in _domains().items():
-        for value in values:
-            columns.append(n(column == value))
+        for value, stored in values.items():
+            columns.append(n(column == stored))
             keys.append((name, value))
-    timed = sa.and_(f.rating.in_(("red", "amber", "green")), f.due_at.is_not(None))
+    for category, bit in [*_fact_codes.CATEGORY_BIT.items(), (None, _fact_codes.OTHER_CATEGORY)]:
+        columns.append(n(_has_category(bit)))
+        keys.append(("category", category))
+    rating = {r: _fact_codes.RATING[r] for r in ("red", "amber", "green")}
+    timed = sa.and_(f.rating.in_(rating.values()), f.due_at.is_not(None))
     states = {
         "on_time": sa.and_(f.decided_at.is_not(None), f.decided_at <= f.due_at),
         "late": sa.and_(f.decided_at.is_not(None), f.decided_at > f.due_at),
         "open": sa.and_(f.decided_at.is_(None), f.due_at > now),
         "overdue": sa.and_(f.decided_at.is_(None), f.due_at <= now),
     }
-    for rating in ("red", "amber", "green"):
+    for rating_word, stored_rating in rating.items():
         for state, condition in states.items():
-            columns.append(n(sa.and_(timed, f.rating == rating, condition)))
-            keys.append(("timeliness", (rating, state)))
+            columns.append(n(sa.and_(timed, f.rating == stored_rating, condition)))
+            keys.append(("timeliness", (rating_word, state)))
     repeat = sa.and_(f.nth.is_not(None), f.nth >= repeat_count)
     for code in [a.code for a in _authorities.ALL]:
         columns.append(n(sa.and_(repeat, f.authority == code)))
@@ -325,11 +324,10 @@ def _periods(counts: Mapping[Any, int], grain: str) -> dict[str, int]:
 
 def _period_words(key: Any, grain: str) -> str:
     if grain == "week":
-        day = dt.date.fromisoformat(str(key))
+        day = _fact_codes.week_of(int(key))
         return f"Week of {day.day} {day:%b %Y}"
     if grain == "month":
-        year, month = str(key).split("-")
-        return f"{dt.date(int(year), int(month), 1):%B %Y}"
+        return f"{_fact_codes.month_of(int(key)):%B %Y}"
     return str(key)
 
 
@@ -366,7 +364,7 @@ def dashboard(db: Database, actor: Staff, settings: Settings, filters: Filters, 
             "outcome": _named({k if k is not None else "none": v for k, v in scan["outcome"].items()}, OUTCOME_WORDS),
             "time": _periods(_count_by(conn, grain_column, where), filters.grain),
         }
-        categories = _named(_categories(conn, where), CATEGORY_WORDS)
+        categories = _named(scan["category"], CATEGORY_WORDS)
         timely = scan["timeliness"]
         repeats = scan["repeats"]
         answers = _answer_times(conn, authority)

@@ -1,4 +1,5 @@
-"""The commissioning facts: for each referral, only what the counts need (``need_facts``, ``fact_categories``).
+"""The commissioning facts: for each referral, only what the counts need (``need_facts``, stored as hub._fact_codes
+says).
 
 ``refresh`` runs before the dashboard reads them, in one write transaction that holds the ``facts`` counter row (so
 two refreshes never fold the same rows in at once). It adds the referrals that have no facts yet (referrals are
@@ -21,9 +22,9 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _authorities
+from hub import _authorities, _fact_codes
 from hub._console_tables import screenings
-from hub._region_tables import fact_categories, need_facts
+from hub._region_tables import need_facts
 from hub._settings import Settings
 from hub._tables import counters, hub_keys, records
 from protocol import RecordType
@@ -77,16 +78,16 @@ def _child_key(key: bytes, nhs: object) -> str | None:
     return hmac.new(key, nhs.encode(), hashlib.sha256).hexdigest()
 
 
-def buckets(at: float, tz: Any) -> tuple[str, str, int]:
-    """The week (its Monday), month and year of a time, in the hub's time zone."""
+def buckets(at: float, tz: Any) -> tuple[int, int, int]:
+    """The week (its Monday), month and year of a time, in the hub's time zone, as stored (hub._fact_codes)."""
     day = dt.datetime.fromtimestamp(at, dt.UTC).astimezone(tz).date()
     monday = day - dt.timedelta(days=day.weekday())
-    return monday.isoformat(), f"{day.year:04d}-{day.month:02d}", day.year
+    return _fact_codes.week_number(monday), _fact_codes.month_number(day), day.year
 
 
 def facts_of(fields: Mapping[str, Any], *, record_id: str, routed_to: str | None, received_at: float, key: bytes,
-             tz: Any) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
-    """The fact row and categories of one referral's stored fields (never raises on odd content)."""
+             tz: Any) -> dict[str, Any]:  # fmt: skip
+    """The fact row of one referral's stored fields, as stored (never raises on odd content)."""
     doc = fields.get("document")
     doc = doc if isinstance(doc, Mapping) else {}
     child = doc.get("child")
@@ -133,7 +134,7 @@ def facts_of(fields: Mapping[str, Any], *, record_id: str, routed_to: str | None
         "screened_at": None,
         "nth": None,
     }
-    return row, categories
+    return _fact_codes.encode_fact(row, categories)
 
 
 def _key(conn: Connection) -> bytes:
@@ -163,8 +164,8 @@ def _screened(row: Any, settings: Settings) -> dict[str, Any]:
         due = when.timestamp() if when is not None else None
     sent = row.signed_off_at is not None and row.decision is not None
     return {
-        "rating": row.rating,
-        "outcome": row.decision if sent else None,
+        "rating": _fact_codes.code(_fact_codes.RATING, row.rating),
+        "outcome": _fact_codes.code(_fact_codes.OUTCOME, row.decision) if sent else None,
         "decided_at": row.signed_off_at if sent else None,
         "due_at": due,
         "screened_at": row.updated_at,
@@ -189,13 +190,13 @@ def refresh(conn: Connection, settings: Settings) -> int:
     )
     rows = conn.execute(missing).all()
     for start in range(0, len(rows), _BATCH):
-        facts, cats = [], []
+        facts = []
         for r in rows[start : start + _BATCH]:
             try:
                 fields = json.loads(r.fields)
             except ValueError:
                 fields = {}
-            fact, categories = facts_of(
+            fact = facts_of(
                 fields if isinstance(fields, dict) else {},
                 record_id=r.record_id,
                 routed_to=r.routed_to,
@@ -204,10 +205,7 @@ def refresh(conn: Connection, settings: Settings) -> int:
                 tz=tz,
             )
             facts.append(fact)
-            cats += [{"record_id": r.record_id, "category": c} for c in categories]
         conn.execute(sa.insert(need_facts), facts)
-        if cats:
-            conn.execute(sa.insert(fact_categories), cats)
         written += len(facts)
     # Screenings changed since the last refresh (a second's margin: equal times are folded in again, harmlessly).
     changed = conn.execute(

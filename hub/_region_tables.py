@@ -1,5 +1,6 @@
 """The tables of a hub that serves several authorities (hub._boundaries) and of its commissioning counts
-(hub._facts), on the shared ``metadata``; Alembic revision 0008 makes them with its own DDL.
+(hub._facts), on the shared ``metadata``; Alembic revisions 0008 and 0012 (the facts' stored codes) make them with
+their own DDL.
 
 ``need_facts`` holds, for each referral, only what the counts need: no name, no date of birth (an age band),
 no address (a postcode district), and the child as a keyed hash (for repeat referrals), never an NHS number. It is
@@ -57,16 +58,18 @@ need_facts: Final = sa.Table(
     sa.Column("record_id", _ID, primary_key=True),
     sa.Column("authority", sa.String(12)),  # ONS code; NULL: routed nowhere the hub knows
     sa.Column("district", sa.String(4)),  # postcode district (TQ1), NULL when not given
-    sa.Column("level", sa.Integer),  # the referrer's level of need, 1-4
-    sa.Column("age_band", sa.String(10)),
-    sa.Column("agency", sa.String(40)),
+    sa.Column("level", sa.SmallInteger),  # the referrer's level of need, 1-4
+    # The closed lists as numbers, the categories as bits, weeks and months as numbers: hub._fact_codes.
+    sa.Column("age_band", sa.SmallInteger),
+    sa.Column("agency", sa.SmallInteger),
+    sa.Column("categories", sa.Integer, nullable=False),
     sa.Column("received_at", sa.Float, nullable=False),
-    sa.Column("week", sa.String(10), nullable=False),  # the Monday, 2026-11-30
-    sa.Column("month", sa.String(7), nullable=False),  # 2026-11
+    sa.Column("week", sa.Integer, nullable=False),  # the Monday, 20261130
+    sa.Column("month", sa.Integer, nullable=False),  # 202611
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("child_key", sa.String(64)),  # keyed hash of the NHS number (repeat referrals); NULL when not known
-    sa.Column("rating", sa.String(10)),
-    sa.Column("outcome", sa.String(20)),
+    sa.Column("rating", sa.SmallInteger),
+    sa.Column("outcome", sa.SmallInteger),
     sa.Column("decided_at", sa.Float),
     sa.Column("due_at", sa.Float),  # received + the rating's timescale, counted when the rating was folded in
     sa.Column("screened_at", sa.Float),  # screenings.updated_at last folded in
@@ -74,12 +77,4 @@ need_facts: Final = sa.Table(
     sa.Column("nth", sa.Integer),
     sa.Index("need_facts_by_authority", "authority", "received_at"),
     sa.Index("need_facts_by_child", "child_key", "received_at"),
-)
-
-fact_categories: Final = sa.Table(
-    "fact_categories",
-    metadata,
-    sa.Column("record_id", _ID, primary_key=True),
-    sa.Column("category", sa.String(40), primary_key=True),
-    sa.Index("fact_categories_by_category", "category", "record_id"),
 )

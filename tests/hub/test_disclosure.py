@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub import Settings, _authorities, _commissioning, _disclosure, _facts
+from hub import Settings, _authorities, _commissioning, _disclosure, _fact_codes, _facts
 from hub._db import Database
 from hub._migrations import migrate
-from hub._region_tables import fact_categories, need_facts
+from hub._region_tables import need_facts
 from hub._signin import Staff
 from hub._tables import counters
 from protocol import Role
@@ -204,19 +204,12 @@ def facts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 def _load(db: Database, seed: int, size: int) -> None:
     rng = random.Random(seed)
-    rows, cats = [], []
-    for n in range(size):
-        row, categories = _fact(rng, n, 1_790_000_000)
-        rows.append(row)
-        cats += [{"record_id": row["record_id"], "category": c} for c in categories]
+    rows = [_fact_codes.encode_fact(*_fact(rng, n, 1_790_000_000)) for n in range(size)]
     with db.write() as conn:
-        conn.execute(sa.delete(fact_categories))
         conn.execute(sa.delete(need_facts))
         conn.execute(sa.delete(counters).where(counters.c.name == "facts_window"))  # count repeats afresh
         if rows:
             conn.execute(sa.insert(need_facts), rows)
-        if cats:
-            conn.execute(sa.insert(fact_categories), cats)
 
 
 COMMISSIONER = Staff("c", "comm1", "Commissioner", Role.COMMISSIONER, "Region")
