@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from forms._checkers import Checked, to_json
 from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
+from forms._follow_up import check as check_follow_up
 from forms._issues import IssueCode, ValidationIssue, error
 from forms._messages import is_not_known, required_message
 from forms._prefill import initial_answers as initial_answers  # re-exported: fieldapp imports it from here
@@ -284,6 +285,9 @@ def _run(spec: FormSpec, answers: object, today: dt.date | None, *, strict: bool
     if not isinstance(answers, Mapping):
         walk.issues.append(error("", IssueCode.WRONG_TYPE, "The answers should be a set of named answers."))
     walk.scope(root, "")
+    late = check_follow_up(root)  # a cross-field check that needs routing data, beside the spec's own rules
+    if late is not None:
+        walk.add(late)
     return FormState(fields=walk.fields, calculated=walk.calculated, issues=tuple(walk.issues))
 
 
