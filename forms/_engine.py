@@ -336,6 +336,21 @@ def _apply_overrides(issues: Sequence[ValidationIssue], overrides: Mapping[Any, 
     return [i for i in issues if not (i.severity == "warning" and i.path in reasoned)]
 
 
+def is_read_only(spec: FormSpec, path: str) -> bool:
+    """Whether the answer at ``path`` (``"question_answers[0].question"``) is read-only: given by the case or the
+    request (``read_only``) or worked out by the form (``calculate``). The app refuses a change to it, shown or not."""
+    node: CNode | None = compiled(spec).root
+    steps = path.split(".")
+    for i, step in enumerate(steps):
+        cf = node.fields.get(step.split("[", 1)[0]) if node is not None else None
+        if cf is None:
+            return False
+        if i == len(steps) - 1:
+            return isinstance(cf.spec, FormField) and (cf.spec.read_only or cf.spec.calculate is not None)
+        node = cf.node
+    return False
+
+
 def clean_answers(spec: FormSpec, answers: Mapping[str, object], *, today: dt.date | None = None) -> dict[str, Any]:
     """What gets submitted: answers to visible questions only (identifiers normalised), calculated values filled in,
     unknown keys and display fields left out. Invalid answers are kept as given, so validation still reports them."""

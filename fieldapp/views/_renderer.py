@@ -28,6 +28,7 @@ from forms import (
     FormField,
     Group,
     Repeat,
+    answer_words,
     date_from_parts,
     date_parts,
     is_not_known,
@@ -140,7 +141,9 @@ class FormRenderer:
         body: list[ft.Control] = [title]
         if r.help:
             body.append(ft.Text(r.help, size=13))
-        body += [items, add]
+        body.append(items)
+        if r.prefill is None:  # a prefilled repeat has one item per entry given (a question asked): no Add
+            body.append(add)
         return self._wrap(path, ft.Column(body, spacing=8))
 
     def _fill_repeat(self, path: str) -> None:
@@ -168,7 +171,10 @@ class FormRenderer:
                 on_click=self.act(lambda e, i=i: self._remove(path, i)),
             )
             head = ft.Row(
-                [ft.Text(f"{r.item_label} {i + 1}", weight=ft.FontWeight.BOLD), remove],
+                [
+                    ft.Text(f"{r.item_label} {i + 1}", weight=ft.FontWeight.BOLD),
+                    *([remove] if r.prefill is None else []),
+                ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             )
             inner = ft.Column([head, *self._items(r.items, item_path)], spacing=10)
@@ -215,6 +221,8 @@ class FormRenderer:
 
     def _field(self, f: FormField, path: str) -> ft.Control:
         family = KINDS[f.kind].family
+        if f.read_only and f.calculate is None and family is not Family.DISPLAY:
+            return self._wrap(path, self._read_only(f, path))
         control = BUILDERS[family](self, f, path)
         if family is Family.DISPLAY:
             return control  # text to read: no answer, so no issue or reason under it
@@ -223,6 +231,24 @@ class FormRenderer:
         if f.allow_not_known and not f.read_only:
             control = ft.Column([control, self._not_known(f, path)], spacing=2)
         return self._wrap(path, control)
+
+    def _read_only(self, f: FormField, path: str) -> ft.Control:
+        """An answer the form was given (the request's priority, a question the hub asked): text to read, not a box
+        to change. Text is shown whole; a code, a date or an NHS number in words."""
+        raw = self.s.get(path)
+        state = self.s.state.fields.get(path)
+        value = state.value if state is not None else None
+        if isinstance(raw, str) and KINDS[f.kind].family is Family.TEXT and f.kind in ("short_text", "long_text"):
+            shown = raw
+        elif value is not None:
+            shown = answer_words(f, value)
+        else:
+            shown = "Not given"
+        column = ft.Column(
+            [ft.Text(f.label, weight=ft.FontWeight.BOLD), ft.Text(shown, selectable=True)],
+            spacing=2,
+        )
+        return ft.Semantics(label=f"{f.label}: {shown}", container=True, content=column)
 
     def _not_known(self, f: FormField, path: str) -> ft.Control:
         """ "Not known", given explicitly: the answer becomes ``NOT_KNOWN``; unticked, the question is blank again."""

@@ -208,3 +208,40 @@ def test_removing_an_item_removes_its_unsent_photo(unlocked: Services) -> None:
     renderer._remove("children[0].injuries", 0)
     assert repo.get_attachment(sha) is None
     assert PHOTO not in renderer.photo_fields
+
+
+def test_read_only_answers_are_text_and_the_questions_asked_cannot_be_added_to_or_removed(unlocked: Services) -> None:
+    from uuid import uuid4
+
+    request = {
+        "reference": "IR-2026-000007", "rag": "red", "practice_ods": "A81001",
+        "deadline": "2026-12-01T10:00:00+00:00", "child": {"name": "Alex Example"}, "adults": [],
+        "questions": ["Is the family known to the practice?", "Who brings Alex?"], "requested_by": "staff1",
+    }  # fmt: skip
+    session = FormSession(unlocked, uuid4(), "gp_response", request=request, draft_key="r7")
+    session.set("nothing_known", False)
+    renderer = FormRenderer(session, _same)
+    renderer.build()
+
+    def texts(path: str) -> list[str]:
+        return [str(c.value) for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.Text) and c.value]
+
+    def inputs(path: str) -> list[ft.Control]:
+        controls = _walk(renderer.wrappers[path])
+        return [
+            c for c in controls if isinstance(c, ft.RadioGroup) or (isinstance(c, ft.TextField) and c.label != REASON)
+        ]
+
+    assert texts("request_rag")[:2] == ["Priority", "Red: within 4 hours"]  # the label of the code, as text
+    assert inputs("request_rag") == []
+    assert "Who brings Alex?" in texts("question_answers[1].question")
+    assert inputs("question_answers[1].question") == []
+    assert len(inputs("question_answers[1].answer")) == 1  # the answer is the GP's to write
+    buttons = [
+        c.content
+        for c in _walk(renderer.wrappers["question_answers"])
+        if isinstance(c, ft.TextButton | ft.OutlinedButton)
+    ]
+    assert not [b for b in buttons if isinstance(b, str) and b.startswith(("Add question", "Remove question"))]
+    adults = [c.content for c in _walk(renderer.wrappers["adults"]) if isinstance(c, ft.OutlinedButton)]
+    assert "Add adult" in adults  # an ordinary repeat keeps its Add button
