@@ -68,7 +68,7 @@ class FormRenderer:
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
         self.issue_holders: dict[str, ft.Control] = {}
-        self.reason_holders: dict[str, ft.Control] = {}
+        self.reason_holders: dict[str, ft.Semantics] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         #: The control that takes the keyboard focus for a field (its first box), for "go to this question".
         self.focusables: dict[str, ft.Control] = {}
@@ -102,12 +102,10 @@ class FormRenderer:
         holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, content=issue, visible=False)
         self.issue_texts[path] = issue
         self.issue_holders[path] = holder
-        # A soft warning lets the user go on with a reason (stored with the submission as an override).
-        reason = ft.TextField(
-            label="Reason to go on despite the warning", value=self.s.overrides.get(path, ""), dense=True
-        )
-        reason.on_change = self.act(lambda e: self._override(path, reason))
-        reason_holder = ft.Semantics(identifier=f"reason-{path}", content=reason, visible=False)
+        # A soft warning lets the user go on with a reason (stored with the submission as an override). The box is
+        # made when a warning first shows (``refresh``): few fields ever warn, and a box for each made the longest
+        # form slow to open.
+        reason_holder = ft.Semantics(identifier=f"reason-{path}", visible=False)
         self.reason_holders[path] = reason_holder
         parts: list[ft.Control] = [control, holder, reason_holder]
         if path not in self.focusables:
@@ -204,6 +202,13 @@ class FormRenderer:
         with self._lock:
             self.s.set(path, value)
             self.refresh()
+
+    def _reason_box(self, path: str) -> ft.TextField:
+        reason = ft.TextField(
+            label="Reason to go on despite the warning", value=self.s.overrides.get(path, ""), dense=True
+        )
+        reason.on_change = self.act(lambda e: self._override(path, reason))
+        return reason
 
     def _override(self, path: str, box: ft.TextField) -> None:
         with self._lock:
@@ -522,9 +527,10 @@ class FormRenderer:
         for path, text in self.issue_texts.items():
             shown = self.s.shown_issues(path)
             self.issue_holders[path].visible = bool(shown)
-            self.reason_holders[path].visible = path in self.s.overrides or any(
-                i.path == path for i in self.s.state.warnings
-            )
+            holder = self.reason_holders[path]
+            holder.visible = path in self.s.overrides or any(i.path == path for i in self.s.state.warnings)
+            if holder.visible and holder.content is None:
+                holder.content = self._reason_box(path)
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         for path, box in self.not_known_boxes.items():

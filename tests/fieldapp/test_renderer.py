@@ -245,3 +245,26 @@ def test_read_only_answers_are_text_and_the_questions_asked_cannot_be_added_to_o
     assert not [b for b in buttons if isinstance(b, str) and b.startswith(("Add question", "Remove question"))]
     adults = [c.content for c in _walk(renderer.wrappers["adults"]) if isinstance(c, ft.OutlinedButton)]
     assert "Add adult" in adults  # an ordinary repeat keeps its Add button
+
+
+def test_a_soft_warning_brings_its_reason_box_and_the_reason_is_kept(unlocked: Services) -> None:
+    """The box for a reason is made only when a warning first shows (the longest form opens faster), and works."""
+    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
+    assert case_id is not None
+    session = FormSession(unlocked, case_id, "hv_concern")
+    renderer = FormRenderer(session, _same)
+    renderer.build()
+    holder = renderer.reason_holders["referral_decision"]
+    assert (holder.visible, holder.content) == (False, None)
+    renderer._changed("level_of_need", "4")
+    renderer._changed("referral_decision", "early_help")  # level 4 not referred: a soft warning
+    assert holder.visible is True
+    box = holder.content
+    assert isinstance(box, ft.TextField)
+    assert box.label == REASON
+    box.value = "Discussed with the MASH; early help first."
+    handler: Any = box.on_change
+    handler(None)
+    assert session.overrides["referral_decision"] == "Discussed with the MASH; early help first."
+    assert not [b for b in session.blocking() if b[0] == "referral_decision"]
+    assert all(h.content is None for p, h in renderer.reason_holders.items() if p not in ("referral_decision",))
