@@ -249,11 +249,8 @@ class FormRenderer:
             shown = answer_words(f, value)
         else:
             shown = "Not given"
-        column = ft.Column(
-            [ft.Text(f.label, weight=ft.FontWeight.BOLD), ft.Text(shown, selectable=True)],
-            spacing=2,
-        )
-        return ft.Semantics(label=f"{f.label}: {shown}", container=True, content=column)
+        column = ft.Column([ft.Text(f.label, weight=ft.FontWeight.BOLD), ft.Text(shown)], spacing=2)
+        return ft.Semantics(container=True, content=column)  # read as one: the question, then its answer
 
     def _not_known(self, f: FormField, path: str) -> ft.Control:
         """ "Not known", given explicitly: the answer becomes ``NOT_KNOWN``; unticked, the question is blank again."""
