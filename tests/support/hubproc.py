@@ -184,11 +184,14 @@ class HubProcess:
         organisation: str = "Devon MASH",
         ods: str | None = None,
         display_name: str | None = None,
+        registration: str | None = None,
     ) -> str:
         """Create the user if missing (same role); returns the user id."""
         args = ["users", "create", username, "--name", display_name or username, "--role", role, "--org", organisation]
         if ods:
             args += ["--ods", ods]
+        if registration:
+            args += ["--registration", registration]
         return self.cli(*args, "--exist-ok").split()[-1]
 
     def enrol_code(
@@ -199,9 +202,12 @@ class HubProcess:
         organisation: str = "Devon MASH",
         ods: str | None = None,
         display_name: str | None = None,
+        registration: str | None = None,
     ) -> str:
         """Create the user if needed (a GP gets practice A81001 unless ``ods`` is given); return a one-time code."""
         if role == "gp" and ods is None:
             ods = "A81001"
-        self.create_user(username, role, organisation=organisation, ods=ods, display_name=display_name)
+        self.create_user(
+            username, role, organisation=organisation, ods=ods, display_name=display_name, registration=registration
+        )
         return self.cli("enrol-code", username).strip().splitlines()[-1]
