@@ -199,7 +199,7 @@ def hub_conflicts(hub: HubProcess, record_id: str) -> list[dict[str, Any]]:
 
 
 def answer_gp_request(f: FormDriver, when: str) -> None:
-    """The GP's response, question by question: registration, the one question the hub asked, analysis, sign-off
+    """The GP's response, question by question: registration, each question the hub asked, analysis, sign-off
     (as a GP with a GMC number, the form's defaults). ``when`` is the response time as typed."""
     f.wait("nothing_known")
     f.radio("registration_status", "Registered with this practice")
@@ -207,6 +207,10 @@ def answer_gp_request(f: FormDriver, when: str) -> None:
     f.radio("nothing_known", "No")
     f.wait("question_answers[0].answer")
     f.text("question_answers[0].answer", "Yes: registered since birth; seen for asthma.")
+    n = 1
+    while f.field(f"question_answers[{n}].answer").count():  # every question the hub asked gets its answer
+        f.text(f"question_answers[{n}].answer", f"Nothing relevant on the record (question {n + 1}).")
+        n += 1
     f.text("conditions", "Asthma, well controlled.")
     f.text("gp_analysis", "No safeguarding concerns known to the practice.")
     f.radio("health_rag", "Green")
