@@ -67,7 +67,7 @@ class FormRenderer:
         self.signer = signer or "the person completing this form"
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
-        self.issue_holders: dict[str, ft.Control] = {}
+        self.issue_holders: dict[str, ft.Semantics] = {}
         self.reason_holders: dict[str, ft.Semantics] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         #: The control that takes the keyboard focus for a field (its first box), for "go to this question".
@@ -98,9 +98,8 @@ class FormRenderer:
         return out
 
     def _wrap(self, path: str, control: ft.Control) -> ft.Control:
-        issue = ft.Text("", size=13)
-        holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, content=issue, visible=False)
-        self.issue_texts[path] = issue
+        # The message's text is made when it first shows (``refresh``), as the reason box below is.
+        holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, visible=False)
         self.issue_holders[path] = holder
         # A soft warning lets the user go on with a reason (stored with the submission as an override). The box is
         # made when a warning first shows (``refresh``): few fields ever warn, and a box for each made the longest
@@ -521,13 +520,19 @@ class FormRenderer:
     def refresh(self) -> None:
         for path, wrapper in self.wrappers.items():
             wrapper.visible = self.s.visible(path) if path in self.s.state.fields else True
-        for path, text in self.issue_texts.items():
+        for path, issue_holder in self.issue_holders.items():
             shown = self.s.shown_issues(path)
-            self.issue_holders[path].visible = bool(shown)
+            issue_holder.visible = bool(shown)
             holder = self.reason_holders[path]
             holder.visible = path in self.s.overrides or any(i.path == path for i in self.s.state.warnings)
             if holder.visible and holder.content is None:
                 holder.content = self._reason_box(path)
+            text = self.issue_texts.get(path)
+            if text is None:
+                if not shown:
+                    continue
+                text = self.issue_texts[path] = ft.Text("", size=13)
+                issue_holder.content = text
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         for path, box in self.not_known_boxes.items():
