@@ -35,8 +35,11 @@ Walking a spec
     typed answers) the hint, the keyboard and how typed text is read (``typed_answer``) and shown (``typed_text``).
     Issue codes this package raises are ``IssueCode`` members (plain strings on the wire).
 
-    ``read_only`` fields are shown, not edited (``prefill`` says where they come from: ``case.<field>`` or
-    ``request.<field>``); ``help`` is hint text; ``calculate`` fields are computed (show ``FormState.calculated``).
+    ``read_only`` fields are shown as text (``answer_words``), not edited, and a change to one is refused
+    (``FieldState.read_only``); ``prefill`` says where they come from: ``case.<field>`` or ``request.<field>``, or
+    ``item`` inside a repeat prefilled from a list (``Repeat.prefill``: one item per entry, e.g. per question the hub
+    asked; offer no Add or Remove on it). ``help`` is hint text; ``calculate`` fields are computed (show
+    ``FormState.calculated``).
 
 Paths
     Every answer has a path: ``"immediate_danger"``, ``"children[0].nhs_number"``,
@@ -91,6 +94,7 @@ from forms._body_regions import (
     regions,
 )
 from forms._check_answers import AnswerRow, AnswerSection, SectionStatus, check_answers, section_statuses
+from forms._check_answers import words as answer_words
 from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
@@ -101,6 +105,7 @@ from forms._engine import (
     clean_answers,
     england_today,
     evaluate,
+    is_read_only,
     validate,
     validate_submission,
 )
@@ -220,6 +225,7 @@ __all__ = [
     "UnknownForm",
     "ValidationIssue",
     "WriterSource",
+    "answer_words",
     "asset_name",
     "birth_date_problem",
     "build_referral",
@@ -247,6 +253,7 @@ __all__ = [
     "injury_lines",
     "is_field_role",
     "is_not_known",
+    "is_read_only",
     "is_valid_nhs_number",
     "is_valid_ods_code",
     "lawful_basis_from_answers",

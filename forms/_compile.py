@@ -60,6 +60,7 @@ class _Compiler:
         root = CNode(static=StaticScope(path="", parent=None))
         self._declare(root, self.spec.items)
         self._fill(root, self.spec.items, [])
+        self._check_item_prefills(self.spec.items, None)
         for rule in self.spec.rules:
             self._rule(root, rule)
         self._check_cycles()
@@ -83,6 +84,20 @@ class _Compiler:
             else:
                 node.static.names[item.id] = item.kind
                 node.fields[item.id] = CField(name=item.id, kind=item.kind, spec=item, show=[])
+
+    def _check_item_prefills(self, items: Iterable[Item], repeat: Repeat | None) -> None:
+        """An ``item`` prefill reads the entry of a prefilled repeat: anywhere else it would read nothing."""
+        for item in items:
+            if isinstance(item, Repeat):
+                self._check_item_prefills(item.items, item)
+            elif isinstance(item, Group):
+                self._check_item_prefills(item.items, repeat)
+            elif (
+                item.prefill is not None
+                and item.prefill.split(".")[0] == "item"
+                and (repeat is None or not repeat.prefill)
+            ):
+                raise SpecError(f"{self.spec.id}: field {item.id}: an item prefill belongs in a prefilled repeat")
 
     # Pass 2: compile the logic.
     def _fill(self, node: CNode, items: Iterable[Item], outer_show: list[tuple[Fn, set[Dep]]]) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from forms._checkers import Checked, to_json
 from forms._compile import CField, CNode, CompiledSpec
 from forms._expr import answered, truthy
+from forms._follow_up import check as check_follow_up
 from forms._issues import IssueCode, ValidationIssue, error
 from forms._messages import is_not_known, required_message
 from forms._prefill import initial_answers as initial_answers  # re-exported: fieldapp imports it from here
@@ -284,6 +285,9 @@ def _run(spec: FormSpec, answers: object, today: dt.date | None, *, strict: bool
     if not isinstance(answers, Mapping):
         walk.issues.append(error("", IssueCode.WRONG_TYPE, "The answers should be a set of named answers."))
     walk.scope(root, "")
+    late = check_follow_up(root)  # a cross-field check that needs routing data, beside the spec's own rules
+    if late is not None:
+        walk.add(late)
     return FormState(fields=walk.fields, calculated=walk.calculated, issues=tuple(walk.issues))
 
 
@@ -330,6 +334,21 @@ def _apply_overrides(issues: Sequence[ValidationIssue], overrides: Mapping[Any, 
         return list(issues)
     reasoned = {p for p, r in overrides.items() if isinstance(r, str) and r.strip()}
     return [i for i in issues if not (i.severity == "warning" and i.path in reasoned)]
+
+
+def is_read_only(spec: FormSpec, path: str) -> bool:
+    """Whether the answer at ``path`` (``"question_answers[0].question"``) is read-only: given by the case or the
+    request (``read_only``) or worked out by the form (``calculate``). The app refuses a change to it, shown or not."""
+    node: CNode | None = compiled(spec).root
+    steps = path.split(".")
+    for i, step in enumerate(steps):
+        cf = node.fields.get(step.split("[", 1)[0]) if node is not None else None
+        if cf is None:
+            return False
+        if i == len(steps) - 1:
+            return isinstance(cf.spec, FormField) and (cf.spec.read_only or cf.spec.calculate is not None)
+        node = cf.node
+    return False
 
 
 def clean_answers(spec: FormSpec, answers: Mapping[str, object], *, today: dt.date | None = None) -> dict[str, Any]:

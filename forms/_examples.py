@@ -2,6 +2,9 @@
 
 All people are invented; NHS numbers are in the 999 test range. The answers were written on EXAMPLE_TODAY and stay
 valid on any later day (no age-dependent question flips), so other packages' tests may use them with today's clock.
+For that reason no example answers a question shown only below an age (a nursery for a child under 4): the child
+would grow out of it. ``example_answers(form_id, version)`` also gives an earlier version's answers (the migration
+tests start from a full v1 draft).
 """
 
 from __future__ import annotations
@@ -263,6 +266,95 @@ def _case_note() -> dict[str, Any]:
     }
 
 
+_EARLY_HELP_FILE: Final = {
+    "sha256": "cd" * 32,
+    "name": "early-help.pdf",
+    "media_type": "application/pdf",
+    "size": 81234,
+}
+_RIGHT_NOW: Final = {
+    "child_location_now": "At home with their mother, 12 Sea View Road, Torquay.",
+    "child_safe_now": True,
+    "action_taken": "I spoke to the mother about the injuries and the food; the GP has been told by phone.",
+    "mash_call_made": True,
+    "mash_call_at": "2026-11-30T09:55:00+00:00",
+    "mash_call_taken_by": "Alex Morgan, screening officer",
+    "mash_call_reference": "MASH-CALL-0917",
+    "csc_open_case": "no",
+    "police_involved": False,
+    "eh_assessment": "in_progress",
+    "eh_lead_name": "Chris Lane",
+    "eh_lead_agency": "Torbay Family Hub",
+    "eh_assessment_file": _EARLY_HELP_FILE,
+    "expected_outcome": "assessment",
+    "expected_outcome_detail": "An assessment of the children's needs, and help with food and heating.",
+}
+
+_CHILD_V2: Final = {
+    "ethnicity_white": "english_welsh_scottish_ni_british",
+    "religion": "No religion",
+    "previous_addresses": [
+        {
+            "address_kind": "previous",
+            "address": "4 Mill Lane, Paignton",
+            "postcode": "TQ3 1AA",
+            "lived_from": "2021-03-14",
+            "lived_to": "2024-08-31",
+        }
+    ],
+}
+
+_ADULT_V2: Final = {
+    "gender": "female",
+    "phone": "07700900123",
+    "ethnicity": "white",
+    "ethnicity_white": "irish",
+    "language": "English",
+    "interpreter_needed": False,
+}
+
+
+def _v2_referral(answers: dict[str, Any]) -> dict[str, Any]:
+    """A v1 referral's answers with the questions version 2 adds."""
+    answers.update(copy.deepcopy(_RIGHT_NOW))
+    for child in answers["children"]:
+        child.update(copy.deepcopy(_CHILD_V2))
+    for adult in answers["adults"]:
+        adult.update(copy.deepcopy(_ADULT_V2))
+    answers["adults"][-1]["gender"] = "male" if len(answers["adults"]) > 1 else "female"
+    return answers
+
+
+def _gp_response_v2() -> dict[str, Any]:
+    answers = _gp_response()
+    answers.update(
+        {
+            "registration_status": "registered",
+            "registered_since": "2021-04-01",
+            "attendance_pattern": "Seen about three times a year; two missed immunisation appointments in 2025.",
+            "brought_by": "Usually her mother; once by the mother's partner.",
+            "unborn_baby": False,
+            "question_answers": [
+                {
+                    "question": "Any injuries or A&E attendances?",
+                    "answer": "One A&E attendance in August 2026 for a wrist sprain; no other injuries recorded.",
+                },
+                {
+                    "question": "Any concerns about the mother's mental health?",
+                    "answer": "Postnatal depression in 2025, treated; she attends her reviews.",
+                },
+            ],
+            "chronology": [
+                {"event_date": "2025-11-03", "event": "Mother seen for low mood; treatment started.", "source": "GP"},
+                {"event_date": "2026-08-14", "event": "A&E: sprained wrist after a fall.", "source": "A&E letter"},
+            ],
+            "responder_type": "gp",
+            "registration_type": "gmc",
+        }
+    )
+    return answers
+
+
 _BUILDERS: Final = {
     "hv_concern": _hv_concern,
     "sn_referral": _sn_referral,
@@ -272,6 +364,20 @@ _BUILDERS: Final = {
 }
 
 
-def example_answers(form_id: str) -> dict[str, Any]:
-    """A fresh copy of complete, valid answers to the latest version of ``form_id`` (valid on EXAMPLE_TODAY)."""
-    return copy.deepcopy(_BUILDERS[form_id]())
+#: Later versions' answers, by (form id, version); a version not here is the one in ``_BUILDERS``.
+_LATER: Final = {
+    ("hv_concern", 2): lambda: _v2_referral(_hv_concern()),
+    ("sn_referral", 2): lambda: _v2_referral(_sn_referral()),
+    ("gp_response", 2): _gp_response_v2,
+}
+_LATEST: Final = {form_id: max(v for f, v in _LATER if f == form_id) for form_id, _ in _LATER}
+
+
+def example_answers(form_id: str, version: int | None = None) -> dict[str, Any]:
+    """A fresh copy of complete, valid answers to ``version`` (default: the latest) of ``form_id`` (valid on
+    EXAMPLE_TODAY)."""
+    chosen = _LATEST.get(form_id, 1) if version is None else version
+    builder = _LATER.get((form_id, chosen)) or (_BUILDERS[form_id] if chosen == 1 else None)
+    if builder is None:
+        raise KeyError(f"no example answers for {form_id} version {chosen}")
+    return copy.deepcopy(builder())

@@ -77,6 +77,8 @@ class IssueCode(StrEnum):
     LAWFUL_BASIS_NOT_AS_ANSWERED = "lawful_basis_not_as_answered"
     LEVEL_NOT_AS_ANSWERED = "level_not_as_answered"
     SUMMARY_NOT_AS_ANSWERED = "summary_not_as_answered"
+    # The written follow-up to a phone call to the MASH (forms/_follow_up.py).
+    MASH_FOLLOW_UP_LATE = "mash_follow_up_late"
 
 
 class ValidationIssue(BaseModel):

@@ -1,5 +1,5 @@
-"""Starting answers for a new form: defaults, prefill from the case record and the info request, and the minimum
-number of repeat entries."""
+"""Starting answers for a new form: defaults, prefill from the case record and the info request, the minimum number
+of repeat entries, and one entry per listed thing for a prefilled repeat (one answer per question asked)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,16 @@ def initial_answers(
     return _initial(compiled(spec).root, sources, first=True, writer=writer or {})
 
 
-def _lookup(sources: Mapping[str, Mapping[str, object]], dotted: str) -> object:
+def _raw(sources: Mapping[str, object], dotted: str) -> object:
     root, *parts = dotted.split(".")
     value: object = sources.get(root, {})
     for part in parts:
         value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _lookup(sources: Mapping[str, object], dotted: str) -> object:
+    value = _raw(sources, dotted)
     if isinstance(value, list):  # a list shown in one read-only field: one line per entry
         return "\n".join(
             ", ".join(f"{v}" for v in item.values() if v not in (None, "")) if isinstance(item, Mapping) else str(item)
@@ -41,7 +46,7 @@ def _lookup(sources: Mapping[str, Mapping[str, object]], dotted: str) -> object:
 
 
 def _initial(
-    node: CNode, sources: Mapping[str, Mapping[str, object]], *, first: bool, writer: Mapping[str, str | None]
+    node: CNode, sources: Mapping[str, object], *, first: bool, writer: Mapping[str, str | None]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, cf in node.fields.items():
@@ -49,6 +54,14 @@ def _initial(
         if isinstance(spec, Repeat):
             assert cf.node is not None
             item_node = cf.node
+            if spec.prefill is not None:
+                entries = _raw(sources, spec.prefill)
+                if isinstance(entries, list) and entries:
+                    out[name] = [
+                        _initial(item_node, {**sources, "item": entry}, first=True, writer=writer)
+                        for entry in entries[: spec.max]
+                    ]
+                continue
             count = spec.min if spec.show_if is None and spec.required_if is None else 0
             if count:
                 out[name] = [_initial(item_node, sources, first=first and i == 0, writer=writer) for i in range(count)]

@@ -247,7 +247,7 @@ def build_referral(
     )
     if issues:
         raise ReferralError(issues)
-    authority = AuthorityRef.model_validate(plan["authority"].model_dump())
+    authority = AuthorityRef.model_validate(plan["authority"].model_dump(include={"code", "key", "name"}))
     stamp = created_at.isoformat()
     summary = _summary(case, plan, authority, created_by, stamp, today)
     document: dict[str, Any] = {

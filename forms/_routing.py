@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,12 +25,18 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: The written follow-up to a phone call to the MASH is due within this many hours, unless the authority says.
+DEFAULT_FOLLOW_UP_HOURS: Final = 24
+
+
 class LocalAuthority(_Model):
-    """A local authority that receives referrals: ONS (GSS) code, a short key, the name people know."""
+    """A local authority that receives referrals: ONS (GSS) code, a short key, the name people know, and how many
+    hours its MASH gives for the written referral after a phone call (``follow_up_hours``)."""
 
     code: Annotated[str, Field(pattern=r"^[EWSN][0-9]{8}$")]
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    follow_up_hours: Annotated[int, Field(ge=1, le=168)] = DEFAULT_FOLLOW_UP_HOURS
 
 
 class RoutingTable(_Model):

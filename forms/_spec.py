@@ -22,6 +22,7 @@ from forms._kinds import FieldKind
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
+_FIELD_PREFILL = r"^((case|request)\.[a-z][a-z0-9_.]*|item(\.[a-z][a-z0-9_.]*)?)$"
 #: An expression tree (see forms/_expr.py); checked when the spec is compiled.
 Expr = JsonValue
 
@@ -84,8 +85,9 @@ class FormField(_Model):
     show_if: Expr = None
     read_only: bool = False
     default: JsonValue = None
-    #: Where the app fills the answer from: ``case.<field>`` (the case record) or ``request.<field>`` (info request).
-    prefill: Annotated[str, Field(pattern=r"^(case|request)\.[a-z][a-z0-9_.]*$")] | None = None
+    #: Where the app fills the answer from: ``case.<field>`` (the case record), ``request.<field>`` (info request), or,
+    #: inside a prefilled repeat, ``item`` (the entry itself) or ``item.<field>`` (a field of the entry).
+    prefill: Annotated[str, Field(pattern=_FIELD_PREFILL)] | None = None
     #: An expression whose value *is* the answer (read-only, recomputed on every change).
     calculate: Expr = None
     constraints: tuple[Constraint, ...] = ()
@@ -130,6 +132,9 @@ class Repeat(_Model):
     required_if: Expr = None
     #: A rendering hint: ``body_map`` draws the items' body_map positions on one figure.
     presentation: Literal["list", "body_map"] = "list"
+    #: A list to make the items from, one per entry (``request.questions``: one item per question asked); the items'
+    #: ``item`` / ``item.<field>`` prefills take the entry. The items are then fixed: the app offers no Add or Remove.
+    prefill: Annotated[str, Field(pattern=r"^(case|request)\.[a-z][a-z0-9_.]*$")] | None = None
     items: tuple[Item, ...]
 
 

@@ -17,6 +17,7 @@ WRITER_ANSWERS: Final[Mapping[str, WriterSource]] = {
     "registration": "registration",  # hv_concern, sn_referral: NMC PIN or GMC number
     "responder_name": "display_name",  # gp_response: "Your name"
     "gmc_number": "registration",  # gp_response
+    "nmc_pin": "registration",  # gp_response v2: a practice nurse answering for the practice
     "practice_ods": "ods_code",  # gp_response: the practice answering
     "team_code": "ods_code",  # team_response: the team answering (its organisation code)
 }

@@ -21,6 +21,7 @@ from forms import (
     clean_answers,
     evaluate,
     initial_answers,
+    is_read_only,
     load_spec,
     migrate_draft,
     new_draft,
@@ -89,11 +90,17 @@ class FormSession:
         return get_at(self.answers, path)
 
     def set(self, path: str, value: Any) -> None:
+        """Change one answer; a read-only one (given by the request or the case) is refused and stays as given."""
+        if self.read_only(path):
+            return
         if value == "":
             value = None
         set_at(self.answers, path, value)
         self.touched.add(path)
         self._changed()
+
+    def read_only(self, path: str) -> bool:
+        return is_read_only(self.spec, path)
 
     def add_item(self, repeat_path: str) -> int:
         items = get_at(self.answers, repeat_path)

@@ -28,6 +28,7 @@ from forms import (
     FormField,
     Group,
     Repeat,
+    answer_words,
     date_from_parts,
     date_parts,
     is_not_known,
@@ -66,8 +67,8 @@ class FormRenderer:
         self.signer = signer or "the person completing this form"
         self.wrappers: dict[str, ft.Control] = {}
         self.issue_texts: dict[str, ft.Text] = {}
-        self.issue_holders: dict[str, ft.Control] = {}
-        self.reason_holders: dict[str, ft.Control] = {}
+        self.issue_holders: dict[str, ft.Semantics] = {}
+        self.reason_holders: dict[str, ft.Semantics] = {}
         self.repeat_boxes: dict[str, tuple[Repeat, ft.Column]] = {}
         #: The control that takes the keyboard focus for a field (its first box), for "go to this question".
         self.focusables: dict[str, ft.Control] = {}
@@ -97,16 +98,13 @@ class FormRenderer:
         return out
 
     def _wrap(self, path: str, control: ft.Control) -> ft.Control:
-        issue = ft.Text("", size=13)
-        holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, content=issue, visible=False)
-        self.issue_texts[path] = issue
+        # The message's text is made when it first shows (``refresh``), as the reason box below is.
+        holder = ft.Semantics(identifier=f"issue-{path}", live_region=True, visible=False)
         self.issue_holders[path] = holder
-        # A soft warning lets the user go on with a reason (stored with the submission as an override).
-        reason = ft.TextField(
-            label="Reason to go on despite the warning", value=self.s.overrides.get(path, ""), dense=True
-        )
-        reason.on_change = self.act(lambda e: self._override(path, reason))
-        reason_holder = ft.Semantics(identifier=f"reason-{path}", content=reason, visible=False)
+        # A soft warning lets the user go on with a reason (stored with the submission as an override). The box is
+        # made when a warning first shows (``refresh``): few fields ever warn, and a box for each made the longest
+        # form slow to open.
+        reason_holder = ft.Semantics(identifier=f"reason-{path}", visible=False)
         self.reason_holders[path] = reason_holder
         parts: list[ft.Control] = [control, holder, reason_holder]
         if path not in self.focusables:
@@ -140,7 +138,9 @@ class FormRenderer:
         body: list[ft.Control] = [title]
         if r.help:
             body.append(ft.Text(r.help, size=13))
-        body += [items, add]
+        body.append(items)
+        if r.prefill is None:  # a prefilled repeat has one item per entry given (a question asked): no Add
+            body.append(add)
         return self._wrap(path, ft.Column(body, spacing=8))
 
     def _fill_repeat(self, path: str) -> None:
@@ -168,7 +168,10 @@ class FormRenderer:
                 on_click=self.act(lambda e, i=i: self._remove(path, i)),
             )
             head = ft.Row(
-                [ft.Text(f"{r.item_label} {i + 1}", weight=ft.FontWeight.BOLD), remove],
+                [
+                    ft.Text(f"{r.item_label} {i + 1}", weight=ft.FontWeight.BOLD),
+                    *([remove] if r.prefill is None else []),
+                ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             )
             inner = ft.Column([head, *self._items(r.items, item_path)], spacing=10)
@@ -199,6 +202,13 @@ class FormRenderer:
             self.s.set(path, value)
             self.refresh()
 
+    def _reason_box(self, path: str) -> ft.TextField:
+        reason = ft.TextField(
+            label="Reason to go on despite the warning", value=self.s.overrides.get(path, ""), dense=True
+        )
+        reason.on_change = self.act(lambda e: self._override(path, reason))
+        return reason
+
     def _override(self, path: str, box: ft.TextField) -> None:
         with self._lock:
             self.s.override(path, box.value or "")
@@ -215,6 +225,8 @@ class FormRenderer:
 
     def _field(self, f: FormField, path: str) -> ft.Control:
         family = KINDS[f.kind].family
+        if f.read_only and f.calculate is None and family is not Family.DISPLAY:
+            return self._wrap(path, self._read_only(f, path))
         control = BUILDERS[family](self, f, path)
         if family is Family.DISPLAY:
             return control  # text to read: no answer, so no issue or reason under it
@@ -223,6 +235,21 @@ class FormRenderer:
         if f.allow_not_known and not f.read_only:
             control = ft.Column([control, self._not_known(f, path)], spacing=2)
         return self._wrap(path, control)
+
+    def _read_only(self, f: FormField, path: str) -> ft.Control:
+        """An answer the form was given (the request's priority, a question the hub asked): text to read, not a box
+        to change. Text is shown whole; a code, a date or an NHS number in words."""
+        raw = self.s.get(path)
+        state = self.s.state.fields.get(path)
+        value = state.value if state is not None else None
+        if isinstance(raw, str) and KINDS[f.kind].family is Family.TEXT and f.kind in ("short_text", "long_text"):
+            shown = raw
+        elif value is not None:
+            shown = answer_words(f, value)
+        else:
+            shown = "Not given"
+        column = ft.Column([ft.Text(f.label, weight=ft.FontWeight.BOLD), ft.Text(shown)], spacing=2)
+        return ft.Semantics(container=True, content=column)  # read as one: the question, then its answer
 
     def _not_known(self, f: FormField, path: str) -> ft.Control:
         """ "Not known", given explicitly: the answer becomes ``NOT_KNOWN``; unticked, the question is blank again."""
@@ -493,12 +520,19 @@ class FormRenderer:
     def refresh(self) -> None:
         for path, wrapper in self.wrappers.items():
             wrapper.visible = self.s.visible(path) if path in self.s.state.fields else True
-        for path, text in self.issue_texts.items():
+        for path, issue_holder in self.issue_holders.items():
             shown = self.s.shown_issues(path)
-            self.issue_holders[path].visible = bool(shown)
-            self.reason_holders[path].visible = path in self.s.overrides or any(
-                i.path == path for i in self.s.state.warnings
-            )
+            issue_holder.visible = bool(shown)
+            holder = self.reason_holders[path]
+            holder.visible = path in self.s.overrides or any(i.path == path for i in self.s.state.warnings)
+            if holder.visible and holder.content is None:
+                holder.content = self._reason_box(path)
+            text = self.issue_texts.get(path)
+            if text is None:
+                if not shown:
+                    continue
+                text = self.issue_texts[path] = ft.Text("", size=13)
+                issue_holder.content = text
             text.value = "\n".join(("Warning: " if i.severity == "warning" else "") + i.message for i in shown)
             text.color = ft.Colors.ERROR if any(i.severity == "error" for i in shown) else ft.Colors.AMBER_900
         for path, box in self.not_known_boxes.items():

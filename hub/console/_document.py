@@ -34,6 +34,11 @@ _CONSENT_LABELS: Final = {
     "covers": "Whom the consent covers",
     "reason_if_not_given": "Why consent was refused or not sought",
 }
+_RIGHT_NOW: Final = (
+    ("child_location_now", "Where the child is now"),
+    ("child_safe_now", "Child safe now"),
+    ("action_taken", "Done so far to keep the child safe"),
+)
 _CONSENT_WORDS: Final = {"given": "Given", "refused": "Refused", "not_sought": "Not sought"}
 
 
@@ -131,7 +136,8 @@ def _words(item: Any, value: Any, tz: ZoneInfo) -> str:
         if forms.is_not_known(value):
             return forms.NOT_KNOWN_TEXT  # "Not known", given explicitly
         if kind == "attachment":
-            return f"Photograph: {value.get('name', 'unnamed')}"
+            what = "Photograph" if _is_image(value) else "Attached file"  # an early help assessment is a document
+            return f"{what}: {value.get('name', 'unnamed')}"
         if kind == "body_map":
             marks = [forms.placed_mark(m, n) for n, m in enumerate(forms.raw_marks(value), start=1)]
             return "; ".join(m.words() for m in marks if m is not None)
@@ -164,6 +170,12 @@ def _say(item: Any, value: Any) -> str:
     if kind_is(item, "nhs_number") and isinstance(value, str):
         return forms.format_nhs_number(value)
     return options.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def _is_image(value: Mapping[str, Any]) -> bool:
+    """Only a picture is shown as a photograph; any other file (a PDF) is named, not drawn."""
+    media = value.get("media_type")
+    return isinstance(media, str) and media.startswith("image/")
 
 
 def kind_is(item: Any, kind: str) -> bool:
@@ -229,7 +241,7 @@ class _Walker:
     def _photo(self, value: Mapping[str, Any], caption: str) -> None:
         sha = value.get("sha256")
         media = value.get("media_type")
-        if isinstance(sha, str) and _SHA.match(sha) and isinstance(media, str):
+        if isinstance(sha, str) and _SHA.match(sha) and isinstance(media, str) and _is_image(value):
             self.doc.photos.append(Photo(sha, str(value.get("name") or "photograph"), media, caption))
 
 
@@ -268,6 +280,10 @@ def build(fields: Mapping[str, Any], row: Mapping[str, Any], tz: ZoneInfo) -> Do
                 doc.emergency.append(("999 called at", _words(_Kind("datetime"), answers.get("call_999_time"), tz)))
             if answers.get("police_reference"):
                 doc.emergency.append(("Police reference", str(answers.get("police_reference"))))
+            for key, label in _RIGHT_NOW:  # version 2 asks these first: where the child is, and whether safe now
+                if answers.get(key) is not None:
+                    doc.emergency.append((label, _words(_Kind("yes_no" if key == "child_safe_now" else "long_text"),
+                                                        answers.get(key), tz)))  # fmt: skip
     consent = fields.get("consent")
     if isinstance(consent, Mapping):
         doc.consent = [

@@ -62,7 +62,8 @@ def add_case(
 
 
 def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
-    """The health visitor concern form: urgency gate, visit, one injury on the body map, concern, consent, sign.
+    """The health visitor concern form: urgency gate and the child now, visit, one injury on the body map, social care,
+    police and early help, concern, consent, sign.
     ``visit_date=False`` leaves the date of the contact blank (for a flow that enters it by keyboard)."""
     f = FormDriver(ui)
     f.wait("immediate_danger")
@@ -70,6 +71,10 @@ def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
     ui.wait_text("CALL 999 NOW")
     ui.shot("concern-999-banner")
     f.radio("immediate_danger", "No")
+    f.text("child_location_now", "At home with her mother.")  # version 2: right now, asked first
+    f.radio("child_safe_now", "Yes")
+    f.text("action_taken", "I stayed until the GP had seen the baby.")
+    f.radio("mash_call_made", "No")
     today = date.today().isoformat()
     if visit_date:
         f.date("visit_date", today)
@@ -96,6 +101,9 @@ def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
     f.radio("perinatal_mental_health", "Concern")
     f.text("perinatal_mental_health_detail", "Low mood since the birth; known to the GP.")
     f.radio("substance_misuse", "No concern")
+    f.radio("csc_open_case", "No")
+    f.radio("police_involved", "No")
+    f.radio("eh_assessment", "No early help assessment")
     f.tick("categories", "Physical abuse")
     f.text("worry", "A bruise on the upper arm of a non-mobile baby.")
     f.text("facts", "I saw a 2 cm bruise on the left upper arm.")
@@ -104,6 +112,7 @@ def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
     f.radio("level_of_need", "Level 4: child protection (significant harm or the risk of it)")
     f.text("threshold_rationale", "Any bruise on a non-mobile baby needs a referral.")
     f.radio("referral_decision", "Refer to the MASH (children's social care)")
+    f.radio("expected_outcome", "Child protection enquiries (section 47)")
     f.radio("parent_informed", "Yes")
     f.radio("consent", "Not sought")
     f.text("consent_not_given_reason", "Level 4: sharing without consent to protect the baby.")
@@ -187,3 +196,27 @@ def hub_conflicts(hub: HubProcess, record_id: str) -> list[dict[str, Any]]:
     for row in rows:
         row["fields"] = json.loads(row["fields"])
     return rows
+
+
+def answer_gp_request(f: FormDriver, when: str) -> None:
+    """The GP's response, question by question: registration, each question the hub asked, analysis, sign-off
+    (as a GP with a GMC number, the form's defaults). ``when`` is the response time as typed."""
+    f.wait("nothing_known")
+    f.radio("registration_status", "Registered with this practice")
+    f.date("registered_since", "2024-03-05")
+    f.radio("nothing_known", "No")
+    f.wait("question_answers[0].answer")
+    f.text("question_answers[0].answer", "Yes: registered since birth; seen for asthma.")
+    n = 1
+    while f.field(f"question_answers[{n}].answer").count():  # every question the hub asked gets its answer
+        f.text(f"question_answers[{n}].answer", f"Nothing relevant on the record (question {n + 1}).")
+        n += 1
+    f.text("conditions", "Asthma, well controlled.")
+    f.text("gp_analysis", "No safeguarding concerns known to the practice.")
+    f.radio("health_rag", "Green")
+    f.radio("info_withheld", "No")
+    f.radio("shared_without_consent", "No")
+    f.text("responder_name", "Dr Gina Practitioner")
+    f.text("gmc_number", "1234567")
+    f.text("responded_at", when)  # typed (a click on Now may miss)
+    f.tick("signature", "Signed as")

@@ -60,16 +60,16 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         f = FormDriver(ui)
         f.wait("nothing_known")
         ui.shot("response-form")
-        f.radio("nothing_known", "No")
-        f.text("conditions", "Asthma, well controlled.")
-        f.text("gp_analysis", "No safeguarding concerns known to the practice.")
-        f.radio("health_rag", "Green")
-        f.radio("info_withheld", "No")
-        f.radio("shared_without_consent", "No")
-        f.text("responder_name", "Dr Gina Practitioner")
-        f.text("gmc_number", "1234567")
-        f.text("responded_at", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))  # typed (a click on Now may miss)
-        f.tick("signature", "Signed as")
+        _steps.answer_gp_request(f, dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+        # The question as the hub asked it, read as text (its accessible label), with no box to change it.
+        question = f.field("question_answers[0].question")
+        read = question.evaluate(
+            "e => [e, ...e.querySelectorAll('*')].map(x => (x.getAttribute('aria-label') || '') + ' '"
+            " + (x.childElementCount ? '' : x.textContent || '')).join(' ')"
+        )
+        assert "The question asked" in read, read
+        assert "Is the family known to the practice?" in read, read
+        assert question.locator("input, textarea").count() == 0
         ui.shot("response-filled")
         f.submit(r"/request/[^/]+$")
         ui.wait_text("Answered")
@@ -90,6 +90,14 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         assert (fields["form_id"], fields["request_id"]) == ("gp_response", request_id.group(0))
         assert (response["request_id"], response["practice_ods"]) == (request_id.group(0), "A81001")
         assert answers["nothing_known"] is False
+        assert answers["question_answers"] == [
+            {
+                "question": "Is the family known to the practice?",
+                "answer": "Yes: registered since birth; seen for asthma.",
+            }
+        ]  # question by question, the question as the hub asked it
+        assert (answers["registration_status"], answers["registered_since"]) == ("registered", "2024-03-05")
+        assert (answers["responder_type"], answers["registration_type"]) == ("gp", "gmc")
         assert answers["conditions"] == "Asthma, well controlled."
         assert answers["gp_analysis"] == "No safeguarding concerns known to the practice."
         assert (answers["health_rag"], answers["info_withheld"], answers["shared_without_consent"]) == (

@@ -38,10 +38,17 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         # Her name and NMC PIN are never typed here: they come from enrolment (checked in what the hub stored).
         ui.shot("sn-form")
         f.radio("immediate_danger", "No")
+        f.text("child_location_now", "In the school nurse's room at Truro Academy.")  # version 2: the child now
+        f.radio("child_safe_now", "Yes")
+        f.text("action_taken", "He stays at school with the designated safeguarding lead until the MASH calls back.")
+        f.radio("mash_call_made", "Yes")
+        f.text("mash_call_at", f"{today} 11:20")
+        f.text("mash_call_taken_by", "Tamsin, screening officer")
         f.text("school_name", "Truro Academy")
         f.radio("dsl_informed", "Yes")
         f.text("dsl_name", "Kerenza Hocking")
         f.text("children[0].school", "Truro Academy")
+        f.text("children[0].child_phone", "07700 900123")  # asked from 11
         f.radio("children[0].sexual_activity", "No")
         f.radio("children[0].injury_seen", "No")
         f.radio("disclosure_made", "Yes")
@@ -49,6 +56,9 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         f.text("disclosure_time", f"{today} 11:05")
         f.text("disclosure_present", "School nurse only")
         ui.shot("sn-disclosure")
+        f.radio("csc_open_case", "Not known")
+        f.radio("police_involved", "No")
+        f.radio("eh_assessment", "No early help assessment")
         f.tick("categories", "Physical abuse")
         f.text("worry", "A Year 9 pupil discloses being hit with a belt by his father when drunk.")
         f.text("facts", "He told me in the drop-in at break. No marks seen today.")
@@ -57,6 +67,7 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         f.radio("level_of_need", "Level 4: child protection (significant harm or the risk of it)")
         f.text("threshold_rationale", "Disclosure of physical abuse by a parent.")
         f.radio("referral_decision", "Refer to the MASH (children's social care)")
+        f.radio("expected_outcome", "Child protection enquiries (section 47)")
         f.radio("parent_informed", "No")
         f.radio("not_informed_reason", "Telling them would put a child at risk of significant harm")
         f.text("approving_manager", "Kerenza Hocking")
@@ -85,6 +96,10 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         answers = form["fields"]["answers"]
         assert answers["pupil_words"] == WORDS
         assert (answers["referrer_name"], answers["registration"]) == ("Sian Nurse", "15B2468E")
+        assert form["fields"]["form_version"] == 2
+        assert (answers["mash_call_made"], answers["mash_call_taken_by"]) == (True, "Tamsin, screening officer")
+        assert answers["children"][0]["child_phone"] == "07700900123"
+        assert (answers["csc_open_case"], answers["expected_outcome"]) == ("not_known", "child_protection")
         [referral] = _steps.hub_records(hub, case_id=case_id, record_type="referral")
         assert [d["form_id"] for d in referral["fields"]["document"]["forms"]] == ["sn_referral"]
         ui.close()

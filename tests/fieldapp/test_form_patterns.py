@@ -212,6 +212,6 @@ def test_the_sections_task_list_leads_to_each_section_and_follows_the_answers(un
     radio_group.value = "no"  # the first question of the form: is a child in immediate danger?
     handler: Any = radio_group.on_change
     handler(None)
-    assert _shown(urgency) == ["Completed", "Urgency"]
+    assert _shown(urgency) == ["In progress", "Urgency"]  # it also asks where the child is now, and more
     [link] = [c for c in _walk(visit) if isinstance(c, ft.TextButton)]
     _press(link)  # leads to the section's first question (no page in a test: it only has to run)

@@ -208,3 +208,63 @@ def test_removing_an_item_removes_its_unsent_photo(unlocked: Services) -> None:
     renderer._remove("children[0].injuries", 0)
     assert repo.get_attachment(sha) is None
     assert PHOTO not in renderer.photo_fields
+
+
+def test_read_only_answers_are_text_and_the_questions_asked_cannot_be_added_to_or_removed(unlocked: Services) -> None:
+    from uuid import uuid4
+
+    request = {
+        "reference": "IR-2026-000007", "rag": "red", "practice_ods": "A81001",
+        "deadline": "2026-12-01T10:00:00+00:00", "child": {"name": "Alex Example"}, "adults": [],
+        "questions": ["Is the family known to the practice?", "Who brings Alex?"], "requested_by": "staff1",
+    }  # fmt: skip
+    session = FormSession(unlocked, uuid4(), "gp_response", request=request, draft_key="r7")
+    session.set("nothing_known", False)
+    renderer = FormRenderer(session, _same)
+    renderer.build()
+
+    def texts(path: str) -> list[str]:
+        return [str(c.value) for c in _walk(renderer.wrappers[path]) if isinstance(c, ft.Text) and c.value]
+
+    def inputs(path: str) -> list[ft.Control]:
+        controls = _walk(renderer.wrappers[path])
+        return [
+            c for c in controls if isinstance(c, ft.RadioGroup) or (isinstance(c, ft.TextField) and c.label != REASON)
+        ]
+
+    assert texts("request_rag")[:2] == ["Priority", "Red: within 4 hours"]  # the label of the code, as text
+    assert inputs("request_rag") == []
+    assert "Who brings Alex?" in texts("question_answers[1].question")
+    assert inputs("question_answers[1].question") == []
+    assert len(inputs("question_answers[1].answer")) == 1  # the answer is the GP's to write
+    buttons = [
+        c.content
+        for c in _walk(renderer.wrappers["question_answers"])
+        if isinstance(c, ft.TextButton | ft.OutlinedButton)
+    ]
+    assert not [b for b in buttons if isinstance(b, str) and b.startswith(("Add question", "Remove question"))]
+    adults = [c.content for c in _walk(renderer.wrappers["adults"]) if isinstance(c, ft.OutlinedButton)]
+    assert "Add adult" in adults  # an ordinary repeat keeps its Add button
+
+
+def test_a_soft_warning_brings_its_reason_box_and_the_reason_is_kept(unlocked: Services) -> None:
+    """The box for a reason is made only when a warning first shows (the longest form opens faster), and works."""
+    case_id, _ = create_case(unlocked, {"child_name": "Amy", "nhs_number_not_known": True})
+    assert case_id is not None
+    session = FormSession(unlocked, case_id, "hv_concern")
+    renderer = FormRenderer(session, _same)
+    renderer.build()
+    holder = renderer.reason_holders["referral_decision"]
+    assert (holder.visible, holder.content) == (False, None)
+    renderer._changed("level_of_need", "4")
+    renderer._changed("referral_decision", "early_help")  # level 4 not referred: a soft warning
+    assert holder.visible is True
+    box = holder.content
+    assert isinstance(box, ft.TextField)
+    assert box.label == REASON
+    box.value = "Discussed with the MASH; early help first."
+    handler: Any = box.on_change
+    handler(None)
+    assert session.overrides["referral_decision"] == "Discussed with the MASH; early help first."
+    assert not [b for b in session.blocking() if b[0] == "referral_decision"]
+    assert all(h.content is None for p, h in renderer.reason_holders.items() if p not in ("referral_decision",))

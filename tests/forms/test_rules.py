@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from forms import example_answers
+from forms import NOT_KNOWN, example_answers
 from tests.forms._helpers import DELETE, codes, issues_for
 
 DASH_14 = [f"q{i:02d}" for i in range(1, 15)]
@@ -30,6 +30,11 @@ SIGN_OFF_ONLY = {
     "nothing_known": True,
     **dict.fromkeys(
         [
+            "attendance_pattern",
+            "brought_by",
+            "unborn_baby",
+            "question_answers",
+            "chronology",
             "conditions",
             "immunisations",
             "last_seen",
@@ -55,6 +60,17 @@ UNBORN = {
     "children[2].injury_seen": DELETE,
     "children[2].date_of_birth": DELETE,
 }
+NO_CALL = {"mash_call_made": False, "mash_call_at": DELETE, "mash_call_taken_by": DELETE, "mash_call_reference": DELETE}
+OPEN_CASE = {"csc_open_case": "yes"}
+NO_EARLY_HELP = {
+    "eh_assessment": "none",
+    "eh_lead_name": DELETE,
+    "eh_lead_agency": DELETE,
+    "eh_assessment_file": DELETE,
+}
+NOT_REGISTERED = {"registration_status": "not_registered", "registered_since": DELETE}
+DEREGISTERED = {"registration_status": "deregistered", "registered_since": DELETE}
+NURSE_REGISTRATION = {"registration_type": "nmc", "gmc_number": DELETE, "nmc_pin": "12A3456E"}
 SEX_U13 = {"children[0].sexual_activity": True, "children[0].date_of_birth": "2014-06-01"}
 
 RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
@@ -341,6 +357,108 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
         ("children[2].mobile", "required"),
         False,
     ),
+    # version 2: right now, the earlier call to the MASH, social care, police, early help, expected outcome
+    ("where_now_needed", "sn_referral", {"child_location_now": DELETE}, ("child_location_now", "required"), True),
+    ("safe_now_not_known", "hv_concern", {"child_safe_now": NOT_KNOWN}, ("child_safe_now", "required"), False),
+    ("safe_now_needed", "hv_concern", {"child_safe_now": DELETE}, ("child_safe_now", "required"), True),
+    ("call_needs_time", "hv_concern", {"mash_call_at": DELETE}, ("mash_call_at", "required"), True),
+    ("call_needs_taker", "sn_referral", {"mash_call_taken_by": DELETE}, ("mash_call_taken_by", "required"), True),
+    ("no_call_no_time", "hv_concern", NO_CALL, ("mash_call_at", "required"), False),
+    ("open_case_needs_plan", "hv_concern", OPEN_CASE, ("csc_plan", "required"), True),
+    ("open_case_needs_worker", "sn_referral", OPEN_CASE, ("social_worker_name", "required"), True),
+    (
+        "open_case_worker_not_known",
+        "hv_concern",
+        {**OPEN_CASE, "csc_plan": "child_in_need", "social_worker_name": NOT_KNOWN},
+        ("social_worker_name", "required"),
+        False,
+    ),
+    ("closed_case_no_plan", "hv_concern", {"csc_open_case": "not_known"}, ("csc_plan", "required"), False),
+    ("other_plan_described", "hv_concern", {**OPEN_CASE, "csc_plan": "other"}, ("csc_plan_other", "required"), True),
+    ("police_need_crime_ref", "hv_concern", {"police_involved": True}, ("police_crime_reference", "required"), True),
+    ("no_police_no_ref", "sn_referral", {"police_involved": False}, ("police_crime_reference", "required"), False),
+    ("early_help_lead", "hv_concern", {"eh_lead_name": DELETE}, ("eh_lead_name", "required"), True),
+    ("no_early_help_no_lead", "hv_concern", NO_EARLY_HELP, ("eh_lead_name", "required"), False),
+    ("outcome_needed", "hv_concern", {"expected_outcome": DELETE}, ("expected_outcome", "required"), True),
+    (
+        "other_outcome_explained",
+        "sn_referral",
+        {"expected_outcome": "other", "expected_outcome_detail": DELETE},
+        ("expected_outcome_detail", "required"),
+        True,
+    ),
+    (
+        "moved_out_before_moved_in",
+        "hv_concern",
+        {"children[0].previous_addresses[0].lived_to": "2020-01-01"},
+        ("children[0].previous_addresses[0].lived_to", "moved_out_before_moved_in"),
+        True,
+    ),
+    (
+        "moved_out_after_moved_in",
+        "sn_referral",
+        {"children[0].previous_addresses[0].lived_to": "2026-01-01"},
+        ("children[0].previous_addresses[0].lived_to", "moved_out_before_moved_in"),
+        False,
+    ),
+    (
+        "second_address_has_no_end",
+        "hv_concern",
+        {
+            "children[0].previous_addresses[0].address_kind": "second",
+            "children[0].previous_addresses[0].lived_to": DELETE,
+        },
+        ("children[0].previous_addresses[0].lived_to", "moved_out_before_moved_in"),
+        False,
+    ),
+    # version 2 of the GP response: registration, unborn baby, question by question, the responder
+    ("registered_since_when", "gp_response", {"registered_since": DELETE}, ("registered_since", "required"), True),
+    (
+        "registered_since_not_known",
+        "gp_response",
+        {"registered_since": NOT_KNOWN},
+        ("registered_since", "required"),
+        False,
+    ),
+    ("deregistered_when", "gp_response", DEREGISTERED, ("deregistered_on", "required"), True),
+    ("not_registered_no_dates", "gp_response", NOT_REGISTERED, ("registered_since", "required"), False),
+    ("registered_yet_nothing_known", "gp_response", SIGN_OFF_ONLY, ("registration_status", "required"), False),
+    (
+        "nothing_known_still_says_registration",
+        "gp_response",
+        {**SIGN_OFF_ONLY, "registration_status": DELETE},
+        ("registration_status", "required"),
+        True,
+    ),
+    ("unborn_needs_expected_date_gp", "gp_response", {"unborn_baby": True}, ("expected_date", "required"), True),
+    ("unborn_needs_antenatal_care", "gp_response", {"unborn_baby": True}, ("antenatal_care", "required"), True),
+    ("no_unborn_no_antenatal", "gp_response", {"unborn_baby": False}, ("antenatal_care", "required"), False),
+    (
+        "each_question_answered",
+        "gp_response",
+        {"question_answers[1].answer": DELETE},
+        ("question_answers[1].answer", "required"),
+        True,
+    ),
+    ("some_answer_needed", "gp_response", {"question_answers": []}, ("question_answers", "too_few"), True),
+    ("nothing_known_needs_no_answers", "gp_response", SIGN_OFF_ONLY, ("question_answers", "too_few"), False),
+    ("gp_with_nmc", "gp_response", NURSE_REGISTRATION, ("registration_type", "gp_needs_gmc"), True),
+    (
+        "nurse_with_nmc",
+        "gp_response",
+        {**NURSE_REGISTRATION, "responder_type": "practice_nurse"},
+        ("registration_type", "gp_needs_gmc"),
+        False,
+    ),
+    ("nurse_needs_pin", "gp_response", {**NURSE_REGISTRATION, "nmc_pin": DELETE}, ("nmc_pin", "required"), True),
+    (
+        "administrator_unregistered",
+        "gp_response",
+        {"responder_type": "safeguarding_admin", "registration_type": "none", "gmc_number": DELETE},
+        ("gmc_number", "required"),
+        False,
+    ),
+    ("other_responder_role", "gp_response", {"responder_type": "other"}, ("responder_role_other", "required"), True),
 ]
 
 
@@ -356,6 +474,8 @@ def test_the_example_answers_raise_no_rule() -> None:
 
 
 SOFT = [
+    ("hv_concern", {"referred_at": "2026-12-01T10:15:00+00:00"}, "referred_at", "mash_follow_up_late"),
+    ("sn_referral", {"referred_at": "2026-12-01T09:56:00+00:00"}, "referred_at", "mash_follow_up_late"),
     ("gp_response", {"responded_at": "2026-12-02T09:00:00+00:00"}, "responded_at", "after_deadline"),
     ("hv_concern", {"referral_decision": "early_help"}, "referral_decision", "level4_not_referred"),
     (

@@ -34,12 +34,13 @@ FORM_IDS = ["case_note", "gp_response", "hv_concern", "sn_referral", "team_respo
 def test_the_five_forms_are_bundled_at_their_latest_versions() -> None:
     assert [(s.id, s.version) for s in list_specs()] == [
         ("case_note", 2),
-        ("gp_response", 1),
-        ("hv_concern", 1),
-        ("sn_referral", 1),
+        ("gp_response", 2),
+        ("hv_concern", 2),
+        ("sn_referral", 2),
         ("team_response", 1),
     ]
     assert list_versions("case_note") == [1, 2]
+    assert list_versions("hv_concern") == list_versions("sn_referral") == list_versions("gp_response") == [1, 2]
     assert load_spec("case_note", 1).version == 1
     assert load_spec("gp_response").record_type == "response"
 

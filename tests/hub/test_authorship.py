@@ -18,10 +18,10 @@ from tests.hub.conftest import Device, Hub, mutation, new_case
 
 SPECS = Path(__file__).parents[2] / "forms" / "specs"
 FORGED = {"display_name": "Someone Else", "username": "staff2", "ods_code": "B82002"}
-FORGED_REGISTRATION = {"gmc_number": "7654321", "registration": "98B7654C"}
+FORGED_REGISTRATION = {"gmc_number": "7654321", "registration": "98B7654C", "nmc_pin": "98B7654C"}
 #: Form fields that ask for the writer's own details which the hub cannot know (it attests role and organisation in
 #: ``Author`` instead): anything else a form asks about "you" must be checked against the hub's account.
-NOT_ATTESTABLE = {"referrer_role", "referrer_agency"}
+NOT_ATTESTABLE = {"referrer_role", "referrer_agency", "responder_role_other"}
 #: Labels of fields asking who the writer is.
 _WHO_WROTE = re.compile(
     r"^(Your (name|role|agency|team's code)|Written by|Recorded by|GMC number|NMC PIN|Practice ODS code)$"
@@ -32,6 +32,7 @@ _WHO_WROTE = re.compile(
 def world(hub: Hub) -> dict[str, Any]:
     hv = hub.device("hv1", registration="12A3456E")
     gp = hub.device("gp1", "gp", ods="A81001", registration="7012345")
+    nurse = hub.device("gp2", "gp", ods="A81001", registration="12A3456E")  # a practice nurse answering for the GP
     staff = hub.device("staff1", "hub_staff")
     case = new_case()
     assert hv.push(case)[0]["outcome"] == "applied"
@@ -44,7 +45,7 @@ def world(hub: Hub) -> dict[str, Any]:
         hub.db, team=("health_visiting", "RA9HV1"), child={"name": "C"}, adults=[], rag="red", questions=["q"],
         requested_by="staff1", case_id=case["case_id"],
     )  # fmt: skip
-    return {"hv": hv, "gp": gp, "staff": staff, "case_id": case["case_id"], "request": request,
+    return {"hv": hv, "gp": gp, "nurse": nurse, "staff": staff, "case_id": case["case_id"], "request": request,
             "team_hv": team_hv, "to_team": to_team}  # fmt: skip
 
 
@@ -56,6 +57,10 @@ def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
         **form_fields("team_response", by="TEAMHV", ods="RA9HV1"),
         "request_id": world["to_team"]["record_id"],
     }
+    by_nurse = response_fields(request["record_id"], by="GP2", registration="12A3456E")
+    nurse_answers = by_nurse["answers"]
+    nurse_answers.pop("gmc_number")
+    nurse_answers.update(responder_type="practice_nurse", registration_type="nmc", nmc_pin="12A3456E")
     return [
         ("case", hv, new_case(case_fields(created_by="HV1"))),
         ("note", hv, mutation("note", {"text": "visited", "author": "HV1"}, case_id=case_id)),
@@ -63,6 +68,7 @@ def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
         ("case_note", hv, mutation("form", form_fields("case_note"), case_id=case_id)),
         ("referral", hv, mutation("referral", referral_fields(case_id), case_id=case_id)),
         ("response", gp, mutation("response", response_fields(request["record_id"]), case_id=case_id)),
+        ("nurse_response", world["nurse"], mutation("response", by_nurse, case_id=case_id)),
         ("team_response", world["team_hv"], mutation("response", team_fields, case_id=case_id)),
         ("info_request", staff, mutation("info_request", info_request_fields(), case_id=case_id)),
     ]
@@ -151,7 +157,7 @@ def test_every_record_served_carries_the_author_the_hub_attests(hub: Hub, world:
             "role": user["role"],
             "organisation": user["organisation"],
             "ods_code": user["ods_code"],
-            "registration": {"hv1": "12A3456E", "gp1": "7012345"}.get(user["username"]),
+            "registration": {"hv1": "12A3456E", "gp1": "7012345", "gp2": "12A3456E"}.get(user["username"]),
             "device_id": device.creds["device_id"],
         }
     # Written on the hub itself (hub staff's tools): the staff member, no device.

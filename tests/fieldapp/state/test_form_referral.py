@@ -106,8 +106,15 @@ def test_gp_nothing_known_path(unlocked: Services) -> None:
     case_id, request_id = uuid4(), str(uuid4())
     form = FormSession(unlocked, case_id, "gp_response", request=request, draft_key=request_id)
     assert form.get("request_reference") == "IR-2026-000001"  # prefilled, read-only
+    form.set("request_rag", "red")
+    assert form.get("request_rag") == "amber"  # the request's priority cannot be changed
+    assert form.get("question_answers") == [{"question": "Is the family known to the practice?"}]
+    form.set("question_answers[0].question", "Something else?")
+    assert form.get("question_answers[0].question") == "Is the family known to the practice?"
     form.set("nothing_known", True)
     assert not form.visible("gp_analysis")  # the short circuit: no analysis asked for
+    assert not form.visible("question_answers")
+    form.set("registration_status", "not_registered")  # separate from "nothing known", and still asked
     form.set("responder_name", "Dr Gina Practitioner")
     form.set("gmc_number", "1234567")
     form.set("responded_at", datetime.now(UTC).isoformat(timespec="minutes"))

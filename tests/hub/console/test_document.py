@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -178,3 +179,30 @@ def test_an_answer_given_as_not_known_reads_not_known() -> None:
     tz = ZoneInfo("Europe/London")
     assert _words(field, dict(NOT_KNOWN), tz) == "Not known"
     assert _words(field, "9434765919", tz) == "943 476 5919"
+
+
+def test_version_2_questions_read_in_plain_words_and_a_document_is_not_a_photograph() -> None:
+    from hub.console._document import build
+    from tests.hub._records import referral_fields
+
+    fields = referral_fields(str(uuid.uuid4()))
+    doc = build(fields, {}, ZoneInfo("Europe/London"))
+    rows = {label: words for _, sections in doc.forms for section in sections for label, words in section.rows}
+    assert rows["Is a child here open to children's social care now?"] == "No"
+    assert rows["Is there an early help assessment?"] == "Yes, in progress"
+    assert rows["The early help assessment (attach it if you have it)"] == "Attached file: early-help.pdf"
+    assert rows["Ethnic group (2021 census)"] == "White"
+    assert rows["Which best describes the child's White background?"] == (
+        "English, Welsh, Scottish, Northern Irish or British"
+    )
+    assert rows["Which best describes the adult's White background?"] == "Irish"
+    assert rows["What do you expect to happen, or what service are you asking for?"] == (
+        "A children's social care assessment (section 17)"
+    )
+    assert rows["When did you phone the MASH?"] == "09:55 on 30 November 2026"
+    codes = [w for w in rows.values() if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", w)]
+    assert codes == []  # no answer reads as a code
+    assert ("Child safe now", "Yes") in doc.emergency
+    assert ("Where the child is now", "At home with their mother, 12 Sea View Road, Torquay.") in doc.emergency
+    assert all(p.media_type.startswith("image/") for p in doc.photos)
+    assert "cd" * 32 not in {p.sha256 for p in doc.photos}  # the early help PDF is named, never drawn as a picture
