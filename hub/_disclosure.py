@@ -18,6 +18,8 @@ from typing import Final
 SMALL: Final = 5
 LESS_THAN: Final = "<5"
 HIDDEN: Final = "hidden"
+#: Every count of a view too small to break down (each count small, the zeros telling which are not), zeros too.
+WITHHELD: Final = "not shown"
 _INF: Final = 10**12
 
 
@@ -29,7 +31,7 @@ class Cell:
 
     @property
     def is_shown(self) -> bool:
-        return self.shown not in (LESS_THAN, HIDDEN)
+        return self.shown not in (LESS_THAN, HIDDEN, WITHHELD)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def _bounds(shown: str, value: int) -> tuple[int, int]:
         return 1, SMALL - 1
     if shown == HIDDEN:
         return SMALL, _INF
+    if shown == WITHHELD:
+        return 0, _INF
     return value, value
 
 
@@ -112,7 +116,11 @@ def protect_view(tables: Mapping[str, Mapping[str, int]], total: int) -> tuple[d
         # The total is pinned by another table: loosen the one that pins it (its smallest shown count).
         others = [name for name in cells if name != stuck and any(c.is_shown and c.value for c in cells[name])]
         if not others:
-            break  # nothing left to hide anywhere
+            # Nothing left to hide, and still a small count can be worked out (seen: a total of 4 whose tables
+            # have four cells of "<5" and the rest 0, so each is 1). Withhold every count of the view.
+            cells = {name: [Cell(c.label, c.value, WITHHELD) for c in table] for name, table in cells.items()}
+            total_shown = HIDDEN
+            break
         loosest = min(others, key=lambda n: min(c.value for c in cells[n] if c.is_shown and c.value))
         _hide_smallest(cells[loosest])
     done = {name: Table(tuple(table), total, total_shown) for name, table in cells.items()}

@@ -26,7 +26,7 @@ from hub._tables import counters
 from protocol import Role
 from tests.support.fuzz import examples
 
-LESS, HIDDEN = _disclosure.LESS_THAN, _disclosure.HIDDEN
+LESS, HIDDEN, WITHHELD = _disclosure.LESS_THAN, _disclosure.HIDDEN, _disclosure.WITHHELD
 
 
 def _sums(ranges: Sequence[range]) -> set[int]:
@@ -37,8 +37,9 @@ def _sums(ranges: Sequence[range]) -> set[int]:
 
 
 def _ranges(cells: Sequence[_disclosure.Cell], big: int) -> tuple[int, dict[str, range]]:
-    known = sum(int(c.shown) for c in cells if c.shown not in (LESS, HIDDEN))
-    marked = {c.label: range(1, 5) if c.shown == LESS else range(5, big) for c in cells if c.shown in (LESS, HIDDEN)}
+    marks = {LESS: range(1, 5), HIDDEN: range(5, big), WITHHELD: range(0, big)}
+    known = sum(int(c.shown) for c in cells if c.shown not in marks)
+    marked = {c.label: marks[c.shown] for c in cells if c.shown in marks}
     return known, marked
 
 
@@ -71,11 +72,14 @@ def worked_out(tables: Sequence[_disclosure.Table], total_shown: str) -> list[st
 def check_cells(table: _disclosure.Table) -> None:
     for cell in table.cells:
         if 1 <= cell.value <= 4:
-            assert cell.shown in (LESS, HIDDEN), cell
-        elif cell.shown not in (LESS, HIDDEN):
+            assert cell.shown in (LESS, HIDDEN, WITHHELD), cell
+        elif cell.shown not in (LESS, HIDDEN, WITHHELD):
             assert cell.shown == str(cell.value)
         if cell.shown == HIDDEN:
             assert cell.value >= 5  # secondary cells are real counts of 5 or more (0 is never hidden)
+        if cell.shown == WITHHELD:  # a view withheld whole: every cell of it
+            assert {c.shown for c in table.cells} == {WITHHELD}
+            assert table.total_shown == HIDDEN
     if 1 <= table.total <= 4:
         assert table.total_shown in (LESS, HIDDEN, "")
 
@@ -249,3 +253,21 @@ def test_the_dashboard_counts_are_the_facts_counts(facts_db: Database) -> None:
         assert got[a.name] == by.get(a.code, 0)
     assert chart.table.total == 300
     assert list(itertools.islice((c.shown for c in chart.table.cells), 1))  # words, never empty
+
+
+def test_a_view_too_small_to_break_down_is_withheld_whole() -> None:
+    """Found by the dashboard fuzzer: a total of 4 (shown "<5"), and a table with four cells of "<5" and the rest 0,
+    so each of the four is 1. Nothing is left to hide, so every count of the view is withheld, zeros too."""
+    tables = {
+        "authority": {"Cornwall": 4, "Devon": 0},
+        "agency": {"Health visiting": 2, "School nursing": 1, "Another agency": 1},
+        "time": {"week 1": 1, "week 2": 1, "week 3": 1, "week 4": 1, "week 5": 0},
+    }
+    done, total_shown = _disclosure.protect_view(tables, 4)
+    assert not total_shown
+    assert {c.shown for t in done.values() for c in t.cells} == {WITHHELD}
+    check_view(list(done.values()))
+    # A larger view of the same shape is shown as before: only the small cells marked.
+    bigger, shown = _disclosure.protect_view({"time": {"week 1": 9, "week 2": 1}, "agency": {"gp": 10}}, 10)
+    assert shown
+    assert WITHHELD not in {c.shown for t in bigger.values() for c in t.cells}
