@@ -99,6 +99,7 @@ from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
+from forms._echo import response_echo_issues
 from forms._engine import (
     FieldState,
     FormState,
@@ -281,6 +282,7 @@ __all__ = [
     "region_label",
     "regions",
     "required_message",
+    "response_echo_issues",
     "role_forms",
     "route",
     "route_postcode",

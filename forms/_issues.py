@@ -79,6 +79,8 @@ class IssueCode(StrEnum):
     SUMMARY_NOT_AS_ANSWERED = "summary_not_as_answered"
     # The written follow-up to a phone call to the MASH (forms/_follow_up.py).
     MASH_FOLLOW_UP_LATE = "mash_follow_up_late"
+    # A response's copy of its request (forms/_echo.py).
+    NOT_AS_REQUESTED = "not_as_requested"
 
 
 class ValidationIssue(BaseModel):

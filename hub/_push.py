@@ -29,7 +29,7 @@ from hub._db import Database
 from hub._pull import author_of
 from hub._settings import Settings
 from hub._tables import conflicts, devices, mutations, record_versions, records
-from hub._validation import errors, validate
+from hub._validation import errors, request_echo_issues, validate
 from protocol import (
     MUTABLE_TYPES,
     RECEIPTED_TYPES,
@@ -61,12 +61,17 @@ _LOCK: Final = (
     .order_by(records.c.record_id)
     .with_for_update()
 )
+_REQUEST_VERSIONS: Final = (
+    sa.select(record_versions.c.fields)
+    .where(record_versions.c.record_id == sa.bindparam("rid"))
+    .order_by(record_versions.c.version.desc())
+)
 _BASE: Final = sa.select(record_versions.c.fields).where(
     record_versions.c.record_id == sa.bindparam("rid"), record_versions.c.version == sa.bindparam("v")
 )
-_REQUEST: Final = sa.select(records.c.case_id, records.c.practice_ods, records.c.team, records.c.team_role).where(
-    records.c.record_id == sa.bindparam("rid"), records.c.record_type == RecordType.INFO_REQUEST.value
-)
+_REQUEST: Final = sa.select(
+    records.c.case_id, records.c.practice_ods, records.c.team, records.c.team_role, records.c.fields
+).where(records.c.record_id == sa.bindparam("rid"), records.c.record_type == RecordType.INFO_REQUEST.value)
 
 
 def payload_hash(m: Mutation) -> str:
@@ -205,10 +210,12 @@ class _Batch:
         if m.record_type == RecordType.CASE and m.record_id != m.case_id:
             return _rejected(m, "case_id_mismatch", "a case record's case_id must be its own id")
         extra: dict[str, Any] = {}
+        request: list[dict[str, Any]] | None = None  # the request a response answers: each version the hub gave out
         if m.record_type == RecordType.RESPONSE:
-            refused = self._check_response(m, extra)
-            if refused is not None:
-                return refused
+            answered = self._answered_request(m, extra)
+            if isinstance(answered, MutationResult):
+                return answered
+            request = answered
         elif not self._may_write_case(case_id):
             return _forbidden(m, "not your case")
         if m.record_type == RecordType.INFO_REQUEST:
@@ -222,6 +229,8 @@ class _Batch:
                 extra["practice_ods"] = ods
         issues = validate(m.record_type.value, fields, partial=False)
         claims = claim_issues(m.record_type, fields, who)  # names in the body must be the writer's own
+        if request is not None and not errors(issues):  # what it repeats of the request must be the request's
+            claims += request_echo_issues(fields, request)
         if errors(issues) or claims:
             return _answer(m, Outcome.REJECTED, issues=[*issues, *claims])
         author = attest(who)
@@ -257,7 +266,10 @@ class _Batch:
         self.created.append(row)
         return _answer(m, Outcome.APPLIED, version=1, issues=issues, receipt=receipt, author=author)
 
-    def _check_response(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | None:
+    def _answered_request(self, m: Mutation, extra: dict[str, Any]) -> MutationResult | list[dict[str, Any]]:
+        """The fields of the request a response answers, newest version first (a device may have drafted its answer
+        before the MASH moved the deadline), or why it is refused (no such request, another recipient's, another
+        case's, the wrong form). Puts the recipient's columns into ``extra``."""
         try:
             request_id = str(uuid.UUID(str(m.fields.get("request_id"))))
         except ValueError:
@@ -276,7 +288,8 @@ class _Batch:
         extra.update(
             practice_ods=request.practice_ods, team=request.team, team_role=request.team_role, request_id=request_id
         )
-        return None
+        older = self.conn.execute(_REQUEST_VERSIONS, {"rid": request_id}).scalars()
+        return [dict(_store.loads_fields(text)) for text in dict.fromkeys([request.fields, *older])]
 
     def _update(self, m: Mutation, row: dict[str, Any]) -> MutationResult:
         if m.base_version == 0:

@@ -93,8 +93,7 @@ def create_request(
             case_id=case,
             fields=fields,
             user_id=staff.user_id,
-            mutation_id=None,
-            keep_versions=False,
+            mutation_id=None,  # its versions are kept: a response may repeat any one a device was given
             extra={
                 "practice_ods": practice_ods or None,
                 "team": None if team is None else team[1].upper(),

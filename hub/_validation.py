@@ -1,12 +1,13 @@
 """Server-side validation of records: limits the hub enforces itself, then the forms engine the app uses.
 
 The one place the hub calls ``forms``: ``forms.validate_record(record_type, fields, partial=...)`` returns issues
-(path, code, message, severity). Validation never raises; a record with any error is rejected, never stored.
+(path, code, message, severity), and ``forms.response_echo_issues`` checks a response's copy of its request.
+Validation never raises; a record with any error is rejected, never stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from pydantic import JsonValue
@@ -60,6 +61,17 @@ def validate(record_type: str, fields: Mapping[str, JsonValue], *, partial: bool
         Issue(path=item.path, code=item.code, message=item.message, severity=item.severity)
         for item in forms.validate_record(record_type, fields, partial=partial)
     ]
+
+
+def request_echo_issues(response: Mapping[str, JsonValue], versions: Sequence[Mapping[str, JsonValue]]) -> list[Issue]:
+    """Every answer of a response that should repeat its request (the reference, the priority, the deadline, the
+    child, the questions asked) and does not: a device cannot change what the MASH asked. ``versions``: the
+    request's fields, newest first; repeating any one version is right (a re-rating moves the deadline while a GP's
+    draft holds the one they were given), and issues name the differences from the newest."""
+    found = [forms.response_echo_issues(response, fields) for fields in versions]
+    if not found or any(not issues for issues in found):
+        return []
+    return [Issue(path=i.path, code=i.code, message=i.message, severity=i.severity) for i in found[0]]
 
 
 def errors(issues: list[Issue]) -> bool:

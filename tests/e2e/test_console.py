@@ -84,9 +84,9 @@ def _device_answers(base_url: str, code: str) -> None:
         # The hub attests authors: the answer names its real writer, practice or team.
         writer = {"by": user["display_name"], "registration": user.get("registration")}
         fields = (
-            response_fields(request["record_id"], ods=user["ods_code"], **writer)
+            response_fields(request, ods=user["ods_code"], **writer)
             if user["role"] == "gp"
-            else team_response_fields(request["record_id"], team=user["ods_code"], **writer)
+            else team_response_fields(request, team=user["ods_code"], **writer)
         )
         answer = {
             "mutation_id": str(uuid.uuid4()),

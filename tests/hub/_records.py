@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
+
+import sqlalchemy as sa
 
 import forms
 from hub._authorship import FORM_AUTHOR_FIELDS
+from hub._db import Database
+from hub._tables import records
 
 SUBMITTED_AT = "2026-11-30T10:00:00+00:00"
 
@@ -66,15 +72,41 @@ def referral_fields(case_id: str, postcode: str = "TQ1 2AB", by: str = "HV1") ->
     return fields
 
 
+def stored_request(db: Database, record_id: str) -> dict[str, Any]:
+    """An information request as the hub holds it: its record_id, case_id and fields (what a device pulls)."""
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(records.c.record_id, records.c.case_id, records.c.fields).where(records.c.record_id == record_id)
+        ).one()
+    return {"record_id": row.record_id, "case_id": row.case_id, "fields": json.loads(row.fields)}
+
+
 def response_fields(
-    request_id: str, by: str = "GP1", ods: str = "A81001", registration: str | None = None
+    request: Mapping[str, Any], by: str = "GP1", ods: str = "A81001", registration: str | None = None
 ) -> dict[str, Any]:
-    return {**form_fields("gp_response", by=by, ods=ods, registration=registration), "request_id": request_id}
+    """A GP's answer to ``request`` (a pulled change or ``stored_request``: its record_id and fields), repeating
+    what the request asked as the app's form does."""
+    return _answer("gp_response", request, by, ods, registration)
 
 
-def team_response_fields(request_id: str, by: str, team: str, registration: str | None = None) -> dict[str, Any]:
+def team_response_fields(
+    request: Mapping[str, Any], by: str, team: str, registration: str | None = None
+) -> dict[str, Any]:
     """A health visiting or school nursing team's answer (``team`` is the member's team code)."""
-    return {**form_fields("team_response", by=by, ods=team, registration=registration), "request_id": request_id}
+    return _answer("team_response", request, by, team, registration)
+
+
+def _answer(form_id: str, request: Mapping[str, Any], by: str, ods: str, registration: str | None) -> dict[str, Any]:
+    fields = form_fields(form_id, by=by, ods=ods, registration=registration)
+    spec = forms.load_spec(form_id)
+    echo = forms.initial_answers(spec, request=request.get("fields") or {})
+    answers = {k: v for k, v in fields["answers"].items() if not k.startswith("request_")}
+    answers.update({k: v for k, v in echo.items() if k.startswith("request_")})
+    if "question_answers" in answers:
+        answers["question_answers"] = [
+            {**entry, "answer": "Nothing known to the practice."} for entry in echo.get("question_answers", [])
+        ]
+    return {**fields, "answers": forms.clean_answers(spec, answers), "request_id": request["record_id"]}
 
 
 def info_request_fields(practice_ods: str = "A81001") -> dict[str, Any]:

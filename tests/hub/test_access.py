@@ -10,7 +10,7 @@ import pytest
 
 from hub._staff import create_request
 from protocol import ATTACHMENT_CHUNK_BYTES
-from tests.hub._records import info_request_fields, response_fields
+from tests.hub._records import info_request_fields, response_fields, stored_request
 from tests.hub.conftest import Device, Hub, mutation, new_case
 
 ROLES = ["health_visitor", "school_nurse", "gp", "hub_staff", "admin"]
@@ -52,6 +52,7 @@ def world(hub: Hub) -> dict[str, Any]:
         requested_by="staff1",
         case_id=case2["case_id"],
     )
+    req1, req2 = stored_request(hub.db, req1["record_id"]), stored_request(hub.db, req2["record_id"])
     return {"devices": devices, "case1": case1, "case2": case2, "note1": note1, "req1": req1, "req2": req2}
 
 
@@ -77,12 +78,12 @@ def test_what_each_role_pulls(world: dict[str, Any]) -> None:
 def test_gp_answers_only_requests_to_their_practice(world: dict[str, Any]) -> None:
     d = world["devices"]
     req1, req2 = world["req1"], world["req2"]
-    answer = mutation("response", response_fields(req1["record_id"]), case_id=req1["case_id"])
+    answer = mutation("response", response_fields(req1), case_id=req1["case_id"])
     [ok] = d["gp1"].push(answer)
     assert ok["outcome"] == "applied"
     assert ok["receipt"]["hub_reference"].startswith("MASH-")
     # gp2 tries to answer gp1's request: refused, and never sees it nor the answer.
-    stolen = mutation("response", response_fields(req1["record_id"]), case_id=req1["case_id"])
+    stolen = mutation("response", response_fields(req1), case_id=req1["case_id"])
     assert d["gp2"].push(stolen)[0]["outcome"] == "forbidden"
     assert _ids(d["gp2"]) == {req2["record_id"]}
     # The answer reaches gp1's practice and hub staff, not the health visitor of the case.
@@ -94,9 +95,11 @@ def test_gp_answers_only_requests_to_their_practice(world: dict[str, Any]) -> No
 def test_response_must_point_at_a_request_of_the_same_case(world: dict[str, Any]) -> None:
     d = world["devices"]
     req1 = world["req1"]
-    nowhere = mutation("response", response_fields(world["case1"]["record_id"]), case_id=req1["case_id"])
-    wrong_case = mutation("response", response_fields(req1["record_id"]), case_id=world["case2"]["case_id"])
-    garbage = mutation("response", {**response_fields(req1["record_id"]), "request_id": "x"}, case_id=req1["case_id"])
+    nowhere = mutation(
+        "response", response_fields({**req1, "record_id": world["case1"]["record_id"]}), case_id=req1["case_id"]
+    )
+    wrong_case = mutation("response", response_fields(req1), case_id=world["case2"]["case_id"])
+    garbage = mutation("response", {**response_fields(req1), "request_id": "x"}, case_id=req1["case_id"])
     codes = [r["issues"][0]["code"] for r in d["gp1"].push(nowhere, wrong_case, garbage)]
     assert codes == ["unknown_request", "case_mismatch", "unknown_request"]
 

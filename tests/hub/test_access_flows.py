@@ -6,7 +6,7 @@ import pytest
 
 from hub._admin import assign_case
 from hub._staff import create_request
-from tests.hub._records import case_fields, info_request_fields, referral_fields, response_fields
+from tests.hub._records import case_fields, info_request_fields, referral_fields, response_fields, stored_request
 from tests.hub.conftest import Device, Hub, mutation, new_case, new_id, new_referral
 
 
@@ -108,7 +108,9 @@ def test_a_gp_pulls_the_requests_to_the_practice_and_their_answers_only(hub: Hub
                              requested_by="staff1", case_id=case["case_id"])  # fmt: skip
     elsewhere = create_request(hub.db, practice_ods="B82002", child={"name": "C"}, adults=[], rag="red",
                                questions=["q"], requested_by="staff1", case_id=case["case_id"])  # fmt: skip
-    answer = mutation("response", response_fields(request["record_id"]), case_id=case["case_id"])
+    answer = mutation(
+        "response", response_fields(stored_request(hub.db, request["record_id"])), case_id=case["case_id"]
+    )
     assert _outcome(gp, answer) == "applied"
     assert _pulled(gp) == {request["record_id"], answer["record_id"]}
     assert elsewhere["record_id"] not in _pulled(gp)

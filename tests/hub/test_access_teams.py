@@ -9,7 +9,7 @@ import pytest
 
 from hub._staff import create_request
 from hub._tables import records
-from tests.hub._records import response_fields, team_response_fields
+from tests.hub._records import response_fields, stored_request, team_response_fields
 from tests.hub.conftest import Device, Hub, mutation, new_case
 
 
@@ -50,20 +50,20 @@ def test_only_the_teams_members_pull_its_requests(hub: Hub, world: dict[str, Any
 
 
 def test_a_member_answers_with_the_team_form_and_nobody_else_can(hub: Hub, world: dict[str, Any]) -> None:
-    d, req = world["devices"], world["to_team"]
-    rid, case_id = req["record_id"], req["case_id"]
+    d, req = world["devices"], stored_request(hub.db, world["to_team"]["record_id"])
+    case_id = req["case_id"]
     refused = {
-        "other_hv": team_response_fields(rid, "OTHERHV", "RA9HV2"),
-        "same_code_nurse": team_response_fields(rid, "SAMENURSE", "RA9HV1"),
-        "team_gp": response_fields(rid, by="TEAMGP", ods="A81001"),
-        "hv1": team_response_fields(rid, "HV1", "RA9HV1"),
+        "other_hv": team_response_fields(req, "OTHERHV", "RA9HV2"),
+        "same_code_nurse": team_response_fields(req, "SAMENURSE", "RA9HV1"),
+        "team_gp": response_fields(req, by="TEAMGP", ods="A81001"),
+        "hv1": team_response_fields(req, "HV1", "RA9HV1"),
     }
     for name, fields in refused.items():
         [answer] = d[name].push(mutation("response", fields, case_id=case_id))
         assert answer["outcome"] == "forbidden", name
-    [wrong] = d["team_hv"].push(mutation("response", response_fields(rid, by="TEAMHV", ods="RA9HV1"), case_id=case_id))
+    [wrong] = d["team_hv"].push(mutation("response", response_fields(req, by="TEAMHV", ods="RA9HV1"), case_id=case_id))
     assert (wrong["outcome"], wrong["issues"][0]["code"]) == ("rejected", "wrong_form")
-    answer = mutation("response", team_response_fields(rid, "TEAMHV", "RA9HV1"), case_id=case_id)
+    answer = mutation("response", team_response_fields(req, "TEAMHV", "RA9HV1"), case_id=case_id)
     [ok] = d["team_hv"].push(answer)
     assert ok["outcome"] == "applied", ok
     assert ok["receipt"]["hub_reference"].startswith("MASH-")
@@ -79,10 +79,11 @@ def test_a_gp_answers_only_with_the_gp_form(hub: Hub, world: dict[str, Any]) -> 
         requested_by="staff1", case_id=world["case"]["case_id"],
     )  # fmt: skip
     gp = world["devices"]["team_gp"]
-    fields = team_response_fields(gp_request["record_id"], "TEAMGP", "A81001")
+    asked = stored_request(hub.db, gp_request["record_id"])
+    fields = team_response_fields(asked, "TEAMGP", "A81001")
     [wrong] = gp.push(mutation("response", fields, case_id=gp_request["case_id"]))
     assert (wrong["outcome"], wrong["issues"][0]["code"]) == ("rejected", "wrong_form")
-    fields = response_fields(gp_request["record_id"], by="TEAMGP", ods="A81001")
+    fields = response_fields(asked, by="TEAMGP", ods="A81001")
     assert gp.push(mutation("response", fields, case_id=gp_request["case_id"]))[0]["outcome"] == "applied"
 
 

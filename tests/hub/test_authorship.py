@@ -13,7 +13,15 @@ import pytest
 from hub._authorship import AUTHOR_FIELDS, FORM_AUTHOR_FIELDS, _claims
 from hub._staff import create_request
 from protocol import RecordType
-from tests.hub._records import case_fields, form_fields, info_request_fields, referral_fields, response_fields
+from tests.hub._records import (
+    case_fields,
+    form_fields,
+    info_request_fields,
+    referral_fields,
+    response_fields,
+    stored_request,
+    team_response_fields,
+)
 from tests.hub.conftest import Device, Hub, mutation, new_case
 
 SPECS = Path(__file__).parents[2] / "forms" / "specs"
@@ -45,6 +53,7 @@ def world(hub: Hub) -> dict[str, Any]:
         hub.db, team=("health_visiting", "RA9HV1"), child={"name": "C"}, adults=[], rag="red", questions=["q"],
         requested_by="staff1", case_id=case["case_id"],
     )  # fmt: skip
+    request, to_team = stored_request(hub.db, request["record_id"]), stored_request(hub.db, to_team["record_id"])
     return {"hv": hv, "gp": gp, "nurse": nurse, "staff": staff, "case_id": case["case_id"], "request": request,
             "team_hv": team_hv, "to_team": to_team}  # fmt: skip
 
@@ -53,11 +62,8 @@ def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
     """One valid record of every type that has author-like fields, each written by the user it names."""
     case_id, request = world["case_id"], world["request"]
     hv, gp, staff = world["hv"], world["gp"], world["staff"]
-    team_fields = {
-        **form_fields("team_response", by="TEAMHV", ods="RA9HV1"),
-        "request_id": world["to_team"]["record_id"],
-    }
-    by_nurse = response_fields(request["record_id"], by="GP2", registration="12A3456E")
+    team_fields = team_response_fields(world["to_team"], by="TEAMHV", team="RA9HV1")
+    by_nurse = response_fields(request, by="GP2", registration="12A3456E")
     nurse_answers = by_nurse["answers"]
     nurse_answers.pop("gmc_number")
     nurse_answers.update(responder_type="practice_nurse", registration_type="nmc", nmc_pin="12A3456E")
@@ -67,7 +73,7 @@ def _samples(world: dict[str, Any]) -> list[tuple[str, Device, dict[str, Any]]]:
         ("hv_concern", hv, mutation("form", form_fields("hv_concern"), case_id=case_id)),
         ("case_note", hv, mutation("form", form_fields("case_note"), case_id=case_id)),
         ("referral", hv, mutation("referral", referral_fields(case_id), case_id=case_id)),
-        ("response", gp, mutation("response", response_fields(request["record_id"]), case_id=case_id)),
+        ("response", gp, mutation("response", response_fields(request), case_id=case_id)),
         ("nurse_response", world["nurse"], mutation("response", by_nurse, case_id=case_id)),
         ("team_response", world["team_hv"], mutation("response", team_fields, case_id=case_id)),
         ("info_request", staff, mutation("info_request", info_request_fields(), case_id=case_id)),

@@ -58,7 +58,7 @@ def test_late_requests_are_listed_most_overdue_first_until_answered(hub: Hub, br
 
     gp = hub.device("gp1", "gp", "A81001")
     request = next(c for c in gp.pull_all() if c["record_type"] == "info_request")
-    answer = mutation("response", response_fields(request["record_id"]), case_id=request["case_id"])
+    answer = mutation("response", response_fields(request), case_id=request["case_id"])
     assert gp.push(answer)[0]["outcome"] == "applied"
     rows = _rows(browser)
     assert len(rows) == 1

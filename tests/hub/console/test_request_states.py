@@ -104,7 +104,7 @@ def test_a_chase_is_a_new_version_the_practice_pulls_and_is_audited(
     assert [(v.version, v.user_id) for v in kept][-1] == (2, _staff_id(hub, staff))
     assert json.loads(kept[-1].fields) == again[0]["fields"]
     # An answered request cannot be chased; nor can a request of another referral.
-    answer = mutation("response", response_fields(request["record_id"]), case_id=request["case_id"])
+    answer = mutation("response", response_fields(request), case_id=request["case_id"])
     assert gp.push(answer)[0]["outcome"] == "applied"
     browser.get(f"/referrals/{record_id}")
     refused = browser.post(f"/referrals/{record_id}/chase", {"request": request["record_id"]})
@@ -152,7 +152,7 @@ def test_a_change_of_rating_moves_the_deadlines_and_keeps_the_moves(
         )
     assert fields["deadline"] == moved[0]["fields"]["deadline"]
     # An answered request keeps its deadline when the rating changes again.
-    answer = mutation("response", response_fields(first["record_id"]), case_id=first["case_id"])
+    answer = mutation("response", response_fields(first), case_id=first["case_id"])
     assert gp.push(answer)[0]["outcome"] == "applied"
     browser.get(f"/referrals/{record_id}")
     browser.post(f"/referrals/{record_id}/rate", {"rating": "amber", "rationale": "Seen by the GP"})

@@ -52,8 +52,7 @@ def test_request_answer_and_read_side_by_side(browser: Browser, staff: str, hub:
     gp = hub.device("gp1", "gp", "A81001")
     pulled = [c for c in gp.pull_all() if c["record_type"] == "info_request"]
     assert len(pulled) == 1
-    request_id = pulled[0]["record_id"]
-    answer = mutation("response", response_fields(request_id), case_id=pulled[0]["case_id"])
+    answer = mutation("response", response_fields(pulled[0]), case_id=pulled[0]["case_id"])
     assert gp.push(answer)[0]["outcome"] == "applied"
 
     page = browser.get(f"/referrals/{record_id}")

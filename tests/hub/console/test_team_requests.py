@@ -74,9 +74,7 @@ def test_a_team_request_is_sent_delivered_and_answered(browser: Browser, staff: 
     panel = _panel(browser.get(f"/referrals/{record_id}"))
     assert "On a device" in panel
     assert "Yes: a device of the team has it" in panel
-    answer = mutation(
-        "response", team_response_fields(pulled["record_id"], "TEAMHV", "RA9HV1"), case_id=pulled["case_id"]
-    )
+    answer = mutation("response", team_response_fields(pulled, "TEAMHV", "RA9HV1"), case_id=pulled["case_id"])
     assert member.push(answer)[0]["outcome"] == "applied"
     page = browser.get(f"/referrals/{record_id}")
     assert "to Health visiting team RA9HV1 Answered" in _panel(page)
