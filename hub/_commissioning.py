@@ -213,16 +213,16 @@ def _one_scan(
         columns.append(n(_has_category(bit)))
         keys.append(("category", category))
     rating = {r: _fact_codes.RATING[r] for r in ("red", "amber", "green")}
-    timed = sa.and_(f.rating.in_(rating.values()), f.due_at.is_not(None))
-    states = {
-        "on_time": sa.and_(f.decided_at.is_not(None), f.decided_at <= f.due_at),
-        "late": sa.and_(f.decided_at.is_not(None), f.decided_at > f.due_at),
-        "open": sa.and_(f.decided_at.is_(None), f.due_at > now),
-        "overdue": sa.and_(f.decided_at.is_(None), f.due_at <= now),
+    timely = _fact_codes.TIMELY
+    states = {  # one small number compared per state, and the clock only for those still waiting
+        "on_time": f.timely == timely["on_time"],
+        "late": f.timely == timely["late"],
+        "open": sa.and_(f.timely == timely["waiting"], f.due_at > now),
+        "overdue": sa.and_(f.timely == timely["waiting"], f.due_at <= now),
     }
     for rating_word, stored_rating in rating.items():
         for state, condition in states.items():
-            columns.append(n(sa.and_(timed, f.rating == stored_rating, condition)))
+            columns.append(n(sa.and_(f.rating == stored_rating, condition)))
             keys.append(("timeliness", (rating_word, state)))
     repeat = sa.and_(f.nth.is_not(None), f.nth >= repeat_count)
     for code in [a.code for a in _authorities.ALL]:

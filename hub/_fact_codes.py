@@ -1,6 +1,6 @@
 """How the commissioning facts (``need_facts``) store their closed lists: the one owner of that encoding. Pure.
 
-Each closed list (age band, referring agency, rating, outcome) is stored as a small number, each category of
+Each closed list (age band, referring agency, rating, outcome, timeliness) is stored as a small number, each category of
 concern as one bit of an integer, each week as the number of its Monday (20261130) and each month as 202611. Why:
 the dashboard counts every fact of a region in one pass, with about fifty comparisons per row; on PostgreSQL
 small numbers compare more than twice as fast as text (measured on 1,000,000 facts: 0.66 s against 1.4 s), and a
@@ -39,6 +39,10 @@ CATEGORY_BIT: Final = {
     "self_harm": 14,
 }
 OTHER_CATEGORY: Final = 30  # the bit of any category outside the list
+#: Where a referral with a timescale stands against it, as far as that is known without the clock: decided in time,
+#: decided late, or waiting for a decision (open or overdue: the dashboard compares ``due_at`` with the time).
+#: Stored so that the dashboard's pass compares one small number instead of two times per rating.
+TIMELY: Final = {"on_time": 1, "late": 2, "waiting": 3}
 
 
 def code(table: Mapping[str, int], value: object) -> int | None:
@@ -52,6 +56,15 @@ def word(table: Mapping[str, int], number: object) -> str | None:
         if n == number:
             return value
     return None
+
+
+def timeliness(decided_at: object, due_at: object) -> int | None:
+    """The ``TIMELY`` number of a fact (None: no timescale, as for a blue or unrated referral)."""
+    if not isinstance(due_at, int | float):
+        return None
+    if not isinstance(decided_at, int | float):
+        return TIMELY["waiting"]
+    return TIMELY["on_time"] if decided_at <= due_at else TIMELY["late"]
 
 
 def category_bits(categories: Iterable[str]) -> int:
@@ -88,4 +101,5 @@ def encode_fact(row: Mapping[str, object], categories: Iterable[str]) -> dict[st
         "rating": code(RATING, row.get("rating")),
         "outcome": code(OUTCOME, row.get("outcome")),
         "categories": category_bits(categories),
+        "timely": timeliness(row.get("decided_at"), row.get("due_at")),
     }

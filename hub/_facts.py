@@ -163,11 +163,13 @@ def _screened(row: Any, settings: Settings) -> dict[str, Any]:
         when = scales.due(dt.datetime.fromtimestamp(row.received_at, dt.UTC), row.rating)
         due = when.timestamp() if when is not None else None
     sent = row.signed_off_at is not None and row.decision is not None
+    decided = row.signed_off_at if sent else None
     return {
         "rating": _fact_codes.code(_fact_codes.RATING, row.rating),
         "outcome": _fact_codes.code(_fact_codes.OUTCOME, row.decision) if sent else None,
-        "decided_at": row.signed_off_at if sent else None,
+        "decided_at": decided,
         "due_at": due,
+        "timely": _fact_codes.timeliness(decided, due),
         "screened_at": row.updated_at,
     }
 

@@ -72,6 +72,7 @@ need_facts: Final = sa.Table(
     sa.Column("outcome", sa.SmallInteger),
     sa.Column("decided_at", sa.Float),
     sa.Column("due_at", sa.Float),  # received + the rating's timescale, counted when the rating was folded in
+    sa.Column("timely", sa.SmallInteger),  # decided in time, late, or waiting: hub._fact_codes.TIMELY
     sa.Column("screened_at", sa.Float),  # screenings.updated_at last folded in
     # How many referrals about this child, this one included, in the repeat window (Settings.repeat_days) up to it.
     sa.Column("nth", sa.Integer),

@@ -29,7 +29,7 @@ def test_cli_round_trip(db_url: str) -> None:
     try:
         first = proc.cli("migrate")  # PostgreSQL databases here are copies of a migrated template
         assert first in (
-            "applied migrations: 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010, 0011, 0012\n",
+            "applied migrations: 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010, 0011, 0012, 0013\n",
             "schema up to date\n",
         )
         assert proc.cli("migrate") == "schema up to date\n"

@@ -255,6 +255,30 @@ def test_the_dashboard_counts_are_the_facts_counts(facts_db: Database) -> None:
     assert list(itertools.islice((c.shown for c in chart.table.cells), 1))  # words, never empty
 
 
+def test_the_timeliness_counts_are_the_facts_times(facts_db: Database) -> None:
+    """Each rating's outcome against its timescale, counted from the stored times by hand, at a fixed clock."""
+    _load(facts_db, 11, 400)
+    now = 1_790_000_000 + 100 * 86400  # half the facts' span: some waiting referrals are overdue, some not
+    settings = Settings(db_url="sqlite://", clock=lambda: now)
+    board = _commissioning.dashboard(facts_db, COMMISSIONER, settings, _commissioning.Filters())
+    with facts_db.read() as conn:
+        rows = conn.execute(sa.select(need_facts.c.rating, need_facts.c.decided_at, need_facts.c.due_at)).all()
+    for rating in ("red", "amber", "green"):
+        timed = [r for r in rows if r.rating == _fact_codes.RATING[rating] and r.due_at is not None]
+        want = {
+            "on_time": sum(r.decided_at is not None and r.decided_at <= r.due_at for r in timed),
+            "late": sum(r.decided_at is not None and r.decided_at > r.due_at for r in timed),
+            "open": sum(r.decided_at is None and r.due_at > now for r in timed),
+            "overdue": sum(r.decided_at is None and r.due_at <= now for r in timed),
+        }
+        assert min(want.values()) > 0  # every state is exercised
+        chart = board.chart(f"timeliness_{rating}")
+        assert chart is not None
+        assert {c.label: c.value for c in chart.table.cells} == {
+            _commissioning.TIMELINESS_WORDS[state]: count for state, count in want.items()
+        }
+
+
 def test_a_view_too_small_to_break_down_is_withheld_whole() -> None:
     """Found by the dashboard fuzzer: a total of 4 (shown "<5"), and a table with four cells of "<5" and the rest 0,
     so each of the four is 1. Nothing is left to hide, so every count of the view is withheld, zeros too."""

@@ -1,5 +1,6 @@
 """The facts' stored codes (hub._fact_codes): every value of every closed list has its own number, every category its
-own bit, and weeks, months and facts go in and come out unchanged."""
+own bit, weeks, months and facts go in and come out unchanged, and each fact knows where it stands against its
+timescale."""
 
 from __future__ import annotations
 
@@ -50,4 +51,17 @@ def test_weeks_and_months_come_back_as_they_went_in(day: dt.date) -> None:
 def test_a_fact_is_stored_with_codes_and_bits() -> None:
     row = {"record_id": "r1", "age_band": "1-4", "agency": "school_nursing", "rating": "amber", "outcome": "s47"}
     stored = _fact_codes.encode_fact(row, ["physical", "neglect"])
-    assert stored == {"record_id": "r1", "age_band": 3, "agency": 2, "rating": 2, "outcome": 5, "categories": 0b1001}
+    assert stored == {
+        "record_id": "r1", "age_band": 3, "agency": 2, "rating": 2, "outcome": 5, "categories": 0b1001, "timely": None,
+    }  # fmt: skip
+
+
+def test_where_a_fact_stands_against_its_timescale() -> None:
+    t = _fact_codes.TIMELY
+    assert _fact_codes.timeliness(None, None) is None  # blue, unrated: no timescale
+    assert _fact_codes.timeliness(100.0, None) is None
+    assert _fact_codes.timeliness(None, 200.0) == t["waiting"]
+    assert _fact_codes.timeliness(200.0, 200.0) == t["on_time"]  # decided on the minute it was due: in time
+    assert _fact_codes.timeliness(199.0, 200.0) == t["on_time"]
+    assert _fact_codes.timeliness(200.5, 200.0) == t["late"]
+    assert len(set(t.values())) == len(t)
