@@ -22,7 +22,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _authorities, _fact_codes
+from hub import _authorities, _fact_codes, _store
 from hub._console_tables import screenings
 from hub._region_tables import need_facts
 from hub._settings import Settings
@@ -47,6 +47,9 @@ _FORM_AGENCY: Final = {"hv_concern": "health_visiting", "sn_referral": "school_n
 _KEY_NAME: Final = "facts_child"
 _COUNTER: Final = "facts"
 _WINDOW: Final = "facts_window"  # the repeat window (days) the ``nth`` column was counted for
+# Every record below this seq had been looked at by the last refresh: a referral without a fact can only be above it
+# (a region holds a million referrals; each dashboard looks at the few that are new).
+_SEEN: Final = "facts_seq"
 _BATCH: Final = 1000
 
 
@@ -180,11 +183,14 @@ def refresh(conn: Connection, settings: Settings) -> int:
     key = _key(conn)
     tz = settings.timescales.working.tz
     written = 0
+    seen = conn.execute(sa.select(counters.c.value).where(counters.c.name == _SEEN)).scalar_one_or_none()
+    horizon = _store.horizon(conn)  # read before the rows it bounds: every seq below it is visible now
     missing = (
         sa.select(
             records.c.record_id, records.c.fields, records.c.routed_to, records.c.receipt_at, records.c.created_at
         )
         .where(
+            records.c.seq >= (seen or 0),  # a referral given a new seq since (a status, a restamp) is found again
             records.c.record_type == RecordType.REFERRAL.value,
             ~sa.exists().where(need_facts.c.record_id == records.c.record_id),
         )
@@ -235,6 +241,10 @@ def refresh(conn: Connection, settings: Settings) -> int:
         written += 1
     if latest > since:
         conn.execute(sa.update(counters).where(counters.c.name == _COUNTER).values(value=int(latest * 1000)))
+    if seen is None:
+        conn.execute(sa.insert(counters).values(name=_SEEN, value=horizon))
+    elif horizon > seen:
+        conn.execute(sa.update(counters).where(counters.c.name == _SEEN).values(value=horizon))
     window = conn.execute(sa.select(counters.c.value).where(counters.c.name == _WINDOW)).scalar_one_or_none()
     if window != settings.repeat_days:  # the window changed (or the first time): count every child again
         if window is None:
