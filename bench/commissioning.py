@@ -2,11 +2,12 @@
 
 Loads a synthetic region into a throwaway PostgreSQL cluster: ``--referrals`` referrals' facts (hub._facts: four
 authorities, about 80 postcode districts, categories, levels, age bands, agencies, ratings and outcomes over three
-years, ``--children`` children, so repeat referrals happen) with COPY, plus ``--requests`` GP information requests
-(most answered) as hub records, then ANALYZE. It then asks for the whole dashboard page (every table, chart and the
-repeat-referral window) through the ASGI app, signed in as a commissioner, ``--runs`` times after one warm-up, with
-no filter and with an authority and a category chosen. Only the facts are loaded, not whole referral documents
-(the dashboard never reads them; ``hub._facts.refresh`` folds new ones in as they arrive, which is not timed here).
+years, ``--children`` children, so repeat referrals happen) with COPY, a hub record for each of those referrals
+(already folded into the facts; a short body stands in for the document), plus ``--requests`` GP information
+requests (most answered) as hub records, then ANALYZE. It then asks for the whole dashboard page (every table,
+chart and the repeat-referral window) through the ASGI app, signed in as a commissioner, ``--runs`` times after one
+warm-up, with no filter and with an authority and a category chosen. The warm-up's refresh reads every referral once
+(the first dashboard after an upgrade does the same); the timed ones read only what is new, as on a running hub.
 ``--sqlite-referrals`` does the same on SQLite at a laptop's size.
 
 Figures (printed last): ``commissioning_dashboard_s_sqlite``, ``commissioning_dashboard_filtered_s_postgres`` and

@@ -127,6 +127,25 @@ records: Final = sa.Table(
     sa.Index("records_by_team_seq", "team", "seq"),
     # The answers to a request (the referral page reads each request's): revision 0009.
     sa.Index("records_by_request", "request_id"),
+    # What the dashboard's answer times read, of the requests and the responses alone: revision 0013.
+    sa.Index(
+        "records_requests",
+        "practice_ods",
+        "team_role",
+        "team",
+        "record_id",
+        "created_at",
+        "case_id",
+        postgresql_where=sa.text("record_type = 'info_request'"),
+        sqlite_where=sa.text("record_type = 'info_request'"),
+    ),
+    sa.Index(
+        "records_responses",
+        "request_id",
+        "created_at",
+        postgresql_where=sa.text("record_type = 'response'"),
+        sqlite_where=sa.text("record_type = 'response'"),
+    ),
 )
 
 # Every version of every record: the base snapshots three-way merge needs.
