@@ -99,7 +99,7 @@ from forms._checkers import parse_date
 from forms._consent import Consent, LawfulBasis, consent_from_answers, lawful_basis_from_answers
 from forms._dates import Problem, birth_date_problem, date_from_parts, date_parts, expected_date_problem
 from forms._drafts import Draft, DraftMigration, FlaggedAnswer, migrate_draft, new_draft
-from forms._echo import response_echo_issues
+from forms._echo import response_echo_issues, with_request_copy
 from forms._engine import (
     FieldState,
     FormState,
@@ -297,4 +297,5 @@ __all__ = [
     "validate",
     "validate_record",
     "validate_submission",
+    "with_request_copy",
 ]

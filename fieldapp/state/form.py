@@ -26,6 +26,7 @@ from forms import (
     migrate_draft,
     new_draft,
     spec_hash,
+    with_request_copy,
 )
 
 if TYPE_CHECKING:
@@ -82,7 +83,10 @@ class FormSession:
             migrated = migrate_draft(draft, self.spec)
             self.overrides = dict(migrated.draft.overrides)
             self.set_aside = [f"{f.path}: {f.message}" for f in migrated.flagged]
-            return dict(migrated.draft.answers)
+            answers = dict(migrated.draft.answers)
+            # What the request says comes from the request as this device holds it now (a re-rating moves the
+            # deadline after the draft was begun): the hub takes a copy of any version it issued, the newest is right.
+            return answers if self.request is None else with_request_copy(self.spec, answers, self.request)
         return None
 
     # -- answers ----------------------------------------------------------------------------------------------

@@ -220,3 +220,10 @@ def answer_gp_request(f: FormDriver, when: str) -> None:
     f.text("gmc_number", "1234567")
     f.text("responded_at", when)  # typed (a click on Now may miss)
     f.tick("signature", "Signed as")
+
+
+def confirm_and_send(ui: AppPage) -> None:
+    """On "Review the referral": confirm the consent and the lawful basis as recorded, and send."""
+    ui.tick(ui.ident("confirm-consent").get_by_role("checkbox").first, "consent checked")
+    ui.tick(ui.ident("confirm-basis").get_by_role("checkbox").first, "lawful basis confirmed")
+    ui.click("Send referral")

@@ -148,9 +148,7 @@ def test_error_summary_date_input_and_check_your_answers_by_keyboard(browser: Br
         ui.wait_url_re(r"/referral/")
 
         ui.wait_text("Review the referral")
-        ui.tick(ui.ident("confirm-consent").get_by_role("checkbox").first, "consent checked")
-        ui.tick(ui.ident("confirm-basis").get_by_role("checkbox").first, "lawful basis confirmed")
-        ui.click("Send referral")
+        _steps.confirm_and_send(ui)
         ui.wait_text(re.compile("Received by hub"), timeout_s=60)
         ui.shot("received")
 

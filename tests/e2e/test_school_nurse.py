@@ -85,9 +85,7 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
 
         ui.wait_text("Review the referral")
         ui.shot("sn-review")
-        ui.tick(ui.ident("confirm-consent").get_by_role("checkbox").first, "consent checked")
-        ui.tick(ui.ident("confirm-basis").get_by_role("checkbox").first, "lawful basis confirmed")
-        ui.click("Send referral")
+        _steps.confirm_and_send(ui)
         ui.wait_text(re.compile("Received by hub"), timeout_s=60)
         ui.shot("sn-received")
 

@@ -130,6 +130,30 @@ def test_gp_nothing_known_path(unlocked: Services) -> None:
     assert saved.body["answers"]["nothing_known"] is True
 
 
+def test_a_resumed_answer_shows_the_request_as_the_device_holds_it_now(unlocked: Services) -> None:
+    """A re-rating moves the deadline after the GP began: the resumed draft shows the new priority and deadline,
+    and keeps the GP's own answers."""
+    from uuid import uuid4
+
+    request = {
+        "reference": "IR-2026-000002", "rag": "green", "practice_ods": "A81001",
+        "deadline": "2026-12-10T10:00:00+00:00", "child": {"name": "Alex Example"}, "adults": [],
+        "questions": ["Known to the practice?"], "requested_by": "staff1",
+    }  # fmt: skip
+    case_id, request_id = uuid4(), str(uuid4())
+    begun = FormSession(unlocked, case_id, "gp_response", request=request, draft_key=request_id)
+    begun.set("question_answers[0].answer", "Seen twice this year.")
+    begun.set("conditions", "Asthma.")
+    rerated = {**request, "rag": "red", "deadline": "2026-12-04T14:00:00+00:00"}
+    resumed = FormSession(unlocked, case_id, "gp_response", request=rerated, draft_key=request_id)
+    assert resumed.draft_id == begun.draft_id
+    assert (resumed.get("request_rag"), resumed.get("request_deadline")) == ("red", "2026-12-04T14:00:00+00:00")
+    assert resumed.get("question_answers") == [
+        {"question": "Known to the practice?", "answer": "Seen twice this year."}
+    ]
+    assert resumed.get("conditions") == "Asthma."
+
+
 def test_a_new_form_names_its_writer_from_the_enrolled_user(unlocked: Services) -> None:
     """The hub refuses a "Your name" that is not the signed-in user's: the app fills it in from enrolment."""
     import uuid
