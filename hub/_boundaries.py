@@ -25,7 +25,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hub import _audit, _authorities, _store
+from hub import _audit, _authorities, _fact_codes, _store
 from hub._db import Database
 from hub._region_tables import authority_requests, need_facts, referral_transfers
 from hub._screening import Forbidden, ScreeningError, record_event
@@ -318,7 +318,11 @@ def transfer(
             )
         )
         _store.touch(conn, now=now, record_id=record_id, routed_to=target.label)
-        conn.execute(sa.update(need_facts).where(need_facts.c.record_id == record_id).values(authority=target.code))
+        conn.execute(
+            sa.update(need_facts)
+            .where(need_facts.c.record_id == record_id)
+            .values(authority=_fact_codes.authority_number(target.code))
+        )
         record_event(
             conn,
             now=now,

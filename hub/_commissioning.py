@@ -150,7 +150,7 @@ def _where(filters: Filters, authority: str | None) -> list[ColumnElement[bool]]
     f = need_facts.c
     out: list[ColumnElement[bool]] = []
     if authority:
-        out.append(f.authority == authority)
+        out.append(f.authority == _fact_codes.authority_number(authority))
     if filters.district:
         out.append(f.district == filters.district)
     if filters.level:
@@ -182,7 +182,7 @@ def _domains() -> dict[str, tuple[Any, dict[Any, Any]]]:
     as (hub._fact_codes)."""
     f = need_facts.c
     return {
-        "authority": (f.authority, {a.code: a.code for a in _authorities.ALL}),
+        "authority": (f.authority, {a.code: _fact_codes.authority_number(a.code) for a in _authorities.ALL}),
         "level": (f.level, {k: k for k in LEVEL_WORDS}),
         "age_band": (f.age_band, {k: _fact_codes.AGE_BAND[k] for k in _facts.AGE_BANDS}),
         "agency": (f.agency, {k: _fact_codes.AGENCY[k] for k in _facts.AGENCIES}),
@@ -226,7 +226,7 @@ def _one_scan(
             keys.append(("timeliness", (rating_word, state)))
     repeat = f.nth >= repeat_count  # NULL (no NHS number) is never a repeat
     for code in [a.code for a in _authorities.ALL]:
-        columns.append(n(sa.and_(repeat, f.authority == code)))
+        columns.append(n(sa.and_(repeat, f.authority == _fact_codes.authority_number(code))))
         keys.append(("repeats", code))
     columns.append(n(repeat))
     keys.append(("repeats", "__all__"))

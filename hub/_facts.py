@@ -162,7 +162,7 @@ def _screened(row: Any, settings: Settings) -> dict[str, Any]:
     """A fact's screening columns from its screening row (rating, outcome once sent, the rating's due time)."""
     due = None
     if row.rating:
-        scales = settings.timescales_for(row.authority)
+        scales = settings.timescales_for(_fact_codes.authority_code(row.authority))
         when = scales.due(dt.datetime.fromtimestamp(row.received_at, dt.UTC), row.rating)
         due = when.timestamp() if when is not None else None
     sent = row.signed_off_at is not None and row.decision is not None

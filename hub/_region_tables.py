@@ -56,7 +56,7 @@ need_facts: Final = sa.Table(
     "need_facts",
     metadata,
     sa.Column("record_id", _ID, primary_key=True),
-    sa.Column("authority", sa.String(12)),  # ONS code; NULL: routed nowhere the hub knows
+    sa.Column("authority", sa.Integer),  # the ONS code as a number (hub._fact_codes); NULL: routed nowhere known
     sa.Column("district", sa.String(4)),  # postcode district (TQ1), NULL when not given
     sa.Column("level", sa.SmallInteger),  # the referrer's level of need, 1-4
     # The closed lists as numbers, the categories as bits, weeks and months as numbers: hub._fact_codes.

@@ -9,7 +9,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub import _commissioning, _fact_codes, _facts
+from hub import _authorities, _commissioning, _fact_codes, _facts
 from hub._decisions import DECISIONS
 from hub._timescales import RATINGS
 
@@ -49,10 +49,12 @@ def test_weeks_and_months_come_back_as_they_went_in(day: dt.date) -> None:
 
 
 def test_a_fact_is_stored_with_codes_and_bits() -> None:
-    row = {"record_id": "r1", "age_band": "1-4", "agency": "school_nursing", "rating": "amber", "outcome": "s47"}
+    row = {"record_id": "r1", "authority": "E06000027", "age_band": "1-4", "agency": "school_nursing",
+           "rating": "amber", "outcome": "s47"}  # fmt: skip
     stored = _fact_codes.encode_fact(row, ["physical", "neglect"])
     assert stored == {
-        "record_id": "r1", "age_band": 3, "agency": 2, "rating": 2, "outcome": 5, "categories": 0b1001, "timely": None,
+        "record_id": "r1", "authority": 106_000_027, "age_band": 3, "agency": 2, "rating": 2, "outcome": 5,
+        "categories": 0b1001, "timely": None,
     }  # fmt: skip
 
 
@@ -65,3 +67,23 @@ def test_where_a_fact_stands_against_its_timescale() -> None:
     assert _fact_codes.timeliness(199.0, 200.0) == t["on_time"]
     assert _fact_codes.timeliness(200.5, 200.0) == t["late"]
     assert len(set(t.values())) == len(t)
+
+
+def test_every_authority_the_routing_table_names_has_its_own_number() -> None:
+    numbers = {a.code: _fact_codes.authority_number(a.code) for a in _authorities.ALL}
+    assert len(set(numbers.values())) == len(numbers)
+    assert all(isinstance(n, int) and 0 < n < 2**31 for n in numbers.values())  # an INTEGER column holds it
+    assert {_fact_codes.authority_code(n) for n in numbers.values()} == set(numbers)
+    assert _fact_codes.authority_number("E10000008") == 110_000_008
+
+
+@given(st.from_regex(r"[EWSN][0-9]{8}", fullmatch=True))
+def test_every_gss_code_comes_back_as_it_went_in(code: str) -> None:
+    assert _fact_codes.authority_code(_fact_codes.authority_number(code)) == code
+
+
+def test_what_is_not_a_gss_code_is_not_given() -> None:
+    for bad in ("", "E1000000", "X10000008", "E1000000A", None, 10000008, "E100000089"):
+        assert _fact_codes.authority_number(bad) is None
+    for bad in (None, "110000008", 0, 5 * 10**8, -1):
+        assert _fact_codes.authority_code(bad) is None

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from hub import _authorities
+from hub import _authorities, _fact_codes, _facts
 from hub._admin import create_user, enrol_code
 from hub._console_tables import screenings
 from hub._errors import AdminError
-from hub._region_tables import authority_requests, referral_transfers
+from hub._region_tables import authority_requests, need_facts, referral_transfers
 from hub._signin import set_password
 from hub._tables import audit, records
 from tests.hub.conftest import Clock, Hub
@@ -201,6 +201,8 @@ def test_a_family_move_transfers_the_referral_with_its_history_and_only_that(
     devon.sign_in(staff_of(hub, "devon1", "devon"))
     devon.get(f"/referrals/{moving}")
     assert devon.post(f"/referrals/{moving}/rate", {"rating": "amber"}).status_code == 303
+    with hub.db.write() as conn:  # the commissioning facts already hold it (a dashboard was seen)
+        _facts.refresh(conn, hub.app.state.settings)
     devon.get(f"/referrals/{moving}")
     no_reason = devon.post(f"/referrals/{moving}/transfer", {"to_authority": TORBAY.code, "reason": ""})
     assert no_reason.status_code == 400
@@ -231,6 +233,9 @@ def test_a_family_move_transfers_the_referral_with_its_history_and_only_that(
     with hub.db.read() as conn:
         row = conn.execute(sa.select(referral_transfers)).one()
     assert (row.from_authority, row.to_authority, row.family_move) == (DEVON.code, TORBAY.code, True)
+    with hub.db.read() as conn:  # and the counts follow it to Torbay
+        counted = conn.execute(sa.select(need_facts.c.authority).where(need_facts.c.record_id == moving)).scalar_one()
+    assert _fact_codes.authority_code(counted) == TORBAY.code
 
 
 def test_workers_of_another_authority_cannot_be_assigned(hub: Hub, browsers: dict[str, Browser]) -> None:
