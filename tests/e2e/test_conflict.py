@@ -41,7 +41,7 @@ def test_same_case_edited_on_two_devices(browser: Browser, tmp_path: Path) -> No
             _steps.create_vault(b)
             _steps.enrol(b, hub.base_url, code_b)
             b.wait_text("Poppy Canary", timeout_s=60)  # pulled from the hub
-            b.text("Poppy Canary").click()
+            b.follow(b.text("Poppy Canary"), r"/case/[^/]+$")
             b.wait_text("Raise a concern")
 
             hub.stop()  # device B works offline
@@ -51,7 +51,7 @@ def test_same_case_edited_on_two_devices(browser: Browser, tmp_path: Path) -> No
             app_b.stop()  # B is switched off with its edit unsent
 
         hub.start()
-        a.text("Poppy Canary").click()
+        a.follow(a.text("Poppy Canary"), r"/case/[^/]+$")
         a.wait_text("Raise a concern")
         edit_postcode(a, "TQ2 5AA")
         a.click("Back")

@@ -51,8 +51,7 @@ def test_gp_answers_an_information_request(browser: Browser, tmp_path: Path) -> 
         ui.wait_text(reference.group(0), timeout_s=60)
         ui.wait_text("Due in")
         ui.shot("inbox")
-        ui.text(re.compile(reference.group(0))).click()
-        ui.wait_url_re(r"/request/")
+        ui.follow(ui.text(re.compile(reference.group(0))), r"/request/")
         ui.wait_text("Is the family known to the practice?")
         ui.shot("request")
 

@@ -92,8 +92,7 @@ def test_the_readme_tour_on_the_demo(browser: Browser, tmp_path: Path) -> None:
             _steps.create_vault(gp)
             _enrol_with_the_filled_in_address(gp, hub_url, gp_code, landing="/inbox")  # a GP lands on the inbox
             gp.wait_text(request_ref, timeout_s=90)
-            gp.text(re.compile(request_ref)).click()
-            gp.wait_url_re(r"/request/")
+            gp.follow(gp.text(re.compile(request_ref)), r"/request/")
             gp.click("Respond")
             f = FormDriver(gp)
             _steps.answer_gp_request(f, dt.datetime.now().strftime("%Y-%m-%d %H:%M"))

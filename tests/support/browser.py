@@ -184,6 +184,20 @@ class AppPage:
     def click(self, name: str, exact: bool = False) -> None:
         self.button(name, exact).click()
 
+    def follow(self, link: Locator, url_pattern: str, timeout_s: float = 20.0) -> None:
+        """Click ``link`` and wait until the address matches ``url_pattern``. A click that lands while Flutter
+        redraws the list (a sync finishing, the status line changing) hits the old layout and is lost; then the
+        page is still where it was, and the link is clicked again, at most three times."""
+        deadline = time.monotonic() + timeout_s
+        for _ in range(3):
+            link.click()
+            give_up = min(deadline, time.monotonic() + 5.0)
+            while time.monotonic() < give_up:
+                if re.search(url_pattern, self.page.url):
+                    return
+                self.page.wait_for_timeout(100)
+        raise TimeoutError(f"url {self.page.url} never matched {url_pattern} after clicking {link}")
+
     def wait_text(self, text: str | re.Pattern[str], timeout_s: float = 20.0) -> str:
         """Wait until some text or accessible label on the page contains ``text``; returns the whole page text."""
         deadline = time.monotonic() + timeout_s
