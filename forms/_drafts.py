@@ -9,6 +9,7 @@ is kept as it is; the form shows it with its inline error as before.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -116,17 +117,31 @@ class _Migrate:
 
     def scope(self, node: CNode, old: CNode | None, answers: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        moved = _moved_into(node)
         for key, value in answers.items():
             path = prefix + key
             cf = node.fields.get(key)
             if not answered(value):
                 continue  # an empty answer carries nothing to keep
             if cf is None:
-                self.flag(path, value, "field_removed", "This question is no longer on the form.")
-                continue
+                into = moved.get(key)
+                if into is None:
+                    self.flag(path, value, "field_removed", "This question is no longer on the form.")
+                elif not _has_items(answers.get(into[0])):
+                    repeat = node.fields[into[0]].spec
+                    label = repeat.item_label.lower() if isinstance(repeat, Repeat) else "entry"
+                    self.flag(path, value, "field_removed", f"This question is now asked for each {label}.")
+                continue  # otherwise it is carried into each item (below)
             old_cf = old.fields.get(key) if old is not None else None
             if isinstance(cf.spec, Repeat):
-                out[key] = self.repeat(cf.spec, cf.node, old_cf.node if old_cf is not None else None, value, path)
+                carried = {
+                    field: answers[was]
+                    for was, (repeat, field) in moved.items()
+                    if repeat == key and answered(answers.get(was))
+                }
+                out[key] = self.repeat(
+                    cf.spec, cf.node, old_cf.node if old_cf is not None else None, value, path, carried
+                )
                 continue
             assert isinstance(cf.spec, FormField)
             assert cf.checker is not None
@@ -149,7 +164,13 @@ class _Migrate:
         return out
 
     def repeat(
-        self, spec: Repeat, node: CNode | None, old: CNode | None, value: Any, path: str
+        self,
+        spec: Repeat,
+        node: CNode | None,
+        old: CNode | None,
+        value: Any,
+        path: str,
+        carried: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]] | Any:
         if node is None or not isinstance(value, list):
             self.flag(path, value, "no_longer_valid", "This section has changed shape.")
@@ -162,5 +183,25 @@ class _Migrate:
             elif not isinstance(item, Mapping):
                 self.flag(item_path, item, "no_longer_valid", "This entry could not be read.")
             else:
-                items.append(self.scope(node, old, item, item_path + "."))
+                # An answer the earlier version gave once, one level up, is each item's own unless it has one.
+                unanswered = {k: copy.deepcopy(v) for k, v in (carried or {}).items() if not answered(item.get(k))}
+                items.append(self.scope(node, old, {**item, **unanswered}, item_path + "."))
         return items
+
+
+def _moved_into(node: CNode) -> dict[str, tuple[str, str]]:
+    """The questions this scope's repeats took over from it (``FormField.moved_from``): the id they had here, to
+    the repeat and the item's question that now holds them."""
+    moved: dict[str, tuple[str, str]] = {}
+    for repeat, cf in node.fields.items():
+        if cf.node is None:
+            continue
+        for field, item_cf in cf.node.fields.items():
+            was = getattr(item_cf.spec, "moved_from", None)
+            if was is not None and was not in node.fields:
+                moved[was] = (repeat, field)
+    return moved
+
+
+def _has_items(value: Any) -> bool:
+    return isinstance(value, list) and any(isinstance(item, Mapping) for item in value)

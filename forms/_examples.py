@@ -325,6 +325,17 @@ def _v2_referral(answers: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
+def _v3_referral(answers: dict[str, Any]) -> dict[str, Any]:
+    """A v2 referral's answers as version 3 asks them: children's social care for each child."""
+    open_case = answers.pop("csc_open_case")
+    for child in answers["children"]:
+        child["csc_open_case"] = open_case
+    answers["children"][0].update(
+        {"csc_open_case": "yes", "csc_plan": "child_in_need", "social_worker_name": "Pat Kerr"}
+    )
+    return answers
+
+
 def _gp_response_v2() -> dict[str, Any]:
     answers = _gp_response()
     answers.update(
@@ -368,6 +379,8 @@ _BUILDERS: Final = {
 _LATER: Final = {
     ("hv_concern", 2): lambda: _v2_referral(_hv_concern()),
     ("sn_referral", 2): lambda: _v2_referral(_sn_referral()),
+    ("hv_concern", 3): lambda: _v3_referral(_v2_referral(_hv_concern())),
+    ("sn_referral", 3): lambda: _v3_referral(_v2_referral(_sn_referral())),
     ("gp_response", 2): _gp_response_v2,
 }
 _LATEST: Final = {form_id: max(v for f, v in _LATER if f == form_id) for form_id, _ in _LATER}

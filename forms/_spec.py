@@ -104,6 +104,10 @@ class FormField(_Model):
     sources: tuple[Name, ...] = ()
     #: Shown in the referral's plain-language summary.
     summary: bool = False
+    #: A question of a repeat's item that an earlier version asked once, one level up, under this id (social care:
+    #: asked for the household in version 2, for each child in version 3). A draft's answer there is carried into
+    #: every item when the draft migrates (forms/_drafts.py).
+    moved_from: Name | None = None
 
 
 class Group(_Model):

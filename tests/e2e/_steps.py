@@ -83,6 +83,7 @@ def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
     f.radio("child_seen", "Yes")
     f.radio("access", "Neither")
     ui.shot("concern-visit")
+    f.radio("children[0].csc_open_case", "No")
     f.radio("children[0].mobile", "No")
     f.radio("children[0].injury_seen", "Yes")
     if f.field("children[0].injuries[0].position").count() == 0:
@@ -101,7 +102,6 @@ def fill_concern(ui: AppPage, *, visit_date: bool = True) -> FormDriver:
     f.radio("perinatal_mental_health", "Concern")
     f.text("perinatal_mental_health_detail", "Low mood since the birth; known to the GP.")
     f.radio("substance_misuse", "No concern")
-    f.radio("csc_open_case", "No")
     f.radio("police_involved", "No")
     f.radio("eh_assessment", "No early help assessment")
     f.tick("categories", "Physical abuse")

@@ -50,13 +50,13 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         f.text("children[0].school", "Truro Academy")
         f.text("children[0].child_phone", "07700 900123")  # asked from 11
         f.radio("children[0].sexual_activity", "No")
+        f.radio("children[0].csc_open_case", "Not known")  # version 3: asked for each child
         f.radio("children[0].injury_seen", "No")
         f.radio("disclosure_made", "Yes")
         f.text("pupil_words", WORDS)
         f.text("disclosure_time", f"{today} 11:05")
         f.text("disclosure_present", "School nurse only")
         ui.shot("sn-disclosure")
-        f.radio("csc_open_case", "Not known")
         f.radio("police_involved", "No")
         f.radio("eh_assessment", "No early help assessment")
         f.tick("categories", "Physical abuse")
@@ -94,10 +94,14 @@ def test_school_nurse_raises_her_own_referral_from_a_disclosure(browser: Browser
         answers = form["fields"]["answers"]
         assert answers["pupil_words"] == WORDS
         assert (answers["referrer_name"], answers["registration"]) == ("Sian Nurse", "15B2468E")
-        assert form["fields"]["form_version"] == 2
+        assert form["fields"]["form_version"] == 3
         assert (answers["mash_call_made"], answers["mash_call_taken_by"]) == (True, "Tamsin, screening officer")
         assert answers["children"][0]["child_phone"] == "07700900123"
-        assert (answers["csc_open_case"], answers["expected_outcome"]) == ("not_known", "child_protection")
+        assert (answers["children"][0]["csc_open_case"], answers["expected_outcome"]) == (
+            "not_known",
+            "child_protection",
+        )
+        assert "csc_open_case" not in answers
         [referral] = _steps.hub_records(hub, case_id=case_id, record_type="referral")
         assert [d["form_id"] for d in referral["fields"]["document"]["forms"]] == ["sn_referral"]
         ui.close()

@@ -1,4 +1,5 @@
-"""Draft migration across the bundled versions: the case note (v1 -> v2), and the referral and GP forms (v1 -> v2)."""
+"""Draft migration across the bundled versions: the case note (v1 -> v2), the referral and GP forms (v1 -> v2), and
+the referral forms (v2 -> v3: social care asked for each child)."""
 
 from __future__ import annotations
 
@@ -159,3 +160,31 @@ def test_a_v1_gmc_number_is_kept_and_asked_again_once_the_registration_is_gmc() 
     state = evaluate(v2, {**migrated.answers, "registration_type": "gmc"}, today=EXAMPLE_TODAY)
     assert state.fields["gmc_number"].visible
     assert state.fields["gmc_number"].value == "7012345"
+
+
+@pytest.mark.parametrize("form_id", ["hv_concern", "sn_referral"])
+@pytest.mark.parametrize("open_case", ["yes", "no", "not_known"])
+def test_a_v2_households_social_care_answer_becomes_each_childs_in_v3(form_id: str, open_case: str) -> None:
+    """Version 3 asks children's social care for each child (``moved_from``): the household's answer in a v2 draft
+    is carried into every child that has none, nothing is set aside, and a child's own answer is never overwritten."""
+    answers = example_answers(form_id, 2)
+    answers.update({"csc_open_case": open_case, "csc_plan": "child_protection", "social_worker_name": "Pat Kerr"})
+    answers["children"].append({**answers["children"][0], "csc_open_case": "no"})  # a v2 draft cannot hold this
+    result = migrate_draft(new_draft(load_spec(form_id, 2), answers), load_spec(form_id, 3))
+    assert result.flagged == ()
+    assert not {"csc_open_case", "csc_plan", "social_worker_name"} & set(result.draft.answers)
+    children = result.draft.answers["children"]
+    assert [c["csc_open_case"] for c in children] == [open_case] * (len(children) - 1) + ["no"]
+    assert all(c["social_worker_name"] == "Pat Kerr" for c in children)
+    assert {f"children[{i}].csc_plan" for i in range(len(children))} <= set(result.kept)
+
+
+def test_a_v2_social_care_answer_with_no_child_yet_is_set_aside_saying_where_it_is_asked_now() -> None:
+    answers = {"csc_open_case": "yes", "social_worker_name": "Pat Kerr", "child_location_now": "At school."}
+    result = migrate_draft(new_draft(load_spec("hv_concern", 2), answers), load_spec("hv_concern", 3))
+    assert {(f.path, f.value, f.message) for f in result.flagged} == {
+        ("csc_open_case", "yes", "This question is now asked for each child."),
+        ("social_worker_name", "Pat Kerr", "This question is now asked for each child."),
+    }
+    assert result.draft.answers == {"child_location_now": "At school."}
+    assert result.draft.set_aside == result.flagged

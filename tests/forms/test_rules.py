@@ -61,7 +61,12 @@ UNBORN = {
     "children[2].date_of_birth": DELETE,
 }
 NO_CALL = {"mash_call_made": False, "mash_call_at": DELETE, "mash_call_taken_by": DELETE, "mash_call_reference": DELETE}
-OPEN_CASE = {"csc_open_case": "yes"}
+# Children's social care is asked for each child (version 3): the examples' first child is open, the others not.
+OPEN_CASE = {
+    "children[0].csc_open_case": "yes",
+    "children[0].csc_plan": DELETE,
+    "children[0].social_worker_name": DELETE,
+}
 NO_EARLY_HELP = {
     "eh_assessment": "none",
     "eh_lead_name": DELETE,
@@ -364,17 +369,45 @@ RULES: list[tuple[str, str, dict[str, Any], tuple[str, str], bool]] = [
     ("call_needs_time", "hv_concern", {"mash_call_at": DELETE}, ("mash_call_at", "required"), True),
     ("call_needs_taker", "sn_referral", {"mash_call_taken_by": DELETE}, ("mash_call_taken_by", "required"), True),
     ("no_call_no_time", "hv_concern", NO_CALL, ("mash_call_at", "required"), False),
-    ("open_case_needs_plan", "hv_concern", OPEN_CASE, ("csc_plan", "required"), True),
-    ("open_case_needs_worker", "sn_referral", OPEN_CASE, ("social_worker_name", "required"), True),
+    ("open_case_needs_plan", "hv_concern", OPEN_CASE, ("children[0].csc_plan", "required"), True),
+    ("open_case_needs_worker", "sn_referral", OPEN_CASE, ("children[0].social_worker_name", "required"), True),
     (
         "open_case_worker_not_known",
         "hv_concern",
-        {**OPEN_CASE, "csc_plan": "child_in_need", "social_worker_name": NOT_KNOWN},
-        ("social_worker_name", "required"),
+        {**OPEN_CASE, "children[0].csc_plan": "child_in_need", "children[0].social_worker_name": NOT_KNOWN},
+        ("children[0].social_worker_name", "required"),
         False,
     ),
-    ("closed_case_no_plan", "hv_concern", {"csc_open_case": "not_known"}, ("csc_plan", "required"), False),
-    ("other_plan_described", "hv_concern", {**OPEN_CASE, "csc_plan": "other"}, ("csc_plan_other", "required"), True),
+    (
+        "closed_case_no_plan",
+        "hv_concern",
+        {**OPEN_CASE, "children[0].csc_open_case": "not_known"},
+        ("children[0].csc_plan", "required"),
+        False,
+    ),
+    (
+        "other_plan_described",
+        "hv_concern",
+        {**OPEN_CASE, "children[0].csc_plan": "other"},
+        ("children[0].csc_plan_other", "required"),
+        True,
+    ),
+    # each child answers for itself: a sibling's open case asks nothing of this child, and this child's is asked
+    ("sibling_open_asks_nothing_here", "hv_concern", OPEN_CASE, ("children[1].csc_plan", "required"), False),
+    (
+        "second_child_open_needs_plan",
+        "hv_concern",
+        {"children[1].csc_open_case": "yes"},
+        ("children[1].csc_plan", "required"),
+        True,
+    ),
+    (
+        "each_child_asked",
+        "hv_concern",
+        {"children[2].csc_open_case": DELETE},
+        ("children[2].csc_open_case", "required"),
+        True,
+    ),
     ("police_need_crime_ref", "hv_concern", {"police_involved": True}, ("police_crime_reference", "required"), True),
     ("no_police_no_ref", "sn_referral", {"police_involved": False}, ("police_crime_reference", "required"), False),
     ("early_help_lead", "hv_concern", {"eh_lead_name": DELETE}, ("eh_lead_name", "required"), True),

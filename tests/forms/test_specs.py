@@ -35,12 +35,13 @@ def test_the_five_forms_are_bundled_at_their_latest_versions() -> None:
     assert [(s.id, s.version) for s in list_specs()] == [
         ("case_note", 2),
         ("gp_response", 2),
-        ("hv_concern", 2),
-        ("sn_referral", 2),
+        ("hv_concern", 3),
+        ("sn_referral", 3),
         ("team_response", 1),
     ]
     assert list_versions("case_note") == [1, 2]
-    assert list_versions("hv_concern") == list_versions("sn_referral") == list_versions("gp_response") == [1, 2]
+    assert list_versions("hv_concern") == list_versions("sn_referral") == [1, 2, 3]
+    assert list_versions("gp_response") == [1, 2]
     assert load_spec("case_note", 1).version == 1
     assert load_spec("gp_response").record_type == "response"
 

@@ -187,8 +187,13 @@ def test_version_2_questions_read_in_plain_words_and_a_document_is_not_a_photogr
 
     fields = referral_fields(str(uuid.uuid4()))
     doc = build(fields, {}, ZoneInfo("Europe/London"))
-    rows = {label: words for _, sections in doc.forms for section in sections for label, words in section.rows}
-    assert rows["Is a child here open to children's social care now?"] == "No"
+    listed = [(label, words) for _, sections in doc.forms for section in sections for label, words in section.rows]
+    rows = dict(listed)
+    # Version 3 asks it for each child (this school nurse referral has one), in its own section.
+    open_case = [words for label, words in listed if label == "Is this child open to children's social care now?"]
+    assert open_case == ["Yes"]
+    assert "Child 1 – Known to children's social care" in [s.title for _, sections in doc.forms for s in sections]
+    assert rows["What kind of plan?"] == "Child in need (section 17)"
     assert rows["Is there an early help assessment?"] == "Yes, in progress"
     assert rows["The early help assessment (attach it if you have it)"] == "Attached file: early-help.pdf"
     assert rows["Ethnic group (2021 census)"] == "White"
