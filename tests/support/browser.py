@@ -182,7 +182,9 @@ class AppPage:
         raise AssertionError(f"{what}: the box never showed as ticked")
 
     def click(self, name: str, exact: bool = False) -> None:
-        self.button(name, exact).click()
+        # Flutter changes the address with pushState, which Playwright may count as a navigation and wait on until
+        # its timeout (seen once after "Enrol"); every caller waits for what the click should bring about instead.
+        self.button(name, exact).click(no_wait_after=True)
 
     def follow(self, link: Locator, url_pattern: str, timeout_s: float = 20.0) -> None:
         """Click ``link`` and wait until the address matches ``url_pattern``. A click that lands while Flutter
@@ -190,7 +192,7 @@ class AppPage:
         page is still where it was, and the link is clicked again, at most three times."""
         deadline = time.monotonic() + timeout_s
         for _ in range(3):
-            link.click()
+            link.click(no_wait_after=True)
             give_up = min(deadline, time.monotonic() + 5.0)
             while time.monotonic() < give_up:
                 if re.search(url_pattern, self.page.url):
