@@ -4,8 +4,9 @@ Every number comes from a ``GROUP BY`` in the database (SQLAlchemy Core, the sam
 ``need_facts`` (hub._facts), which holds no name, date of birth, address or NHS number. Filters are choices from
 fixed lists (an authority, a postcode district, a category, a level, an age band, an agency, an outcome, a time
 grain): anything else in a request is ignored, so no filter can name a person or a record. Every table then goes
-through hub._disclosure (1 to 4 as "<5", secondary suppression) before anyone sees it, and the CSV downloads are
-made from the same suppressed tables. A user with an authority sees that authority only. Every view is audited.
+through hub._disclosure (1 to 4 as "<5", the rest rounded to 5, secondary suppression) before anyone sees it, and
+the CSV downloads are made from the same suppressed tables. A user with an authority sees that authority only.
+Every view is audited.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Small-number suppression for published counts, as NHS and ONS disclosure control does it. Pure.
+"""Small-number suppression and rounding for published counts, as NHS and ONS disclosure control do it. Pure.
 
-Primary suppression: a count of 1 to 4 shows as "<5" (0 is shown: it names nobody). Secondary suppression: a reader
-knows every shown cell, that each "<5" cell is 1 to 4, that each "hidden" cell is at least 5, and the total: shown,
-or whatever every table of the view allows (the tables of one dashboard view each partition the same referrals, so
+Primary suppression: a count of 1 to 4 shows as "<5" (0 is shown: it names nobody). Rounding: every other count shows
+rounded to the nearest 5 (5, 6 and 7 as 5; 8 to 12 as 10), so two views that differ by a few referrals (Devon, and
+Devon less one district) show totals whose difference could be any of several numbers: subtracting one view from
+another cannot pin a small count. Secondary suppression: a reader knows that each shown cell is within 2 of what it
+shows (5 to 7 for a 5), that each "<5" cell is 1 to 4, that each "hidden" cell is at least 5, and the total (shown,
+or whatever every table of the view allows: the tables of one dashboard view each partition the same referrals, so
 a reader can combine them). A small cell is *derivable* when those facts leave it one possible value. While any is,
 the next smallest shown cell of its table is hidden too; when none is left, the total is hidden; when the total is
 still pinned by another table, that table's smallest shown cell is hidden. All of it is interval arithmetic, which is
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from typing import Final
 
 SMALL: Final = 5
+#: Shown counts are rounded to the nearest multiple of this (7 shows as 5, 8 as 10).
+BASE: Final = 5
 LESS_THAN: Final = "<5"
 HIDDEN: Final = "hidden"
 #: Every count of a view too small to break down (each count small, the zeros telling which are not), zeros too.
@@ -26,8 +31,8 @@ _INF: Final = 10**12
 @dataclass(frozen=True)
 class Cell:
     label: str
-    value: int  # the true count: for the database and tests only, never shown unless ``shown``
-    shown: str  # "12", "<5" or "hidden"
+    value: int  # the true count: for the database and tests only, never shown
+    shown: str  # "10" (rounded), "<5" or "hidden"
 
     @property
     def is_shown(self) -> bool:
@@ -41,48 +46,56 @@ class Table:
     total_shown: str  # "120", "<5", "hidden", or "" when the table has no total row (its cells overlap)
 
 
+def rounded(value: int) -> int:
+    """A count of SMALL or more to the nearest multiple of BASE (so never below SMALL); a smaller one as it is."""
+    return (value + BASE // 2) // BASE * BASE if value >= SMALL else value
+
+
 def word(value: int) -> str:
-    return LESS_THAN if 0 < value < SMALL else str(value)
+    """How a count is published: "0", "<5", or rounded (``rounded``)."""
+    return LESS_THAN if 0 < value < SMALL else str(rounded(value))
 
 
-def _bounds(shown: str, value: int) -> tuple[int, int]:
+def bounds(shown: str) -> tuple[int, int]:
+    """What a reader knows of a count from how it is shown (lowest, highest)."""
     if shown == LESS_THAN:
         return 1, SMALL - 1
     if shown == HIDDEN:
         return SMALL, _INF
     if shown == WITHHELD:
         return 0, _INF
-    return value, value
+    r = int(shown)
+    if r == 0:
+        return 0, 0
+    return max(SMALL, r - BASE // 2), r + BASE // 2
 
 
 def implied(cells: Sequence[Cell]) -> tuple[int, int]:
     """The totals a table's shown cells and marks allow (lowest, highest)."""
-    known = sum(c.value for c in cells if c.is_shown)
-    bounds = [_bounds(c.shown, c.value) for c in cells if not c.is_shown]
-    return known + sum(lo for lo, _ in bounds), min(known + sum(hi for _, hi in bounds), _INF)
+    every = [bounds(c.shown) for c in cells]
+    return sum(lo for lo, _ in every), min(sum(hi for _, hi in every), _INF)
 
 
 def derivable(cells: Sequence[Cell], t_lo: int, t_hi: int) -> list[str]:
     """The labels of the small cells a reader could work out exactly, knowing the total is in ``t_lo..t_hi``."""
-    known = sum(c.value for c in cells if c.is_shown)
-    unknown = [(c, *_bounds(c.shown, c.value)) for c in cells if not c.is_shown]
-    sum_lo = sum(lo for _, lo, _ in unknown)
-    sum_hi = sum(hi for _, _, hi in unknown)
+    every = [(c, *bounds(c.shown)) for c in cells]
+    sum_lo = sum(lo for _, lo, _ in every)
+    sum_hi = sum(hi for _, _, hi in every)
     out = []
-    for cell, lo, hi in unknown:
+    for cell, lo, hi in every:
         if cell.shown != LESS_THAN:
             continue
-        low = max(lo, t_lo - known - (sum_hi - hi))
-        high = min(hi, t_hi - known - (sum_lo - lo))
+        low = max(lo, t_lo - (sum_hi - hi))
+        high = min(hi, t_hi - (sum_lo - lo))
         if low >= high:
             out.append(cell.label)
     return out
 
 
-def _total_bounds(total_shown: str, total: int) -> tuple[int, int]:
+def _total_bounds(total_shown: str) -> tuple[int, int]:
     if total_shown in ("", HIDDEN):
         return 0, _INF
-    return _bounds(total_shown, total)
+    return bounds(total_shown)
 
 
 def _hide_smallest(cells: list[Cell]) -> bool:
@@ -101,7 +114,7 @@ def protect_view(tables: Mapping[str, Mapping[str, int]], total: int) -> tuple[d
     cells = {name: [Cell(k, v, word(v)) for k, v in counts.items()] for name, counts in tables.items()}
     total_shown = word(total)
     for _ in range(10_000):  # each step hides one more thing: it ends long before this
-        t_lo, t_hi = _total_bounds(total_shown, total)
+        t_lo, t_hi = _total_bounds(total_shown)
         for table in cells.values():
             lo, hi = implied(table)
             t_lo, t_hi = max(t_lo, lo), min(t_hi, hi)

@@ -1,8 +1,9 @@
-"""Small-number suppression: no count of 1 to 4 can be worked out from what a table shows, for any table and for
-every combination of the dashboard's filters over random data.
+"""Small-number suppression and rounding: no count of 1 to 4 can be worked out from what a table shows, for any
+table and for every combination of the dashboard's filters over random data, nor from the difference of two views.
 
 The check here is independent of hub._disclosure's interval reasoning: for each "<5" cell it enumerates every value
-the other hidden cells and the total allow (subset sums), and fails if only one is possible.
+the other cells (each shown count is a rounded one: within 2 of what it shows) and the total allow (subset sums),
+and fails if only one is possible.
 """
 
 from __future__ import annotations
@@ -36,23 +37,23 @@ def _sums(ranges: Sequence[range]) -> set[int]:
     return sums
 
 
-def _ranges(cells: Sequence[_disclosure.Cell], big: int) -> tuple[int, dict[str, range]]:
+def could_be(shown: str, big: int) -> range:
+    """Every count a reader could take ``shown`` for: a mark's range, or each count that rounds to the number."""
     marks = {LESS: range(1, 5), HIDDEN: range(5, big), WITHHELD: range(0, big)}
-    known = sum(int(c.shown) for c in cells if c.shown not in marks)
-    marked = {c.label: marks[c.shown] for c in cells if c.shown in marks}
-    return known, marked
+    if shown in marks:
+        return marks[shown]
+    return range(0, 1) if shown == "0" else range(max(5, int(shown) - 2), int(shown) + 3)
+
+
+def _ranges(cells: Sequence[_disclosure.Cell], big: int) -> tuple[int, dict[str, range]]:
+    return 0, {c.label: could_be(c.shown, big) for c in cells}
 
 
 def worked_out(tables: Sequence[_disclosure.Table], total_shown: str) -> list[str]:
     """The "<5" cells (table number: label) with one possible value, given every shown cell and mark of tables that
     partition one total, and that total as shown: each table's possible sums, intersected, are the possible totals."""
     big = 3 * max([t.total for t in tables] + [0]) + 25  # far past any total: a hidden cell is only known >= 5
-    if total_shown == LESS:
-        totals = set(range(1, 5))
-    elif total_shown in ("", HIDDEN):
-        totals = set(range(big))
-    else:
-        totals = {int(total_shown)}
+    totals = set(range(big)) if total_shown in ("", HIDDEN) else set(could_be(total_shown, big))
     for table in tables:
         known, marked = _ranges(table.cells, big)
         totals &= {known + s for s in _sums(list(marked.values()))}
@@ -74,7 +75,7 @@ def check_cells(table: _disclosure.Table) -> None:
         if 1 <= cell.value <= 4:
             assert cell.shown in (LESS, HIDDEN, WITHHELD), cell
         elif cell.shown not in (LESS, HIDDEN, WITHHELD):
-            assert cell.shown == str(cell.value)
+            assert cell.shown == str(5 * round(cell.value / 5))  # to the nearest 5: 7 as 5, 8 as 10
         if cell.shown == HIDDEN:
             assert cell.value >= 5  # secondary cells are real counts of 5 or more (0 is never hidden)
         if cell.shown == WITHHELD:  # a view withheld whole: every cell of it
@@ -125,8 +126,9 @@ def test_tables_that_share_a_total_share_its_suppression(tables: list[dict[str, 
 
 
 def test_a_total_pinned_by_another_table_is_loosened() -> None:
-    # Outcome: 5 and 1 of 6 cannot be shown with any total; the authority table (6 in one cell) would pin it.
-    done, shown = _disclosure.protect_view({"authority": {"a": 6, "b": 0}, "outcome": {"x": 5, "y": 1}}, 6)
+    # Outcome: 4 and 4 of 8, each "<5", say the total is at most 8; the authority table's 8 (shown as 10, so 8 to 12)
+    # would pin it at 8, and both 4s with it. The total goes, then the authority's cell.
+    done, shown = _disclosure.protect_view({"authority": {"a": 8, "b": 0}, "outcome": {"x": 4, "y": 4}}, 8)
     assert not shown
     assert {c.label: c.shown for c in done["authority"].cells} == {"a": HIDDEN, "b": "0"}
     check_view(list(done.values()))
@@ -135,9 +137,11 @@ def test_a_total_pinned_by_another_table_is_loosened() -> None:
 @pytest.mark.parametrize(
     ("cells", "expected"),
     [
-        ({"a": 7, "b": 2}, {"a": HIDDEN, "b": LESS}),  # the total would give b away: a goes too
+        ({"a": 7, "b": 2}, {"a": "5", "b": LESS}),  # 10 (8 to 12) less 5 (5 to 7) leaves b 1 to 7: not given away
+        # 7 shows as 5 (so at most 7), and 1 + 1 + 5 is at least 7: each 1 would be given away. c goes, and the total.
+        ({"a": 1, "b": 1, "c": 5}, {"a": LESS, "b": LESS, "c": HIDDEN}),
         ({"a": 20, "b": 2, "c": 3}, {"a": "20", "b": LESS, "c": LESS}),  # two small cells: b + c = 5 is both 1..4
-        ({"a": 0, "b": 7}, {"a": "0", "b": "7"}),
+        ({"a": 0, "b": 7}, {"a": "0", "b": "5"}),  # to the nearest 5
         ({"a": 4, "b": 4}, {"a": LESS, "b": LESS}),  # total hidden: 8 would make both 4
     ],
 )
@@ -295,3 +299,53 @@ def test_a_view_too_small_to_break_down_is_withheld_whole() -> None:
     bigger, shown = _disclosure.protect_view({"time": {"week 1": 9, "week 2": 1}, "agency": {"gp": 10}}, 10)
     assert shown
     assert WITHHELD not in {c.shown for t in bigger.values() for c in t.cells}
+
+
+def _differences(first: str, second: str) -> set[int]:
+    """Every difference a reader could take two shown counts for (the first less the second), above 0."""
+    big = 10**4
+    return {a - b for a in could_be(first, big) for b in could_be(second, big) if a - b > 0}
+
+
+@pytest.mark.parametrize("small", [1, 2, 3, 4])
+def test_two_counts_that_differ_by_a_few_never_show_by_how_many(small: int) -> None:
+    """Differencing: a count and the same count less a few (Devon, and Devon less one district) are published so
+    that their difference could be several numbers. Published exactly (as before rounding), it would be one."""
+    for count in range(small, 2000):
+        shown = (_disclosure.word(count), _disclosure.word(count - small))
+        assert small in _differences(*shown)
+        assert len(_differences(*shown)) >= 2, (count, shown)
+
+
+def _load_rows(db: Database, rows: list[tuple[dict[str, object], list[str]]]) -> None:
+    with db.write() as conn:
+        conn.execute(sa.delete(need_facts))
+        conn.execute(sa.delete(counters).where(counters.c.name == "facts_window"))
+        conn.execute(sa.insert(need_facts), [_fact_codes.encode_fact(*row) for row in rows])
+
+
+@pytest.mark.parametrize("small", [1, 2, 3, 4])
+@pytest.mark.parametrize("size", [23, 58, 104, 511])
+def test_devon_less_one_district_never_gives_the_districts_small_count_away(
+    facts_db: Database, small: int, size: int
+) -> None:
+    """The differencing attack on the real dashboard: Devon's view, and Devon's view of one district, which holds
+    all but ``small`` of Devon's referrals. The two totals shown leave the rest any of several numbers."""
+    rng = random.Random(size * 10 + small)
+    devon = next(a.code for a in _authorities.PENINSULA if a.name.startswith("Devon"))
+    rows = []
+    for n in range(size):
+        row, cats = _fact(rng, n, 1_790_000_000)
+        rows.append(({**row, "authority": devon, "district": "EX1" if n >= small else "EX4"}, cats))
+    _load_rows(facts_db, rows)
+    settings_ = Settings(db_url="sqlite://")
+    wide = _commissioning.dashboard(
+        facts_db, COMMISSIONER, settings_, _commissioning.parse_filters({"authority": devon})
+    )
+    narrow = _commissioning.dashboard(
+        facts_db, COMMISSIONER, settings_, _commissioning.parse_filters({"authority": devon, "district": "EX1"})
+    )
+    assert (wide.charts[0].table.total, narrow.charts[0].table.total) == (size, size - small)
+    assert HIDDEN not in (wide.total, narrow.total)  # both totals shown: the attack has what it needs
+    assert small in _differences(wide.total, narrow.total)
+    assert len(_differences(wide.total, narrow.total)) >= 2, (wide.total, narrow.total)
